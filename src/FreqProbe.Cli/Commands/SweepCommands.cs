@@ -1,0 +1,214 @@
+using System.CommandLine;
+using System.Globalization;
+using FreqProbe.Core;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Results;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>`freqprobe lowpass`, `highpass` and `bandpass`: one sweep over filter settings, as a table and files.</summary>
+internal static class SweepCommands
+{
+    const string Convention =
+        "Convention (HFC, Wang et al. 2020): each RGB channel of the [0,1] model-input image (after resize/crop, before\n" +
+        "mean/std) is transformed with a centred 2-D DFT (DC at row H/2, column W/2). u, v and radii are in cycles per\n" +
+        "image at the model-input resolution; d = sqrt(u^2+v^2) (--shape square: max(|u|,|v|)). Low-pass keeps d < r,\n" +
+        "high-pass keeps d >= r (the exact complement), band-pass keeps r1 <= d < r2. The inverse DFT's real part is fed\n" +
+        "to the model as is (no clipping unless --clip). The unfiltered baseline is always the first row (filter none).\n" +
+        "On 32x32 a low-pass at r >= 23 keeps everything; a high-pass at r = 0 is the identity.\n\n" +
+        "Radii: 4..32 (inclusive, step 1), 4..32:4 (step 4), 2,4,8, or mixtures like 1,2,4..32:4.";
+
+    public static IEnumerable<Command> Create(CommandContext context)
+    {
+        yield return Radial(context, "lowpass", "Accuracy on low-passed images (keep d < r) for each radius.", FilterKind.LowPass);
+        yield return Radial(context, "highpass", "Accuracy on high-passed images (keep d >= r) for each radius.", FilterKind.HighPass);
+        yield return Bands(context);
+    }
+
+    static Command Radial(CommandContext context, string name, string summary, FilterKind kind)
+    {
+        var options = new SweepOptions();
+        var radii = new Option<string>("--radii") { Description = "Radii in cycles per image, e.g. 4..28:4 or 2,4,8.", Required = true };
+        var command = new Command(name, $"{summary}\n\n{Convention}\n\nExample:\n  freqprobe {name} --model cifar-resnet20 --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv --predictions p.csv");
+        foreach (Option option in options.All) command.Options.Add(option);
+        command.Options.Add(radii);
+        command.SetAction(parsed => Execute(context, parsed, options, problems =>
+        {
+            IReadOnlyList<double> list = Guard(problems, () => RadiusList.Parse(parsed.GetValue(radii)!), Array.Empty<double>());
+            (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
+            return list.Select(r => kind == FilterKind.LowPass ? FrequencyFilter.LowPass(r, shape, profile) : FrequencyFilter.HighPass(r, shape, profile)).ToArray();
+        }));
+        return command;
+    }
+
+    static Command Bands(CommandContext context)
+    {
+        var options = new SweepOptions();
+        var bands = new Option<string>("--bands") { Description = "Bands r1-r2 in cycles per image (keep r1 <= d < r2), e.g. 0-4,4-8,8-16.", Required = true };
+        var command = new Command("bandpass", $"Accuracy on band-passed images (keep r1 <= d < r2) for each band.\n\n{Convention}\n\nExample:\n  freqprobe bandpass --model cifar-resnet20 --dataset cifar10 --data DIR --bands 0-4,4-8,8-16");
+        foreach (Option option in options.All) command.Options.Add(option);
+        command.Options.Add(bands);
+        command.SetAction(parsed => Execute(context, parsed, options, problems =>
+        {
+            var list = Guard(problems, () => RadiusList.ParseBands(parsed.GetValue(bands)!), Array.Empty<(double, double)>());
+            (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
+            return list.Select(b => FrequencyFilter.BandPass(b.Inner, b.Outer, shape, profile)).ToArray();
+        }));
+        return command;
+    }
+
+    static (MaskShape, MaskProfile) ShapeAndProfile(ParseResult parsed, SweepOptions o) =>
+        (parsed.GetValue(o.Shape) == "square" ? MaskShape.Square : MaskShape.Circle,
+         parsed.GetValue(o.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal);
+
+    static int Execute(CommandContext context, ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters)
+    {
+        var problems = new List<string>();
+        SweepRequest? request = BuildRequest(parsed, o, filters, problems, context.CommandLine);
+        string? outPath = parsed.GetValue(o.Out);
+        string? predictionsPath = parsed.GetValue(o.Predictions);
+        if (outPath is not null)
+        {
+            Guard(problems, () => ResultWriterRegistry.ForPath(outPath), null);
+            if (AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
+        }
+        if (predictionsPath is not null)
+        {
+            if (!predictionsPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) problems.Add($"--predictions: '{predictionsPath}' must end in .csv.");
+            if (AtomicFile.CheckWritable(predictionsPath) is { } why) problems.Add($"--predictions: cannot write '{predictionsPath}': {why}.");
+        }
+        if (problems.Count > 0 || request is null)
+        {
+            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+            return ExitCodes.InputError;
+        }
+
+        bool quiet = parsed.GetValue(o.Quiet);
+        foreach (string warning in SweepRunner.FilterWarnings(request.Filters, request.Preprocess.InputSize))
+        {
+            context.Error.WriteLine($"freqprobe: warning: {warning}");
+        }
+        if (request.WeightsPath is null)
+        {
+            context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}). " +
+                "The numbers are a smoke test, not a measurement; the results file records random_weights = true.");
+        }
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath);
+            using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
+            SweepSummary summary = SweepRunner.Run(request, predictions, bar, cancel.Token);
+            bar.Finish();
+            if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
+            predictions?.Commit();
+            if (!quiet) TextTableWriter.Write(summary, context.Out);
+            foreach (SkippedImage skipped in summary.Skipped) context.Error.WriteLine($"freqprobe: skipped {skipped.Item}: {skipped.Reason}");
+            if (!quiet)
+            {
+                RunMetadata m = summary.Metadata;
+                double seconds = (m.FinishedUtc - m.StartedUtc).TotalSeconds;
+                context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"freqprobe: {m.Evaluated} images x {summary.Rows.Count} settings in {seconds:0.0} s ({m.Evaluated / Math.Max(seconds, 1e-9):0.0} images/s) on {m.Device}" +
+                    $"{(outPath is null ? "" : $"; results in {outPath}")}{(predictionsPath is null ? "" : $"; predictions in {predictionsPath}")}"));
+            }
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static SweepRequest? BuildRequest(ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters, List<string> problems, string commandLine)
+    {
+        IReadOnlyList<FrequencyFilter> filterList = filters(problems);
+        ModelSpec? model = Guard(problems, () => ModelRegistry.Get(parsed.GetValue(o.Model)!), null);
+        string datasetName = parsed.GetValue(o.Dataset)!;
+        bool? needsData = Guard<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
+        string? data = parsed.GetValue(o.Data);
+        if (needsData == true && data is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
+        if (data is not null && !Directory.Exists(data)) problems.Add($"--data: '{data}' is not a directory.");
+        string? weights = parsed.GetValue(o.Weights);
+        if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
+        string? classes = parsed.GetValue(o.Classes);
+        if (classes is not null && !File.Exists(classes)) problems.Add($"--classes: '{classes}' not found.");
+        int? limit = parsed.GetValue(o.Limit);
+        if (limit is < 1) problems.Add($"--limit: {limit} is not a positive number of images.");
+        int? batch = parsed.GetValue(o.BatchSize);
+        if (batch is < 1) problems.Add($"--batch-size: {batch} must be at least 1.");
+        int threads = parsed.GetValue(o.Threads);
+        if (threads < 1) problems.Add($"--threads: {threads} must be at least 1.");
+        int? numClasses = parsed.GetValue(o.NumClasses);
+        if (numClasses is < 1) problems.Add($"--num-classes: {numClasses} must be at least 1.");
+        int? inputSize = parsed.GetValue(o.InputSize);
+        if (inputSize is < 8) problems.Add($"--input-size: {inputSize} is too small; expected at least 8 pixels.");
+        float[]? mean = ParseTriple(parsed.GetValue(o.Mean), "--mean", problems, positive: false);
+        float[]? std = ParseTriple(parsed.GetValue(o.Std), "--std", problems, positive: true);
+        if (model is null || filterList.Count == 0 || problems.Count > 0) return null;
+
+        PreprocessPolicy preprocess = inputSize is { } size
+            ? (model.Preprocess.ResizeShorter is null ? PreprocessPolicy.Native(size) : PreprocessPolicy.ResizeAndCentreCrop(size))
+            : model.Preprocess;
+        return new SweepRequest
+        {
+            Model = model,
+            WeightsPath = weights,
+            NumClasses = numClasses,
+            Preprocess = preprocess,
+            Mean = mean ?? model.Mean,
+            Std = std ?? model.Std,
+            Dataset = new DatasetOptions(datasetName, data, parsed.GetValue(o.Split)!, classes, Seed: parsed.GetValue(o.Seed)),
+            Filters = filterList,
+            Clip = parsed.GetValue(o.Clip),
+            BatchSize = batch ?? (preprocess.InputSize <= 64 ? 64 : 16),
+            Threads = threads,
+            Device = parsed.GetValue(o.Device)!,
+            Limit = limit,
+            Seed = parsed.GetValue(o.Seed),
+            OnBadImage = parsed.GetValue(o.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
+            CommandLine = commandLine,
+        };
+    }
+
+    static float[]? ParseTriple(string? text, string option, List<string> problems, bool positive)
+    {
+        if (text is null) return null;
+        string[] parts = text.Split(',');
+        var values = new float[parts.Length];
+        bool ok = parts.Length == 3;
+        for (int i = 0; ok && i < parts.Length; i++)
+        {
+            ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && float.IsFinite(values[i]) && (!positive || values[i] > 0);
+        }
+        if (!ok)
+        {
+            problems.Add($"{option}: '{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406.");
+            return null;
+        }
+        return values;
+    }
+
+    static T Guard<T>(List<string> problems, Func<T> action, T fallback)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InputException e)
+        {
+            problems.Add(e.Message);
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Results;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>The options shared by lowpass, highpass and bandpass.</summary>
+internal sealed class SweepOptions
+{
+    public Option<string> Model { get; } = new("--model")
+    {
+        Description = $"Architecture from the registry: {string.Join(", ", ModelRegistry.Names)}.",
+        Required = true,
+    };
+
+    public Option<string?> Weights { get; } = new("--weights")
+    {
+        Description = "State dict: PyTorch .pth/.pt (also checkpoints with 'state_dict'/'model', 'module.' prefixes), .safetensors, or TorchSharp .dat. " +
+            "Loading is strict. Without it the model runs on RANDOM weights (a smoke test only) and the results say so.",
+    };
+
+    public Option<string> Dataset { get; } = new("--dataset")
+    {
+        Description = "Dataset: " + string.Join("; ", DatasetRegistry.Names.Select(n => $"{n} = {DatasetRegistry.Describe(n)}")) + ".",
+        Required = true,
+    };
+
+    public Option<string?> Data { get; } = new("--data") { Description = "Dataset folder." };
+
+    public Option<string> Split { get; } = new("--split") { Description = "CIFAR-10 split: test or train.", DefaultValueFactory = _ => "test" };
+
+    public Option<string?> Classes { get; } = new("--classes")
+    {
+        Description = "Class list for imagefolder/imagenet: one folder name per line, optionally followed by a display name; line number = label.",
+    };
+
+    public Option<int?> NumClasses { get; } = new("--num-classes") { Description = "Model outputs (default: the dataset's class count)." };
+
+    public Option<string?> Mean { get; } = new("--mean") { Description = "Override the model's normalisation mean, 'r,g,b' in [0,1] units." };
+
+    public Option<string?> Std { get; } = new("--std") { Description = "Override the model's normalisation std, 'r,g,b' in [0,1] units." };
+
+    public Option<int?> InputSize { get; } = new("--input-size")
+    {
+        Description = "Override the model-input side in pixels. ImageNet models resize the shorter side to size/0.875 and centre-crop.",
+    };
+
+    public Option<string> Shape { get; } = new("--shape")
+    {
+        Description = "Distance: circle = sqrt(u^2+v^2) (default), square = max(|u|,|v|).",
+        DefaultValueFactory = _ => "circle",
+    };
+
+    public Option<string> Profile { get; } = new("--profile")
+    {
+        Description = "Mask profile: ideal = hard 0/1 (default); gaussian = exp(-d^2/(2r^2)) low-pass, its complement for high-pass.",
+        DefaultValueFactory = _ => "ideal",
+    };
+
+    public Option<bool> Clip { get; } = new("--clip") { Description = "Clamp filtered images to [0,1] before normalisation (default: off; HFC feeds them as they are)." };
+
+    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Images per batch (default 64 for 32x32 inputs, 16 for larger). Results do not depend on it." };
+
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for decoding and libtorch (default: all cores). Results do not depend on it.",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+
+    public Option<int?> Limit { get; } = new("--limit") { Description = "Evaluate only the first N images in dataset order." };
+
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for random weights and generated data.", DefaultValueFactory = _ => 0UL };
+
+    public Option<string> OnBadImage { get; } = new("--on-bad-image")
+    {
+        Description = "fail (default): stop at an undecodable image, naming it; skip: leave it out and count it in the results.",
+        DefaultValueFactory = _ => "fail",
+    };
+
+    public Option<string?> Out { get; } = new("--out")
+    {
+        Description = $"Results file; format from the extension: {string.Join(", ", ResultWriterRegistry.Extensions)}. JSON carries full provenance. Written atomically.",
+    };
+
+    public Option<string?> Predictions { get; } = new("--predictions")
+    {
+        Description = "Per-image CSV: index,label,filter,radius,pred,prob (prob = softmax probability of pred). Written atomically.",
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no table on stdout; warnings and errors still go to stderr." };
+
+    public SweepOptions()
+    {
+        Shape.AcceptOnlyFromAmong("circle", "square");
+        Profile.AcceptOnlyFromAmong("ideal", "gaussian");
+        Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        OnBadImage.AcceptOnlyFromAmong("fail", "skip");
+        Split.AcceptOnlyFromAmong("test", "train");
+    }
+
+    public IEnumerable<Option> All => new Option[]
+    {
+        Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
+        BatchSize, Threads, Device, Limit, Seed, OnBadImage, Out, Predictions, Quiet,
+    };
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using FreqProbe.Cli.Commands;
+using FreqProbe.Core;
+using FreqProbe.Core.Datasets;
+
+namespace FreqProbe.Cli;
+
+/// <summary>The `freqprobe` command tree and its error handling: 0 success, 2 bad usage or input, 1 internal failure, 130 interrupted.</summary>
+internal static class FreqProbeApp
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var context = new CommandContext(stdout, stderr, interactive, "freqprobe " + string.Join(' ', args.Select(Quote)));
+        RootCommand root = Build(context);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"freqprobe: {error.Message}");
+            stderr.WriteLine($"Run '{CommandPath(parsed)} --help' for usage.");
+            return ExitCodes.InputError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"freqprobe: error: {e.Message}");
+            return ExitCodes.InputError;
+        }
+        catch (BadImageException e)
+        {
+            stderr.WriteLine($"freqprobe: error: {e.Message} (use --on-bad-image skip to leave such images out and count them)");
+            return ExitCodes.InputError;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("freqprobe: interrupted; no result files were replaced.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"freqprobe: internal error: {e}");
+            return ExitCodes.InternalFailure;
+        }
+    }
+
+    static RootCommand Build(CommandContext context)
+    {
+        var root = new RootCommand(
+            "FreqProbe: which frequencies does a vision model rely on?\n\n" +
+            "Filters each model-input image in the Fourier domain (low-pass, high-pass or band-pass at chosen radii, in\n" +
+            "cycles per image) and reports top-1/top-5 accuracy, agreement with the unfiltered prediction and the energy\n" +
+            "kept, per radius. The filter follows the HFC convention (Wang et al. 2020); see `freqprobe lowpass --help`.\n\n" +
+            "Example:\n  freqprobe lowpass --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv");
+        foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
+        root.Subcommands.Add(DoctorCommand.Create(context));
+        return root;
+    }
+
+    static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var result = parsed.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+        names[0] = "freqprobe";
+        return string.Join(' ', names);
+    }
+
+    static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''")}'";
+}

@@ -1,0 +1,43 @@
+namespace FreqProbe.Core.Datasets;
+
+/// <summary>Datasets by name. An unknown name fails with the list of valid names.</summary>
+public static class DatasetRegistry
+{
+    sealed record Entry(string Description, bool NeedsData, Func<DatasetOptions, IImageDataset> Open);
+
+    static readonly SortedDictionary<string, Entry> Entries = new(StringComparer.Ordinal)
+    {
+        ["cifar10"] = new("CIFAR-10 binary batches (test_batch.bin, data_batch_1..5.bin); --split test|train", true,
+            o => Cifar10BinaryDataset.Open(o.DataPath!, o.Split)),
+        ["imagefolder"] = new("root/<class>/*.{jpg,jpeg,png,bmp,webp}; classes from --classes or sorted folder names", true,
+            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? null : ClassList.Load(o.ClassesFile))),
+        ["imagenet"] = new("an image folder of ImageNet-1k wnid folders, labels from the built-in class list", true,
+            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? ClassList.ImageNet1k : ClassList.Load(o.ClassesFile), "imagenet")),
+        ["generated"] = new("a small generated 32x32 grating dataset (no files needed; a smoke test)", false,
+            o => new GeneratedDataset(o.GeneratedCount, o.Seed)),
+    };
+
+    /// <summary>The registered names, sorted.</summary>
+    public static IReadOnlyCollection<string> Names => Entries.Keys;
+
+    /// <summary>A one-line description of each dataset, for help text.</summary>
+    public static string Describe(string name) => Entries[name].Description;
+
+    /// <summary>True when the dataset reads files and so needs --data.</summary>
+    public static bool NeedsData(string name) => Get(name).NeedsData;
+
+    /// <summary>Opens the dataset described by <paramref name="options"/>.</summary>
+    public static IImageDataset Open(DatasetOptions options)
+    {
+        Entry entry = Get(options.Name);
+        if (entry.NeedsData && string.IsNullOrEmpty(options.DataPath))
+        {
+            throw new InputException($"--data: dataset '{options.Name}' needs --data DIR ({entry.Description}).");
+        }
+        return entry.Open(options);
+    }
+
+    static Entry Get(string name) => Entries.TryGetValue(name, out Entry? entry)
+        ? entry
+        : throw new InputException($"--dataset: unknown dataset '{name}'; expected one of: {string.Join(", ", Entries.Keys)}.");
+}

@@ -1,0 +1,32 @@
+namespace FreqProbe.Core.Datasets;
+
+/// <summary>
+/// A labelled image dataset in a fixed order. Implementations must be safe to <see cref="Decode"/> from several
+/// threads at once and must not hold the images in memory.
+/// </summary>
+public interface IImageDataset : IDisposable
+{
+    /// <summary>The registry name: cifar10, imagefolder, imagenet, generated.</summary>
+    string Name { get; }
+
+    /// <summary>Where the data came from (a path, or a description for generated data).</summary>
+    string Source { get; }
+
+    /// <summary>The split, where the dataset has one; otherwise empty.</summary>
+    string Split { get; }
+
+    /// <summary>Number of images.</summary>
+    int Count { get; }
+
+    /// <summary>Class names, indexed by label.</summary>
+    IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The label of image <paramref name="index"/>, without decoding it.</summary>
+    int LabelAt(int index);
+
+    /// <summary>Decodes image <paramref name="index"/>; throws <see cref="BadImageException"/> for a corrupt image.</summary>
+    RgbImage Decode(int index);
+
+    /// <summary>A short description of image <paramref name="index"/> for messages (its path, or file and record).</summary>
+    string Describe(int index);
+}

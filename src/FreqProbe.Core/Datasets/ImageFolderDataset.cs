@@ -1,0 +1,114 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FreqProbe.Core.Datasets;
+
+/// <summary>
+/// Images in <c>root/&lt;class&gt;/*.{jpg,jpeg,png,bmp,webp}</c> (extensions in any case). Labels come from a
+/// <see cref="ClassList"/>; images are ordered by label, then by ordinal file name. Decoding uses ImageSharp and
+/// converts to RGB.
+/// </summary>
+public sealed class ImageFolderDataset : IImageDataset
+{
+    static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp" };
+
+    readonly string[] files;
+    readonly int[] labels;
+
+    ImageFolderDataset(string name, string root, ClassList classes, string[] files, int[] labels)
+    {
+        Name = name;
+        Source = root;
+        Classes = classes;
+        this.files = files;
+        this.labels = labels;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public string Source { get; }
+
+    /// <inheritdoc />
+    public string Split => "";
+
+    /// <summary>The class list in use.</summary>
+    public ClassList Classes { get; }
+
+    /// <inheritdoc />
+    public int Count => files.Length;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ClassNames => Classes.DisplayNames;
+
+    /// <summary>
+    /// Indexes <paramref name="root"/>. With a class list, every class folder present must be in it (a folder outside
+    /// the list is an error, never silently dropped); without one, the sorted folder names are the classes.
+    /// </summary>
+    public static ImageFolderDataset Open(string root, ClassList? classes = null, string name = "imagefolder")
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new InputException($"--data: '{root}' is not a directory; expected root/<class>/<image> folders.");
+        }
+        string[] folders = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToArray();
+        if (folders.Length == 0) throw new InputException($"--data: '{root}' has no class folders; expected root/<class>/<image>.");
+        classes ??= ClassList.FromSortedFolders(folders);
+        string[] unknown = folders.Where(f => classes.IndexOf(f) < 0).OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new InputException(
+                $"--data: {unknown.Length} folder(s) in '{root}' are not in the class list ({classes.Source}): " +
+                $"{string.Join(", ", unknown.Take(10))}{(unknown.Length > 10 ? ", …" : "")}; expected folder names from that list.");
+        }
+        var files = new List<string>();
+        var labels = new List<int>();
+        foreach (string folder in folders.OrderBy(classes.IndexOf))
+        {
+            int label = classes.IndexOf(folder);
+            string[] images = Directory.GetFiles(Path.Combine(root, folder))
+                .Where(f => Extensions.Contains(Path.GetExtension(f)))
+                .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
+                .ToArray();
+            files.AddRange(images);
+            labels.AddRange(Enumerable.Repeat(label, images.Length));
+        }
+        if (files.Count == 0)
+        {
+            throw new InputException($"--data: no images under '{root}'; expected files ending in {string.Join(", ", Extensions)} (any case).");
+        }
+        return new ImageFolderDataset(name, root, classes, files.ToArray(), labels.ToArray());
+    }
+
+    /// <summary>The image file at <paramref name="index"/>.</summary>
+    public string PathAt(int index) => files[index];
+
+    /// <inheritdoc />
+    public int LabelAt(int index) => labels[index];
+
+    /// <inheritdoc />
+    public RgbImage Decode(int index)
+    {
+        string path = files[index];
+        try
+        {
+            using Image<Rgb24> image = Image.Load<Rgb24>(path);
+            var pixels = new byte[image.Width * image.Height * 3];
+            image.CopyPixelDataTo(pixels);
+            return new RgbImage(image.Width, image.Height, pixels);
+        }
+        catch (Exception e) when (e is ImageFormatException or UnknownImageFormatException or NotSupportedException or InvalidDataException or IOException)
+        {
+            throw new BadImageException(path, e.Message, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public string Describe(int index) => files[index];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+}

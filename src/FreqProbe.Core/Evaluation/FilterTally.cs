@@ -1,0 +1,24 @@
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>Running counts for one filter setting. Images must be added in dataset order so that the energy sum is reproducible.</summary>
+internal sealed class FilterTally(FrequencyFilter filter, double coefficientsKept, bool hasTop5)
+{
+    long n;
+    long correct;
+    long top5;
+    long agreeing;
+    double energy;
+
+    public void Add(bool isCorrect, bool inTop5, bool agrees, double energyKept)
+    {
+        n++;
+        if (isCorrect) correct++;
+        if (inTop5) top5++;
+        if (agrees) agreeing++;
+        energy += energyKept;
+    }
+
+    public FilterResult ToResult() => new(filter, n, correct, hasTop5 ? top5 : null, agreeing, energy, coefficientsKept);
+}

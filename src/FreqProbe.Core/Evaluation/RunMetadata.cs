@@ -1,0 +1,60 @@
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>Provenance recorded with every result: what ran, on what, with which choices, and when.</summary>
+public sealed record RunMetadata
+{
+    /// <summary>The command line as typed.</summary>
+    public required string Command { get; init; }
+    /// <summary>Registry model name.</summary>
+    public required string Model { get; init; }
+    /// <summary>Weights file path, or null for random weights.</summary>
+    public string? WeightsPath { get; init; }
+    /// <summary>SHA-256 of the weights file, or null for random weights.</summary>
+    public string? WeightsSha256 { get; init; }
+    /// <summary>True when the model ran on random weights.</summary>
+    public bool RandomWeights => WeightsPath is null;
+    /// <summary>Number of model outputs.</summary>
+    public required int NumClasses { get; init; }
+    /// <summary>Dataset registry name.</summary>
+    public required string Dataset { get; init; }
+    /// <summary>Dataset path or description.</summary>
+    public required string DataSource { get; init; }
+    /// <summary>Split, where the dataset has one.</summary>
+    public required string Split { get; init; }
+    /// <summary>Images in the dataset (or split).</summary>
+    public required int DatasetCount { get; init; }
+    /// <summary>Images attempted: the dataset count or the limit.</summary>
+    public required int Requested { get; init; }
+    /// <summary>The --limit in force, if any.</summary>
+    public int? Limit { get; init; }
+    /// <summary>Images evaluated (requested minus skipped).</summary>
+    public required int Evaluated { get; init; }
+    /// <summary>Images skipped as undecodable.</summary>
+    public required int Skipped { get; init; }
+    /// <summary>Preprocessing, in words.</summary>
+    public required string Preprocess { get; init; }
+    /// <summary>Model input side in pixels.</summary>
+    public required int InputSize { get; init; }
+    /// <summary>Normalisation mean.</summary>
+    public required IReadOnlyList<float> Mean { get; init; }
+    /// <summary>Normalisation std.</summary>
+    public required IReadOnlyList<float> Std { get; init; }
+    /// <summary>The filter convention, in words.</summary>
+    public required string FilterConvention { get; init; }
+    /// <summary>Whether filtered images were clamped to [0, 1].</summary>
+    public required bool Clip { get; init; }
+    /// <summary>Device used, e.g. cpu or cuda:0 (name).</summary>
+    public required string Device { get; init; }
+    /// <summary>CPU threads.</summary>
+    public required int Threads { get; init; }
+    /// <summary>Images per data batch.</summary>
+    public required int BatchSize { get; init; }
+    /// <summary>Seed.</summary>
+    public required ulong Seed { get; init; }
+    /// <summary>FreqProbe, TorchSharp and libtorch versions.</summary>
+    public required IReadOnlyDictionary<string, string> Versions { get; init; }
+    /// <summary>Start time, UTC.</summary>
+    public required DateTimeOffset StartedUtc { get; init; }
+    /// <summary>End time, UTC.</summary>
+    public required DateTimeOffset FinishedUtc { get; init; }
+}

@@ -1,0 +1,60 @@
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>
+/// Everything one sweep needs, decided once by the caller: model and weights, data configuration, dataset, the
+/// filters (the unfiltered baseline is always added first), and execution settings.
+/// </summary>
+public sealed record SweepRequest
+{
+    /// <summary>The architecture.</summary>
+    public required ModelSpec Model { get; init; }
+
+    /// <summary>The weights file, or null for random weights.</summary>
+    public string? WeightsPath { get; init; }
+
+    /// <summary>Number of model outputs; null takes the dataset's class count.</summary>
+    public int? NumClasses { get; init; }
+
+    /// <summary>Resize/crop policy; the model's own unless overridden.</summary>
+    public required PreprocessPolicy Preprocess { get; init; }
+
+    /// <summary>Per-channel mean in [0,1] units.</summary>
+    public required IReadOnlyList<float> Mean { get; init; }
+
+    /// <summary>Per-channel standard deviation in [0,1] units.</summary>
+    public required IReadOnlyList<float> Std { get; init; }
+
+    /// <summary>Which dataset and where.</summary>
+    public required DatasetOptions Dataset { get; init; }
+
+    /// <summary>The filters to evaluate, in output order, without the baseline.</summary>
+    public required IReadOnlyList<FrequencyFilter> Filters { get; init; }
+
+    /// <summary>Clamp filtered images to [0, 1] before normalisation.</summary>
+    public bool Clip { get; init; }
+
+    /// <summary>Images per data batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>CPU threads for decoding and for libtorch's intra-op work.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>auto, cpu or cuda.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Evaluate only the first N images in dataset order; null for all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Seed for random weights and anything else random.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>What to do with undecodable images.</summary>
+    public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Fail;
+
+    /// <summary>The command line as typed, for provenance.</summary>
+    public string CommandLine { get; init; } = "";
+}

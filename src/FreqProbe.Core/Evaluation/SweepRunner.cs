@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Spectral;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>
+/// Runs a sweep: every image is decoded once and transformed once; the baseline and every filter setting are
+/// evaluated from that one spectrum, several settings per forward batch. Results are exact counts accumulated in
+/// dataset order, so they do not depend on batch size.
+/// </summary>
+public static class SweepRunner
+{
+    /// <summary>The filter convention recorded in every result file.</summary>
+    public const string FilterConvention =
+        "HFC (Wang et al. 2020): filter the [0,1] model-input image per channel before normalisation; centred DFT with DC at (H/2, W/2); " +
+        "u, v in cycles per image; low-pass keeps d < r, high-pass d >= r, band-pass r1 <= d < r2; inverse DFT, real part; no clipping unless --clip";
+
+    // Pixels (per channel) in one forward batch: 256 CIFAR images. Small images pack several filter settings per
+    // forward pass; large ones run one setting at a time.
+    const int ForwardPixelBudget = 256 * 32 * 32;
+
+    /// <summary>Runs <paramref name="request"/>. Bad input raises <see cref="InputException"/> or <see cref="BadImageException"/>.</summary>
+    public static SweepSummary Run(SweepRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        torch.set_num_threads(request.Threads);
+        torch.manual_seed(unchecked((long)request.Seed));
+        Device device = TorchBackend.SelectDevice(request.Device);
+        using IImageDataset dataset = DatasetRegistry.Open(request.Dataset);
+        int classes = request.NumClasses ?? dataset.ClassNames.Count;
+        if (classes < dataset.ClassNames.Count)
+        {
+            throw new InputException($"--num-classes: {classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; expected at least {dataset.ClassNames.Count}.");
+        }
+        int size = request.Preprocess.InputSize;
+        var warnings = new List<string>(FilterWarnings(request.Filters, size));
+
+        using nn.Module<Tensor, Tensor> model = request.Model.Create(classes);
+        string? weightsSha = null;
+        if (request.WeightsPath is { } weightsPath)
+        {
+            Dictionary<string, Tensor> state = WeightsFile.Load(weightsPath);
+            try
+            {
+                StateDictBinder.LoadStrict(model, state, weightsPath);
+            }
+            finally
+            {
+                foreach (Tensor t in state.Values) t.Dispose();
+            }
+            weightsSha = WeightsFile.Sha256(weightsPath);
+        }
+        else
+        {
+            warnings.Add($"no --weights: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}); accuracies are meaningless except as a smoke test");
+        }
+        model.to(device);
+        model.eval();
+
+        int requested = request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
+        var filters = request.Filters;
+        using var bank = new SpectralFilterBank(filters, size, size, device);
+        var tallies = new FilterTally[filters.Count + 1];
+        tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5);
+        for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5);
+        var skipped = new List<SkippedImage>();
+        var stream = new BatchStream(dataset, requested, request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
+        using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        using (no_grad())
+        {
+            foreach (ImageBatch batch in stream.Read(cancellation))
+            {
+                cancellation.ThrowIfCancellationRequested();
+                skipped.AddRange(batch.Skipped);
+                if (batch.Count > 0)
+                {
+                    EvaluateBatch(batch, model, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                }
+                done += batch.Count + batch.Skipped.Count;
+                progress?.Report(new SweepProgress(done, requested, clock.Elapsed));
+            }
+        }
+        if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
+
+        var metadata = new RunMetadata
+        {
+            Command = request.CommandLine,
+            Model = request.Model.Name,
+            WeightsPath = request.WeightsPath,
+            WeightsSha256 = weightsSha,
+            NumClasses = classes,
+            Dataset = dataset.Name,
+            DataSource = dataset.Source,
+            Split = dataset.Split,
+            DatasetCount = dataset.Count,
+            Requested = requested,
+            Limit = request.Limit,
+            Evaluated = requested - skipped.Count,
+            Skipped = skipped.Count,
+            Preprocess = request.Preprocess.Describe(),
+            InputSize = size,
+            Mean = request.Mean,
+            Std = request.Std,
+            FilterConvention = FilterConvention,
+            Clip = request.Clip,
+            Device = device.ToString(),
+            Threads = request.Threads,
+            BatchSize = request.BatchSize,
+            Seed = request.Seed,
+            Versions = TorchBackend.Versions(),
+            StartedUtc = started,
+            FinishedUtc = DateTimeOffset.UtcNow,
+        };
+        return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
+    }
+
+    static void EvaluateBatch(ImageBatch batch, nn.Module<Tensor, Tensor> model, SpectralFilterBank bank, Tensor mean, Tensor std,
+        bool clip, Device device, int classes, FilterTally[] tallies, IPredictionSink? predictions)
+    {
+        using var scope = NewDisposeScope();
+        int b = batch.Count, size = batch.Size, slots = tallies.Length;
+        long stride = 3L * size * size;
+        Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / stride, 3, size, size }).narrow(0, 0, b).to(device);
+        Tensor spectrum = bank.Transform(x);
+        double[] energy = bank.EnergyKept(spectrum).cpu().data<double>().ToArray(); // [B, F]
+        int filterCount = slots - 1;
+        int slotsPerForward = Math.Max(1, Math.Max(b, ForwardPixelBudget / (size * size)) / b);
+        var predicted = new int[slots, b];
+        var probability = new float[slots, b];
+        var inTop5 = new bool[slots, b];
+
+        // Slot 0 is the unfiltered image itself (not a round trip through the FFT); slot s > 0 is filter s − 1.
+        for (int first = 0; first < slots; first += slotsPerForward)
+        {
+            int last = Math.Min(slots, first + slotsPerForward);
+            var parts = new List<Tensor>();
+            if (first == 0) parts.Add(x);
+            int firstFilter = Math.Max(first, 1) - 1;
+            int count = last - 1 - firstFilter;
+            if (count > 0)
+            {
+                Tensor filtered = bank.Filter(spectrum, firstFilter, count);
+                parts.Add(clip ? filtered.clamp(0, 1) : filtered);
+            }
+            Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
+            Tensor logits = model.forward((input - mean) / std);
+            Tensor probs = nn.functional.softmax(logits, 1);
+            long[] pred = probs.argmax(1).cpu().data<long>().ToArray();
+            float[] flatProbs = probs.cpu().data<float>().ToArray();
+            long[] top5 = classes >= 5 ? logits.topk(5, 1).indexes.cpu().data<long>().ToArray() : Array.Empty<long>();
+            for (int s = first; s < last; s++)
+            {
+                for (int i = 0; i < b; i++)
+                {
+                    int row = (s - first) * b + i;
+                    int p = (int)pred[row];
+                    predicted[s, i] = p;
+                    probability[s, i] = flatProbs[(long)row * classes + p];
+                    if (top5.Length > 0)
+                    {
+                        for (int k = 0; k < 5; k++) inTop5[s, i] |= top5[row * 5 + k] == batch.Labels[i];
+                    }
+                }
+            }
+        }
+
+        for (int i = 0; i < b; i++)
+        {
+            for (int s = 0; s < slots; s++)
+            {
+                bool correct = predicted[s, i] == batch.Labels[i];
+                double kept = s == 0 ? 1.0 : energy[i * filterCount + s - 1];
+                tallies[s].Add(correct, inTop5[s, i], predicted[s, i] == predicted[0, i], kept);
+                predictions?.Add(batch.Indices[i], batch.Labels[i], s == 0 ? FrequencyFilter.Clean : bank.Filters[s - 1], predicted[s, i], probability[s, i]);
+            }
+        }
+    }
+
+    /// <summary>Warnings for settings that keep every coefficient or none at <paramref name="size"/>×<paramref name="size"/>.</summary>
+    public static IEnumerable<string> FilterWarnings(IReadOnlyList<FrequencyFilter> filters, int size)
+    {
+        double farthest = Math.Sqrt(2.0 * (size / 2) * (size / 2));
+        foreach (FrequencyFilter filter in filters)
+        {
+            double kept = CentredMask.Build(filter, size, size).CoefficientsKept;
+            if (kept >= 1.0)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture,
+                    $"{filter} keeps every coefficient at {size}x{size} (the farthest frequency is at d = {farthest:0.##}); it equals the unfiltered baseline");
+            }
+            else if (kept <= 0.0)
+            {
+                yield return $"{filter} keeps no coefficient at {size}x{size}; the model sees an all-zero image";
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>
+/// The CIFAR ResNets of He et al. (2016), depth 6n + 2: a 3×3 stem of 16 channels, three stages of 16/32/64
+/// channels with n basic blocks each, global average pooling and <c>fc</c>. Shortcuts are 1×1 convolution plus
+/// BatchNorm when the shape changes; key names follow torchvision.
+/// </summary>
+internal sealed class CifarResNet : Module<Tensor, Tensor>
+{
+    readonly Conv2d conv1;
+    readonly BatchNorm2d bn1;
+    readonly Sequential layer1;
+    readonly Sequential layer2;
+    readonly Sequential layer3;
+    readonly Linear fc;
+
+    public CifarResNet(int depth, int numClasses) : base(nameof(CifarResNet))
+    {
+        if ((depth - 2) % 6 != 0) throw new ArgumentException($"depth {depth} is not 6n + 2", nameof(depth));
+        int n = (depth - 2) / 6;
+        conv1 = Conv2d(3, 16, kernel_size: 3, stride: 1, padding: 1, bias: false);
+        bn1 = BatchNorm2d(16);
+        layer1 = Stage(16, 16, n, 1);
+        layer2 = Stage(16, 32, n, 2);
+        layer3 = Stage(32, 64, n, 2);
+        fc = Linear(64, numClasses);
+        RegisterComponents();
+    }
+
+    static Sequential Stage(long input, long planes, int count, long stride)
+    {
+        var modules = new List<Module<Tensor, Tensor>>();
+        for (int i = 0; i < count; i++) modules.Add(new BasicBlock(i == 0 ? input : planes, planes, i == 0 ? stride : 1));
+        return Sequential(modules);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
+        y = layer3.forward(layer2.forward(layer1.forward(y)));
+        y = functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }).flatten(1);
+        return fc.forward(y).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,59 @@
+using FreqProbe.Core.Datasets;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>Models by name (CONVENTIONS.md, "Model layouts"). An unknown name fails with the list of valid names.</summary>
+public static class ModelRegistry
+{
+    static readonly float[] ImageNetMean = { 0.485f, 0.456f, 0.406f };
+    static readonly float[] ImageNetStd = { 0.229f, 0.224f, 0.225f };
+    static readonly float[] CifarMean = { 0.4914f, 0.4822f, 0.4465f };
+    static readonly float[] CifarStd = { 0.2470f, 0.2435f, 0.2616f };
+
+    static readonly SortedDictionary<string, ModelSpec> Specs = Build();
+
+    /// <summary>Every registered model, sorted by name.</summary>
+    public static IReadOnlyCollection<ModelSpec> All => Specs.Values;
+
+    /// <summary>The registered names, sorted.</summary>
+    public static IReadOnlyCollection<string> Names => Specs.Keys;
+
+    /// <summary>The model called <paramref name="name"/>.</summary>
+    public static ModelSpec Get(string name) => Specs.TryGetValue(name, out ModelSpec? spec)
+        ? spec
+        : throw new InputException($"--model: unknown model '{name}'; expected one of: {string.Join(", ", Specs.Keys)}.");
+
+    static SortedDictionary<string, ModelSpec> Build()
+    {
+        var specs = new SortedDictionary<string, ModelSpec>(StringComparer.Ordinal);
+        var torchvision = new (int Depth, bool Bottleneck, int[] Blocks)[]
+        {
+            (18, false, new[] { 2, 2, 2, 2 }),
+            (34, false, new[] { 3, 4, 6, 3 }),
+            (50, true, new[] { 3, 4, 6, 3 }),
+            (101, true, new[] { 3, 4, 23, 3 }),
+            (152, true, new[] { 3, 8, 36, 3 }),
+        };
+        foreach ((int depth, bool bottleneck, int[] blocks) in torchvision)
+        {
+            Add(specs, new ModelSpec($"resnet{depth}", $"torchvision ResNet-{depth} (ImageNet layout, 224x224)",
+                PreprocessPolicy.ResizeAndCentreCrop(224), ImageNetMean, ImageNetStd,
+                classes => new ResNet(bottleneck, blocks, classes, cifarStem: false)));
+            if (depth <= 50)
+            {
+                Add(specs, new ModelSpec($"cifar-resnet{depth}", $"ResNet-{depth} with a 3x3 stride-1 stem and no max-pool (32x32)",
+                    PreprocessPolicy.Native(32), CifarMean, CifarStd,
+                    classes => new ResNet(bottleneck, blocks, classes, cifarStem: true)));
+            }
+        }
+        foreach (int depth in new[] { 20, 32, 44, 56 })
+        {
+            Add(specs, new ModelSpec($"cifar-resnet{depth}", $"He et al. (2016) CIFAR ResNet-{depth}, 16/32/64 channels (32x32)",
+                PreprocessPolicy.Native(32), CifarMean, CifarStd,
+                classes => new CifarResNet(depth, classes)));
+        }
+        return specs;
+    }
+
+    static void Add(SortedDictionary<string, ModelSpec> specs, ModelSpec spec) => specs.Add(spec.Name, spec);
+}

@@ -1,0 +1,79 @@
+using System.Reflection;
+using FreqProbe.Build;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Native;
+
+/// <summary>Loads and describes the native TorchSharp/libtorch backend, and picks the compute device.</summary>
+public static class TorchBackend
+{
+    /// <summary>TorchSharp's assembly version, e.g. 0.107.0.</summary>
+    public static string TorchSharpVersion =>
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "unknown";
+
+    /// <summary>The libtorch version TorchSharp reports.</summary>
+    public static string LibTorchVersion => torch.__version__;
+
+    /// <summary>FreqProbe's own version.</summary>
+    public static string FreqProbeVersion =>
+        typeof(TorchBackend).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>The libLibTorchSharp.so beside the application, where there is one.</summary>
+    public static string? NativeGlueLibrary
+    {
+        get
+        {
+            string[] candidates =
+            {
+                Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
+                Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+            };
+            return candidates.FirstOrDefault(File.Exists);
+        }
+    }
+
+    /// <summary>The state of the GLIBCXX_3.4.32 need in the application's copy of libLibTorchSharp.so.</summary>
+    public static VersionNeedState GlibcxxFixState =>
+        NativeGlueLibrary is { } path ? GlibcxxVersionNeed.Inspect(path) : VersionNeedState.NotElf;
+
+    /// <summary>Loads the CPU backend; returns null on success or the reason it failed.</summary>
+    public static string? TryLoad()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Versions for result files.</summary>
+    public static IReadOnlyDictionary<string, string> Versions() => new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["freqprobe"] = FreqProbeVersion,
+        ["torchsharp"] = TorchSharpVersion,
+        ["libtorch"] = LibTorchVersion,
+        ["dotnet"] = Environment.Version.ToString(),
+    };
+
+    /// <summary>Resolves auto, cpu or cuda to a device. Asking for cuda where there is none is an <see cref="InputException"/>.</summary>
+    public static Device SelectDevice(string request)
+    {
+        switch (request)
+        {
+            case "cpu":
+                return CPU;
+            case "cuda":
+                if (!cuda.is_available()) throw new InputException("--device: cuda was requested but no CUDA device is available (this build or machine has no CUDA; see `freqprobe doctor`).");
+                return CUDA;
+            case "auto":
+                return cuda.is_available() ? CUDA : CPU;
+            default:
+                throw new InputException($"--device: '{request}' is not a device; expected auto, cpu or cuda.");
+        }
+    }
+}

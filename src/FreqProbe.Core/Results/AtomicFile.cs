@@ -1,0 +1,72 @@
+namespace FreqProbe.Core.Results;
+
+/// <summary>
+/// Writes files so that a reader never sees half of one: the content goes to a temporary file in the same folder,
+/// which replaces the target only once it is complete. A failure leaves any existing file untouched.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        string temp = TempPathFor(path);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>A fresh temporary name beside <paramref name="path"/>.</summary>
+    public static string TempPathFor(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+    }
+
+    /// <summary>
+    /// Checks up front that <paramref name="path"/> can be written: its folder exists and accepts a new file. Returns
+    /// null when it can, or the reason it cannot.
+    /// </summary>
+    public static string? CheckWritable(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder)) return $"folder '{folder}' does not exist";
+        if (Directory.Exists(full)) return "it is a folder";
+        string probe = TempPathFor(full);
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+            }
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Deletes <paramref name="path"/> if it exists, ignoring failures.</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

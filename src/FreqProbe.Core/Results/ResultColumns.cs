@@ -1,0 +1,38 @@
+using System.Globalization;
+using FreqProbe.Core.Evaluation;
+
+namespace FreqProbe.Core.Results;
+
+/// <summary>
+/// The columns of a results table, shared by every tabular writer: name (snake_case) and how each row formats it.
+/// Numbers use the invariant culture; rates are fractions in [0, 1].
+/// </summary>
+public static class ResultColumns
+{
+    /// <summary>Column names, in order.</summary>
+    public static IReadOnlyList<string> Names { get; } = new[]
+    {
+        "model", "dataset", "split", "filter", "shape", "profile", "radius", "n", "correct", "top1", "top1_low", "top1_high",
+        "top5", "agreement", "coefficients_kept", "energy_kept",
+    };
+
+    /// <summary>The cells of <paramref name="row"/> under <paramref name="metadata"/>, in column order.</summary>
+    public static IReadOnlyList<string> Cells(RunMetadata metadata, FilterResult row)
+    {
+        var interval = row.Top1Interval;
+        bool clean = row.Filter.Kind == Spectral.FilterKind.None;
+        return new[]
+        {
+            metadata.Model, metadata.Dataset, metadata.Split, row.Filter.KindName,
+            clean ? "" : row.Filter.ShapeName, clean ? "" : row.Filter.ProfileName, row.Filter.RadiusLabel,
+            Integer(row.N), Integer(row.Correct), Rate(row.Top1), Rate(interval.Low), Rate(interval.High),
+            row.Top5 is { } top5 ? Rate(top5) : "", Rate(row.Agreement), Rate(row.CoefficientsKept), Rate(row.EnergyKept),
+        };
+    }
+
+    /// <summary>A fraction with six decimals, invariant culture.</summary>
+    public static string Rate(double value) => value.ToString("0.000000", CultureInfo.InvariantCulture);
+
+    /// <summary>An integer, invariant culture.</summary>
+    public static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
