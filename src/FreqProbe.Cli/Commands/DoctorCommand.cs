@@ -47,7 +47,11 @@ internal static class DoctorCommand
         o.WriteLine("backend        loaded");
         o.WriteLine($"CPU threads    {torch.get_num_threads()} (libtorch), {Environment.ProcessorCount} (machine)");
         bool hasCuda = torch.cuda.is_available();
-        o.WriteLine($"CUDA           {(hasCuda ? $"available, {torch.cuda.device_count()} device(s)" : "not available (CPU build or no GPU)")}");
+        IReadOnlyList<string> gpus = TorchBackend.GpuNames();
+        string gpuList = gpus.Count > 0 ? string.Join(", ", gpus) : "no NVIDIA GPU found";
+        o.WriteLine(hasCuda
+            ? $"CUDA           available: {torch.cuda.device_count()} device(s): {gpuList}"
+            : $"CUDA           not available to this build ({(gpus.Count > 0 ? $"GPU present: {gpuList}; build with -p:TorchBackend=cuda" : "CPU build or no GPU")})");
         using (torch.no_grad())
         using (var x = torch.ones(2, 3))
         {

@@ -112,7 +112,7 @@ public static class SweepRunner
             Std = request.Std,
             FilterConvention = FilterConvention,
             Clip = request.Clip,
-            Device = device.ToString(),
+            Device = TorchBackend.Describe(device),
             Threads = request.Threads,
             BatchSize = request.BatchSize,
             Seed = request.Seed,

@@ -51,6 +51,53 @@ public static class TorchBackend
         }
     }
 
+    /// <summary>
+    /// Names of the NVIDIA GPUs on this machine, from <c>nvidia-smi</c> or <c>/proc/driver/nvidia</c> (TorchSharp has no
+    /// device-name API). Empty when there are none or neither source answers.
+    /// </summary>
+    public static IReadOnlyList<string> GpuNames()
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("nvidia-smi", "--query-gpu=name --format=csv,noheader")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            using var process = System.Diagnostics.Process.Start(start);
+            if (process is not null)
+            {
+                string output = process.StandardOutput.ReadToEnd();
+                if (process.WaitForExit(10_000) && process.ExitCode == 0)
+                {
+                    return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                }
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No nvidia-smi on PATH: fall back to the driver's proc files.
+        }
+        const string gpus = "/proc/driver/nvidia/gpus";
+        if (!Directory.Exists(gpus)) return Array.Empty<string>();
+        return Directory.GetDirectories(gpus)
+            .Select(d => Path.Combine(d, "information"))
+            .Where(File.Exists)
+            .Select(f => File.ReadLines(f).FirstOrDefault(l => l.StartsWith("Model:", StringComparison.Ordinal))?["Model:".Length..].Trim())
+            .OfType<string>()
+            .ToArray();
+    }
+
+    /// <summary>A description of <paramref name="device"/> for result files, with the GPU name where known.</summary>
+    public static string Describe(Device device)
+    {
+        if (device.type != DeviceType.CUDA) return device.ToString();
+        IReadOnlyList<string> names = GpuNames();
+        int index = Math.Max(0, (int)device.index);
+        return index < names.Count ? $"{device} ({names[index]})" : device.ToString();
+    }
+
     /// <summary>Versions for result files.</summary>
     public static IReadOnlyDictionary<string, string> Versions() => new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
