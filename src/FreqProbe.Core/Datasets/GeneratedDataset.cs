@@ -13,10 +13,10 @@ public sealed class GeneratedDataset : IImageDataset
     readonly ulong seed;
 
     /// <summary>Creates <paramref name="count"/> images from <paramref name="seed"/>.</summary>
-    public GeneratedDataset(int count = 200, ulong seed = 0)
+    public GeneratedDataset(int count = 0, ulong seed = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        Count = count;
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Count = count > 0 ? count : 200;
         this.seed = seed;
     }
 
@@ -65,16 +65,7 @@ public sealed class GeneratedDataset : IImageDataset
     /// <inheritdoc />
     public string Describe(int index) => $"generated image {index}";
 
-    // SplitMix64 of (seed, index, stream): a uniform in [0, 1) that does not depend on the order of calls.
-    double Uniform(int index, ulong stream)
-    {
-        ulong z = seed * 0x9E3779B97F4A7C15UL ^ ((ulong)index << 20) ^ stream;
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
-    }
+    double Uniform(int index, ulong stream) => CounterRandom.Uniform(seed, index, stream);
 
     /// <inheritdoc />
     public void Dispose()

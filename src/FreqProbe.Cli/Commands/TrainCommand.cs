@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using FreqProbe.Core;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Training;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>`freqprobe train`: train a registry model, with a log row and a checkpoint per epoch.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelRegistry.Names)}.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "cifar10, imagefolder, imagenet or synthetic (default). Trains on the train split, tests on the test split.", DefaultValueFactory = _ => "synthetic" };
+        var data = new Option<string?>("--data") { Description = "Dataset folder (not needed for synthetic)." };
+        var classes = new Option<string?>("--classes") { Description = "Class list for imagefolder." };
+        var trainSize = new Option<int>("--train-size") { Description = $"Synthetic train split size (default {SyntheticDataset.DefaultTrainCount}).", DefaultValueFactory = _ => 0 };
+        var testSize = new Option<int>("--test-size") { Description = $"Synthetic test split size (default {SyntheticDataset.DefaultTestCount}).", DefaultValueFactory = _ => 0 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs in all; --resume continues up to this number.", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 0.1 };
+        var schedule = new Option<string>("--schedule") { Description = "onecycle (PyTorch OneCycleLR defaults) or cosine.", DefaultValueFactory = _ => "onecycle" };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
+        var noNesterov = new Option<bool>("--no-nesterov") { Description = "Plain momentum instead of Nesterov." };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 5e-4 };
+        var crop = new Option<int>("--crop-padding") { Description = "Random crop from the image zero-padded by this many pixels (0: no crop).", DefaultValueFactory = _ => 4 };
+        var noFlip = new Option<bool>("--no-flip") { Description = "No random horizontal flips." };
+        var augment = new Option<string>("--augment")
+        {
+            Description = "none; gaussian:SIGMA (pixel noise in [0,1] space); fgsm:EPS (FGSM from a random start, step 1.25*EPS, e.g. fgsm:8/255); pgd:EPS,STEPS.",
+            DefaultValueFactory = _ => "none",
+        };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => 0UL };
+        var threads = new Option<int>("--threads") { Description = "CPU threads. The same seed and thread count give the same weights.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate each epoch on the first N test images only." };
+        var output = new Option<string>("--out") { Description = "Output folder: NAME.log.csv, checkpoint/, NAME.safetensors and NAME.card.json.", Required = true };
+        var name = new Option<string?>("--name") { Description = "File stem of the outputs (default: MODEL-DATASET)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out (an interrupted run loses at most one epoch)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar or epoch lines." };
+        schedule.AcceptOnlyFromAmong(LearningRateSchedule.Names.ToArray());
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+
+        var command = new Command("train",
+            "Train a registry model: SGD with momentum 0.9 (Nesterov), weight decay 5e-4, a one-cycle or cosine schedule,\n" +
+            "random crop (4-pixel padding) and horizontal flip, and an optional variant (--augment). The training images go\n" +
+            "through the same data pipeline as evaluation. Each epoch appends to NAME.log.csv and writes a checkpoint; the\n" +
+            "final weights are NAME.safetensors with a model card NAME.card.json that lowpass/highpass read, so\n" +
+            "`--weights NAME.safetensors` needs no --model.\n\n" +
+            "Example:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run");
+        foreach (Option option in new Option[] { model, dataset, data, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
+                     weightDecay, crop, noFlip, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(parsed =>
+        {
+            var problems = new List<string>();
+            ModelSpec? spec = Try(problems, () => ModelRegistry.Get(parsed.GetValue(model)!));
+            AugmentSpec? variant = Try(problems, () => AugmentSpec.Parse(parsed.GetValue(augment)!));
+            string datasetName = parsed.GetValue(dataset)!;
+            bool? needsData = Try<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName));
+            string? dataPath = parsed.GetValue(data);
+            if (needsData == true && dataPath is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
+            if (parsed.GetValue(epochs) < 1) problems.Add($"--epochs: {parsed.GetValue(epochs)} must be at least 1.");
+            if (parsed.GetValue(batch) < 1) problems.Add($"--batch-size: {parsed.GetValue(batch)} must be at least 1.");
+            if (parsed.GetValue(lr) is <= 0 or double.NaN) problems.Add($"--lr: {parsed.GetValue(lr)} must be positive.");
+            if (parsed.GetValue(threads) < 1) problems.Add($"--threads: {parsed.GetValue(threads)} must be at least 1.");
+            if (parsed.GetValue(crop) < 0) problems.Add($"--crop-padding: {parsed.GetValue(crop)} must not be negative.");
+            if (problems.Count > 0 || spec is null || variant is null)
+            {
+                foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+                return ExitCodes.InputError;
+            }
+            bool quietMode = parsed.GetValue(quiet);
+            var request = new TrainRequest
+            {
+                Model = spec,
+                Preprocess = spec.Preprocess,
+                Mean = spec.Mean,
+                Std = spec.Std,
+                Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed)),
+                TestCount = parsed.GetValue(testSize),
+                Epochs = parsed.GetValue(epochs),
+                BatchSize = parsed.GetValue(batch),
+                MaxLearningRate = parsed.GetValue(lr),
+                Schedule = parsed.GetValue(schedule)!,
+                Momentum = parsed.GetValue(momentum),
+                Nesterov = !parsed.GetValue(noNesterov),
+                WeightDecay = parsed.GetValue(weightDecay),
+                CropPadding = parsed.GetValue(crop),
+                Flip = !parsed.GetValue(noFlip),
+                Augment = variant,
+                Seed = parsed.GetValue(seed),
+                Threads = parsed.GetValue(threads),
+                Device = parsed.GetValue(device)!,
+                TrainLimit = parsed.GetValue(trainLimit),
+                TestLimit = parsed.GetValue(testLimit),
+                OutputDirectory = parsed.GetValue(output)!,
+                Name = parsed.GetValue(name) ?? $"{spec.Name}-{datasetName}",
+                Resume = parsed.GetValue(resume),
+                CommandLine = context.CommandLine,
+            };
+            using var bar = new TrainProgressBar(context.Error, context.Interactive && !quietMode);
+            ModelCard card = Trainer.Run(request, bar, quietMode ? null : new LineAfterBar(bar, context.Error), CancellationToken.None);
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trained {card.Name}: test top-1 {100 * card.FinalTestAccuracy:0.00}% after {card.Epochs} epochs ({card.TrainingSeconds:0} s); weights {Path.Combine(request.OutputDirectory, card.WeightsFile!)}"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static T? Try<T>(List<string> problems, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InputException e)
+        {
+            problems.Add(e.Message);
+            return default;
+        }
+    }
+
+    /// <summary>Writes epoch lines below the progress bar.</summary>
+    sealed class LineAfterBar(TrainProgressBar bar, TextWriter inner) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void WriteLine(string? value)
+        {
+            bar.Finish();
+            inner.WriteLine(value);
+        }
+    }
+}

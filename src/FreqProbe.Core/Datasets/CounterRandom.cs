@@ -1,0 +1,27 @@
+namespace FreqProbe.Core.Datasets;
+
+/// <summary>
+/// Order-independent random numbers: each value is a pure function of (seed, index, stream), via the SplitMix64
+/// finaliser, so images can be generated on any thread in any order and come out the same.
+/// </summary>
+internal static class CounterRandom
+{
+    /// <summary>A uniform double in [0, 1).</summary>
+    public static double Uniform(ulong seed, long index, ulong stream)
+    {
+        ulong z = seed * 0x9E3779B97F4A7C15UL ^ ((ulong)index << 20) ^ stream;
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>A uniform double in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public static double Between(ulong seed, long index, ulong stream, double low, double high) =>
+        low + (high - low) * Uniform(seed, index, stream);
+
+    /// <summary>An integer in [<paramref name="low"/>, <paramref name="high"/>].</summary>
+    public static int Integer(ulong seed, long index, ulong stream, int low, int high) =>
+        low + (int)Math.Min(high - low, Math.Floor(Uniform(seed, index, stream) * (high - low + 1)));
+}

@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Results;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Training;
+
+/// <summary>
+/// Trains a registry model with SGD (momentum, optional Nesterov, weight decay) under a one-cycle or cosine schedule,
+/// random crop and flip, and an optional variant (Gaussian noise, FGSM or PGD adversarial training). Each epoch
+/// appends a log row and writes a checkpoint, so <see cref="TrainRequest.Resume"/> loses at most one epoch. Shuffling,
+/// augmentation and noise are functions of (seed, epoch, step), so a resumed run equals an uninterrupted one and
+/// the same seed and thread count give the same weights.
+/// </summary>
+public static class Trainer
+{
+    const string CheckpointFolder = "checkpoint";
+
+    /// <summary>Runs the training; returns the model card written beside the final weights.</summary>
+    public static ModelCard Run(TrainRequest request, IProgress<TrainProgress>? progress = null, TextWriter? log = null, CancellationToken cancellation = default)
+    {
+        torch.set_num_threads(request.Threads);
+        Device device = TorchBackend.SelectDevice(request.Device);
+        Directory.CreateDirectory(request.OutputDirectory);
+        using IImageDataset train = DatasetRegistry.Open(request.Dataset with { Split = "train" });
+        using IImageDataset test = DatasetRegistry.Open(request.Dataset with { Split = "test", GeneratedCount = request.TestCount });
+        int classes = request.NumClasses ?? train.ClassNames.Count;
+        int trainCount = Math.Min(request.TrainLimit ?? train.Count, train.Count);
+        int testCount = Math.Min(request.TestLimit ?? test.Count, test.Count);
+        int stepsPerEpoch = (trainCount + request.BatchSize - 1) / request.BatchSize;
+        long totalSteps = (long)stepsPerEpoch * request.Epochs;
+
+        torch.manual_seed(unchecked((long)request.Seed));
+        using nn.Module<Tensor, Tensor> model = request.Model.Create(classes);
+        model.to(device);
+        using var optimizer = torch.optim.SGD(model.parameters(), request.MaxLearningRate, request.Momentum, 0, request.WeightDecay, request.Nesterov);
+        using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+
+        string checkpoint = Path.Combine(request.OutputDirectory, CheckpointFolder);
+        var state = new TrainState();
+        if (request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
+        {
+            state = LoadCheckpoint(checkpoint, model, optimizer);
+            log?.WriteLine($"freqprobe train: resuming after epoch {state.Epoch} of {request.Epochs}");
+        }
+        else if (!request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
+        {
+            throw new InputException($"--out: '{request.OutputDirectory}' already holds a checkpoint; use --resume to continue it or choose another folder.");
+        }
+
+        for (int epoch = state.Epoch + 1; epoch <= request.Epochs; epoch++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            (double loss, double accuracy, double lr) = TrainEpoch(request, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
+                mean, std, device, progress, clock, cancellation);
+            double testAccuracy = Evaluate(model, test, testCount, request, mean, std, device);
+            var record = new EpochRecord(epoch, lr, loss, accuracy, testAccuracy, clock.Elapsed.TotalSeconds);
+            state = state with { Epoch = epoch, Records = state.Records.Append(record).ToArray(), Seconds = state.Seconds + record.Seconds };
+            SaveCheckpoint(checkpoint, model, optimizer, state);
+            WriteLog(Path.Combine(request.OutputDirectory, request.Name + ".log.csv"), state.Records);
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch}/{request.Epochs}  lr {lr:0.#####}  train loss {loss:0.####}  train acc {100 * accuracy:0.00}%  test acc {100 * testAccuracy:0.00}%  {record.Seconds:0.0} s"));
+        }
+
+        string weights = Path.Combine(request.OutputDirectory, request.Name + ".safetensors");
+        string temp = AtomicFile.TempPathFor(weights);
+        model.cpu();
+        model.save_safetensors(temp);
+        File.Move(temp, weights, overwrite: true);
+        var card = new ModelCard
+        {
+            Name = request.Name,
+            Model = request.Model.Name,
+            NumClasses = classes,
+            InputSize = request.Preprocess.InputSize,
+            ResizeShorter = request.Preprocess.ResizeShorter,
+            Mean = request.Mean,
+            Std = request.Std,
+            ClassNames = train.ClassNames,
+            Dataset = train.Name,
+            DataPath = train.Source,
+            DataFingerprint = Fingerprint(train, trainCount),
+            TrainImages = trainCount,
+            TestImages = testCount,
+            Epochs = request.Epochs,
+            Augment = request.Augment.ToString(),
+            Recipe = string.Create(CultureInfo.InvariantCulture,
+                $"SGD momentum {request.Momentum}{(request.Nesterov ? " Nesterov" : "")}, weight decay {request.WeightDecay}, {request.Schedule} max lr {request.MaxLearningRate}, batch {request.BatchSize}, crop padding {request.CropPadding}, flip {(request.Flip ? "on" : "off")}"),
+            Seed = request.Seed,
+            Threads = request.Threads,
+            Device = TorchBackend.Describe(device),
+            Machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            TrainingSeconds = Math.Round(state.Seconds, 1),
+            FinalTestAccuracy = state.Records.Length > 0 ? state.Records[^1].TestAccuracy : null,
+            WeightsFile = Path.GetFileName(weights),
+            WeightsSha256 = WeightsFile.Sha256(weights),
+            Command = request.CommandLine,
+            Versions = TorchBackend.Versions(),
+            CreatedUtc = DateTimeOffset.UtcNow,
+        };
+        AtomicFile.Write(ModelCard.PathFor(weights), s => s.Write(Encoding.UTF8.GetBytes(card.ToJson())));
+        return card;
+    }
+
+    static (double Loss, double Accuracy, double LearningRate) TrainEpoch(TrainRequest request, nn.Module<Tensor, Tensor> model, SGD optimizer,
+        IImageDataset train, int trainCount, int epoch, int stepsPerEpoch, long totalSteps, Tensor mean, Tensor std, Device device,
+        IProgress<TrainProgress>? progress, Stopwatch clock, CancellationToken cancellation)
+    {
+        model.train();
+        var order = new ShuffledDataset(train, trainCount, request.Seed, epoch);
+        var stream = new BatchStream(order, trainCount, request.BatchSize, request.Preprocess, request.Threads, BadImagePolicy.Fail);
+        double lossSum = 0, lr = 0;
+        long correct = 0, seen = 0;
+        int step = 0;
+        foreach (ImageBatch batch in stream.Read(cancellation))
+        {
+            long globalStep = (long)(epoch - 1) * stepsPerEpoch + step;
+            lr = LearningRateSchedule.At(request.Schedule, globalStep, totalSteps, request.MaxLearningRate);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            // Noise and attack starts depend only on (seed, epoch, step): a resumed run draws the same numbers.
+            torch.manual_seed(unchecked((long)(request.Seed * 1_000_003UL + (ulong)globalStep)));
+            using (var scope = NewDisposeScope())
+            {
+                float[] pixels = CropAndFlip(batch, request, epoch);
+                Tensor x = tensor(pixels, new long[] { batch.Count, 3, batch.Size, batch.Size }).to(device);
+                Tensor y = tensor(batch.Labels.Select(l => (long)l).ToArray()).to(device);
+                Tensor input = Perturb(request.Augment, model, optimizer, x, y, mean, std);
+                optimizer.zero_grad();
+                Tensor logits = model.forward((input - mean) / std);
+                Tensor loss = nn.functional.cross_entropy(logits, y);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * batch.Count;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += batch.Count;
+            }
+            step++;
+            progress?.Report(new TrainProgress(epoch, request.Epochs, (int)seen, trainCount, clock.Elapsed, lossSum / seen));
+        }
+        return (lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), lr);
+    }
+
+    // The training input in [0,1] space, before normalisation.
+    static Tensor Perturb(AugmentSpec augment, nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std)
+    {
+        switch (augment.Kind)
+        {
+            case AugmentKind.Gaussian:
+                return (x + torch.randn_like(x) * augment.Sigma).clamp(0, 1);
+            case AugmentKind.Fgsm:
+                return Attack(model, optimizer, x, y, mean, std, augment.Epsilon, augment.FgsmStep, 1);
+            case AugmentKind.Pgd:
+                return Attack(model, optimizer, x, y, mean, std, augment.Epsilon, augment.PgdStep, augment.Steps);
+            default:
+                return x;
+        }
+    }
+
+    // FGSM from a uniform random start (Wong et al. 2020) when steps = 1; PGD with a random start otherwise.
+    static Tensor Attack(nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std, double epsilon, double alpha, int steps)
+    {
+        Tensor delta = (torch.rand_like(x) * 2 - 1) * epsilon;
+        for (int s = 0; s < steps; s++)
+        {
+            delta = delta.detach().requires_grad_(true);
+            Tensor adversarial = (x + delta).clamp(0, 1);
+            Tensor loss = nn.functional.cross_entropy(model.forward((adversarial - mean) / std), y);
+            optimizer.zero_grad();
+            loss.backward();
+            using (no_grad())
+            {
+                delta = (delta + delta.grad!.sign() * alpha).clamp(-epsilon, epsilon);
+            }
+        }
+        optimizer.zero_grad();
+        return (x + delta.detach()).clamp(0, 1);
+    }
+
+    // Random crop from the image zero-padded by CropPadding on each side, then a random horizontal flip; each image's
+    // choice is a function of (seed, epoch, dataset index).
+    static float[] CropAndFlip(ImageBatch batch, TrainRequest request, int epoch)
+    {
+        int size = batch.Size, pad = request.CropPadding, plane = size * size;
+        var output = new float[batch.Count * 3 * plane];
+        ulong key = request.Seed * 7919UL + (ulong)epoch;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            long index = batch.Indices[i];
+            int dy = pad > 0 ? CounterRandom.Integer(key, index, 1, -pad, pad) : 0;
+            int dx = pad > 0 ? CounterRandom.Integer(key, index, 2, -pad, pad) : 0;
+            bool flip = request.Flip && CounterRandom.Uniform(key, index, 3) < 0.5;
+            for (int c = 0; c < 3; c++)
+            {
+                int source = (i * 3 + c) * plane, target = source;
+                for (int y = 0; y < size; y++)
+                {
+                    int sy = y + dy;
+                    if (sy < 0 || sy >= size) continue;
+                    for (int x = 0; x < size; x++)
+                    {
+                        int sx = (flip ? size - 1 - x : x) + dx;
+                        if (sx >= 0 && sx < size) output[target + y * size + x] = batch.Pixels[source + sy * size + sx];
+                    }
+                }
+            }
+        }
+        return output;
+    }
+
+    /// <summary>Clean top-1 of <paramref name="model"/> on the first <paramref name="count"/> images of <paramref name="test"/>.</summary>
+    static double Evaluate(nn.Module<Tensor, Tensor> model, IImageDataset test, int count, TrainRequest request, Tensor mean, Tensor std, Device device)
+    {
+        model.eval();
+        long correct = 0;
+        var stream = new BatchStream(test, count, 256, request.Preprocess, request.Threads, BadImagePolicy.Fail);
+        using (no_grad())
+        {
+            foreach (ImageBatch batch in stream.Read())
+            {
+                using var scope = NewDisposeScope();
+                Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * batch.Size * batch.Size), 3, batch.Size, batch.Size }).narrow(0, 0, batch.Count).to(device);
+                long[] predicted = model.forward((x - mean) / std).argmax(1).cpu().data<long>().ToArray();
+                for (int i = 0; i < batch.Count; i++) if (predicted[i] == batch.Labels[i]) correct++;
+            }
+        }
+        return (double)correct / Math.Max(1, count);
+    }
+
+    /// <summary>SHA-256 over the count, every label and the pixels of up to 256 evenly spaced images.</summary>
+    public static string Fingerprint(IImageDataset data, int count)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes(count));
+        for (int i = 0; i < count; i++) hash.AppendData(BitConverter.GetBytes(data.LabelAt(i)));
+        int stride = Math.Max(1, count / 256);
+        for (int i = 0; i < count; i += stride) hash.AppendData(data.Decode(i).Pixels);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    sealed record TrainState
+    {
+        public int Epoch { get; init; }
+        public double Seconds { get; init; }
+        public EpochRecord[] Records { get; init; } = Array.Empty<EpochRecord>();
+    }
+
+    // Each epoch's model and optimizer go to their own folder; state.json, written atomically last, names the
+    // epoch to resume from. A kill at any point leaves a consistent (model, optimizer, state) triple.
+    static void SaveCheckpoint(string folder, nn.Module model, SGD optimizer, TrainState state)
+    {
+        string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
+        if (Directory.Exists(epochFolder)) Directory.Delete(epochFolder, recursive: true);
+        Directory.CreateDirectory(epochFolder);
+        model.save(Path.Combine(epochFolder, "model.dat"));
+        optimizer.save_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
+        AtomicFile.Write(Path.Combine(folder, "state.json"), s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state))));
+        foreach (string old in Directory.GetDirectories(folder, "epoch-*"))
+        {
+            if (Path.GetFileName(old) != EpochFolder(state.Epoch)) Directory.Delete(old, recursive: true);
+        }
+    }
+
+    static string EpochFolder(int epoch) => string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D4}");
+
+    static TrainState LoadCheckpoint(string folder, nn.Module model, SGD optimizer)
+    {
+        string statePath = Path.Combine(folder, "state.json");
+        TrainState state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(statePath))
+            ?? throw new InputException($"{statePath}: empty checkpoint state.");
+        string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
+        string modelPath = Path.Combine(epochFolder, "model.dat");
+        Dictionary<string, Tensor> weights = WeightsFile.Load(modelPath);
+        try
+        {
+            StateDictBinder.LoadStrict(model, weights, modelPath);
+        }
+        finally
+        {
+            foreach (Tensor t in weights.Values) t.Dispose();
+        }
+        optimizer.load_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
+        return state;
+    }
+
+    static void WriteLog(string path, IEnumerable<EpochRecord> records)
+    {
+        var text = new StringBuilder("epoch,lr,train_loss,train_accuracy,test_accuracy,seconds\n");
+        foreach (EpochRecord r in records)
+        {
+            text.Append(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Epoch},{r.LearningRate:0.########},{r.TrainLoss:0.######},{r.TrainAccuracy:0.######},{r.TestAccuracy:0.######},{r.Seconds:0.##}\n"));
+        }
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
