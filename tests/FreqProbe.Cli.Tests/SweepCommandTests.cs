@@ -122,14 +122,16 @@ public sealed class SweepCommandTests : IDisposable
     [Fact]
     public void Usage_errors_exit_2()
     {
-        Assert.Equal(2, CliRun.Invoke("lowpass", "--model", "cifar-resnet20").ExitCode); // --dataset and --radii missing
-        CliRun badShape = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "generated", "--radii", "4", "--shape", "hexagon");
+        Assert.Equal(2, CliRun.Invoke("lowpass", "--radii").ExitCode); // an option without its value
+        Assert.Equal(2, CliRun.Invoke("bandpass", "--dataset", "synthetic", "--model", "cifar-resnet20").ExitCode); // --bands missing
+        Assert.Equal(2, CliRun.Invoke("lowpass", "--dataset", "cifar10", "--model", "cifar-resnet20", "--radii", "4").ExitCode); // --data missing
+        CliRun badShape = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--shape", "hexagon");
         Assert.Equal(2, badShape.ExitCode);
         Assert.Contains("hexagon", badShape.Error, StringComparison.Ordinal);
-        CliRun badOut = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "generated", "--radii", "4", "--out", dir.File("r.xlsx"));
+        CliRun badOut = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--out", dir.File("r.xlsx"));
         Assert.Equal(2, badOut.ExitCode);
         Assert.Contains(".csv, .json, .md", badOut.Error, StringComparison.Ordinal);
-        CliRun cuda = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "generated", "--radii", "4", "--device", "cuda");
+        CliRun cuda = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--device", "cuda");
         Assert.Equal(2, cuda.ExitCode);
         Assert.Contains("no CUDA device", cuda.Error, StringComparison.Ordinal);
     }
@@ -147,9 +149,9 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_generated_dataset_runs_without_files()
+    public void The_synthetic_dataset_runs_without_files()
     {
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "generated", "--radii", "2,8", "--limit", "20");
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "2,8", "--limit", "20");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("lowpass", run.Out, StringComparison.Ordinal);
     }

@@ -31,13 +31,13 @@ internal static class SweepCommands
     static Command Radial(CommandContext context, string name, string summary, FilterKind kind)
     {
         var options = new SweepOptions();
-        var radii = new Option<string>("--radii") { Description = "Radii in cycles per image, e.g. 4..28:4 or 2,4,8.", Required = true };
-        var command = new Command(name, $"{summary}\n\n{Convention}\n\nExample:\n  freqprobe {name} --model cifar-resnet20 --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv --predictions p.csv");
+        var radii = new Option<string?>("--radii") { Description = "Radii in cycles per image, e.g. 4..28:4 or 2,4,8 (default: 2..16:2 for inputs up to 64 pixels, 4..32:4 above)." };
+        var command = new Command(name, $"{summary}\n\n{Convention}\n\nExamples:\n  freqprobe {name}                      (built-in default: shipped synthetic model, synthetic test split)\n  freqprobe {name} --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv --predictions p.csv");
         foreach (Option option in options.All) command.Options.Add(option);
         command.Options.Add(radii);
         command.SetAction(parsed => Execute(context, parsed, options, problems =>
         {
-            IReadOnlyList<double> list = Guard(problems, () => RadiusList.Parse(parsed.GetValue(radii)!), Array.Empty<double>());
+            IReadOnlyList<double> list = Guard(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? DefaultRadii(parsed, options)), Array.Empty<double>());
             (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
             return list.Select(r => kind == FilterKind.LowPass ? FrequencyFilter.LowPass(r, shape, profile) : FrequencyFilter.HighPass(r, shape, profile)).ToArray();
         }));
@@ -58,6 +58,14 @@ internal static class SweepCommands
             return list.Select(b => FrequencyFilter.BandPass(b.Inner, b.Outer, shape, profile)).ToArray();
         }));
         return command;
+    }
+
+    // The default radius list suits the model-input size: 2..16:2 on 32x32, 4..32:4 on 224x224.
+    static string DefaultRadii(ParseResult parsed, SweepOptions o)
+    {
+        int? size = parsed.GetValue(o.InputSize);
+        if (size is null && parsed.GetValue(o.Model) is { } name && ModelRegistry.Names.Contains(name)) size = ModelRegistry.Get(name).Preprocess.InputSize;
+        return size is > 64 ? "4..32:4" : "2..16:2";
     }
 
     static (MaskShape, MaskProfile) ShapeAndProfile(ParseResult parsed, SweepOptions o) =>
@@ -90,6 +98,10 @@ internal static class SweepCommands
         foreach (string warning in SweepRunner.FilterWarnings(request.Filters, request.Preprocess.InputSize))
         {
             context.Error.WriteLine($"freqprobe: warning: {warning}");
+        }
+        if (request.WeightsName == BuiltInModels.Default && parsed.GetValue(o.Dataset) is null)
+        {
+            context.Error.WriteLine($"freqprobe: no --dataset, --data or --weights: running the built-in default ({BuiltInModels.Default} on the synthetic test split).");
         }
         if (request.WeightsPath is null)
         {
@@ -130,17 +142,46 @@ internal static class SweepCommands
         }
     }
 
+    // Settings precedence: command line > model card beside the weights > the model's own defaults, decided here once.
     static SweepRequest? BuildRequest(ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters, List<string> problems, string commandLine)
     {
         IReadOnlyList<FrequencyFilter> filterList = filters(problems);
-        ModelSpec? model = Guard(problems, () => ModelRegistry.Get(parsed.GetValue(o.Model)!), null);
-        string datasetName = parsed.GetValue(o.Dataset)!;
-        bool? needsData = Guard<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
+        string? weightsName = parsed.GetValue(o.Weights);
+        string? datasetName = parsed.GetValue(o.Dataset);
         string? data = parsed.GetValue(o.Data);
+        if (weightsName is null && datasetName is null && data is null)
+        {
+            // The built-in default: the shipped synthetic model on the synthetic test split, offline.
+            weightsName = BuiltInModels.Default;
+            datasetName = "synthetic";
+        }
+        string? weights = null;
+        ModelCard? card = null;
+        if (weightsName is not null)
+        {
+            weights = Guard(problems, () => BuiltInModels.Resolve(weightsName), null);
+            if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
+            else if (weights is not null) card = Guard(problems, () => ModelCard.TryLoadFor(weights), null);
+        }
+        if (datasetName is null && card?.Dataset is { } cardDataset && (data is not null || !DatasetRegistry.NeedsData(cardDataset)))
+        {
+            datasetName = cardDataset;
+        }
+        if (datasetName is null) problems.Add($"--dataset: required; expected one of {string.Join(", ", DatasetRegistry.Names)}.");
+
+        string? modelName = parsed.GetValue(o.Model) ?? card?.Model;
+        ModelSpec? model = null;
+        if (modelName is null)
+        {
+            problems.Add($"--model: required (no model card beside --weights to take it from); expected one of: {string.Join(", ", ModelRegistry.Names)}.");
+        }
+        else
+        {
+            model = Guard(problems, () => ModelRegistry.Get(modelName), null);
+        }
+        bool? needsData = datasetName is null ? null : Guard<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
         if (needsData == true && data is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
         if (data is not null && !Directory.Exists(data)) problems.Add($"--data: '{data}' is not a directory.");
-        string? weights = parsed.GetValue(o.Weights);
-        if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
         string? classes = parsed.GetValue(o.Classes);
         if (classes is not null && !File.Exists(classes)) problems.Add($"--classes: '{classes}' not found.");
         int? limit = parsed.GetValue(o.Limit);
@@ -149,25 +190,29 @@ internal static class SweepCommands
         if (batch is < 1) problems.Add($"--batch-size: {batch} must be at least 1.");
         int threads = parsed.GetValue(o.Threads);
         if (threads < 1) problems.Add($"--threads: {threads} must be at least 1.");
-        int? numClasses = parsed.GetValue(o.NumClasses);
+        int? numClasses = parsed.GetValue(o.NumClasses) ?? card?.NumClasses;
         if (numClasses is < 1) problems.Add($"--num-classes: {numClasses} must be at least 1.");
         int? inputSize = parsed.GetValue(o.InputSize);
         if (inputSize is < 8) problems.Add($"--input-size: {inputSize} is too small; expected at least 8 pixels.");
         float[]? mean = ParseTriple(parsed.GetValue(o.Mean), "--mean", problems, positive: false);
         float[]? std = ParseTriple(parsed.GetValue(o.Std), "--std", problems, positive: true);
-        if (model is null || filterList.Count == 0 || problems.Count > 0) return null;
+        if (model is null || datasetName is null || filterList.Count == 0 || problems.Count > 0) return null;
 
-        PreprocessPolicy preprocess = inputSize is { } size
-            ? (model.Preprocess.ResizeShorter is null ? PreprocessPolicy.Native(size) : PreprocessPolicy.ResizeAndCentreCrop(size))
-            : model.Preprocess;
+        PreprocessPolicy preprocess = model.Preprocess;
+        bool resizes = (card is null ? model.Preprocess.ResizeShorter : card.ResizeShorter) is not null;
+        if ((inputSize ?? card?.InputSize) is { } size)
+        {
+            preprocess = resizes ? PreprocessPolicy.ResizeAndCentreCrop(size) : PreprocessPolicy.Native(size);
+        }
         return new SweepRequest
         {
             Model = model,
             WeightsPath = weights,
+            WeightsName = weightsName,
             NumClasses = numClasses,
             Preprocess = preprocess,
-            Mean = mean ?? model.Mean,
-            Std = std ?? model.Std,
+            Mean = mean ?? card?.Mean ?? model.Mean,
+            Std = std ?? card?.Std ?? model.Std,
             Dataset = new DatasetOptions(datasetName, data, parsed.GetValue(o.Split)!, classes, Seed: parsed.GetValue(o.Seed)),
             Filters = filterList,
             Clip = parsed.GetValue(o.Clip),
@@ -177,6 +222,7 @@ internal static class SweepCommands
             Limit = limit,
             Seed = parsed.GetValue(o.Seed),
             OnBadImage = parsed.GetValue(o.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
+            PerClass = parsed.GetValue(o.PerClass),
             CommandLine = commandLine,
         };
     }

@@ -8,22 +8,23 @@ namespace FreqProbe.Cli.Commands;
 /// <summary>The options shared by lowpass, highpass and bandpass.</summary>
 internal sealed class SweepOptions
 {
-    public Option<string> Model { get; } = new("--model")
+    public Option<string?> Model { get; } = new("--model")
     {
-        Description = $"Architecture from the registry: {string.Join(", ", ModelRegistry.Names)}.",
-        Required = true,
+        Description = $"Architecture from the registry: {string.Join(", ", ModelRegistry.Names)}. " +
+            "Optional when a model card (NAME.card.json, written by `freqprobe train`) sits beside --weights.",
     };
 
     public Option<string?> Weights { get; } = new("--weights")
     {
         Description = "State dict: PyTorch .pth/.pt (also checkpoints with 'state_dict'/'model', 'module.' prefixes), .safetensors, or TorchSharp .dat. " +
-            "Loading is strict. Without it the model runs on RANDOM weights (a smoke test only) and the results say so.",
+            "Loading is strict. builtin:synthetic names the shipped model. Without --weights (and with --dataset or --data) the model runs on RANDOM " +
+            "weights (a smoke test only) and the results say so. With none of --weights, --dataset and --data: the built-in default, builtin:synthetic on the synthetic test split.",
     };
 
-    public Option<string> Dataset { get; } = new("--dataset")
+    public Option<string?> Dataset { get; } = new("--dataset")
     {
-        Description = "Dataset: " + string.Join("; ", DatasetRegistry.Names.Select(n => $"{n} = {DatasetRegistry.Describe(n)}")) + ".",
-        Required = true,
+        Description = "Dataset: " + string.Join("; ", DatasetRegistry.Names.Select(n => $"{n} = {DatasetRegistry.Describe(n)}")) +
+            ". Optional when the model card names the training dataset.",
     };
 
     public Option<string?> Data { get; } = new("--data") { Description = "Dataset folder." };
@@ -90,6 +91,8 @@ internal sealed class SweepOptions
         Description = "Per-image CSV: index,label,filter,radius,pred,prob (prob = softmax probability of pred). Written atomically.",
     };
 
+    public Option<bool> PerClass { get; } = new("--per-class") { Description = "Add per-class top-1 (columns top1_class_K; per_class in JSON) to every output." };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no table on stdout; warnings and errors still go to stderr." };
 
     public SweepOptions()
@@ -104,6 +107,6 @@ internal sealed class SweepOptions
     public IEnumerable<Option> All => new Option[]
     {
         Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
-        BatchSize, Threads, Device, Limit, Seed, OnBadImage, Out, Predictions, Quiet,
+        BatchSize, Threads, Device, Limit, Seed, OnBadImage, Out, Predictions, PerClass, Quiet,
     };
 }

@@ -15,8 +15,6 @@ public static class DatasetRegistry
             o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? ClassList.ImageNet1k : ClassList.Load(o.ClassesFile), "imagenet")),
         ["synthetic"] = new("built-in known-answer 32x32 set: 5 shape classes (low frequencies only) and 5 texture classes (>= 10 cycles/image); --split test|train", false,
             o => new SyntheticDataset(o.Split, o.GeneratedCount, o.Seed)),
-        ["generated"] = new("a small generated 32x32 grating dataset (no files needed; a smoke test)", false,
-            o => new GeneratedDataset(o.GeneratedCount, o.Seed)),
     };
 
     /// <summary>The registered names, sorted.</summary>

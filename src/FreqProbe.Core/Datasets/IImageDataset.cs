@@ -6,7 +6,7 @@ namespace FreqProbe.Core.Datasets;
 /// </summary>
 public interface IImageDataset : IDisposable
 {
-    /// <summary>The registry name: cifar10, imagefolder, imagenet, generated.</summary>
+    /// <summary>The registry name: cifar10, imagefolder, imagenet, synthetic.</summary>
     string Name { get; }
 
     /// <summary>Where the data came from (a path, or a description for generated data).</summary>

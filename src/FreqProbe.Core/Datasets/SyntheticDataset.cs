@@ -5,7 +5,8 @@ namespace FreqProbe.Core.Datasets;
 /// that differ only at low frequencies (large soft-edged blobs and bars at random position, scale and colour on a
 /// smooth background); classes 5–9 are <b>textures</b> that differ only at high frequencies (gratings and checks at
 /// 10 or more cycles per image, in different orientations, on the same kind of smooth background). Every image
-/// also gets faint pixel noise that carries no class information. So a low-pass at a small radius should keep the
+/// also gets faint pixel noise that carries no class information. Every class is closed under horizontal flips, so
+/// flip augmentation never turns one class into another. So a low-pass at a small radius should keep the
 /// shape classes recognisable and reduce the textures to chance, and a high-pass the reverse.
 /// </summary>
 public sealed class SyntheticDataset : IImageDataset
@@ -25,7 +26,7 @@ public sealed class SyntheticDataset : IImageDataset
     static readonly string[] Names =
     {
         "shape:blob", "shape:two-blobs-horizontal", "shape:two-blobs-vertical", "shape:bar-horizontal", "shape:bar-vertical",
-        "texture:stripes-vertical", "texture:stripes-horizontal", "texture:diagonal", "texture:checks", "texture:antidiagonal",
+        "texture:stripes-vertical", "texture:stripes-horizontal", "texture:checks", "texture:plaid", "texture:hex-dots",
     };
 
     readonly ulong seed;
@@ -89,11 +90,12 @@ public sealed class SyntheticDataset : IImageDataset
     double R(int index, ulong stream, double low, double high) => CounterRandom.Between(seed, index, stream, low, high);
 
     // A smooth linear gradient per channel: only the lowest frequencies, with the same distribution for every class.
+    // Levels reach down to 0.1 so that textures on dark grounds (what a zero-mean high-passed texture resembles) occur.
     void Background(int index, double[,,] planes)
     {
         for (int c = 0; c < 3; c++)
         {
-            double level = R(index, 10 + (ulong)c, 0.3, 0.7);
+            double level = R(index, 10 + (ulong)c, 0.1, 0.9);
             double gx = R(index, 20 + (ulong)c, -0.15, 0.15), gy = R(index, 30 + (ulong)c, -0.15, 0.15);
             for (int y = 0; y < Side; y++)
             {
@@ -108,8 +110,9 @@ public sealed class SyntheticDataset : IImageDataset
         var colour = new double[3];
         for (int c = 0; c < 3; c++)
         {
-            double sign = R(index, 50 + (ulong)c, 0, 1) < 0.5 ? -1 : 1;
-            colour[c] = sign * R(index, 60 + (ulong)c, 0.25, 0.4);
+            // Move away from the background level, so the shape's contrast is never lost to clipping at 0 or 1.
+            double sign = planes[c, 16, 16] < 0.5 ? 1 : -1;
+            colour[c] = sign * R(index, 60 + (ulong)c, 0.3, 0.45);
         }
         for (int y = 0; y < Side; y++)
         {
@@ -131,25 +134,27 @@ public sealed class SyntheticDataset : IImageDataset
         }
     }
 
-    // Integer frequencies put each pattern on exact DFT bins, so nothing leaks below 10 cycles per image.
+    // Integer frequencies put each pattern on exact DFT bins, so nothing leaks below 10 cycles per image. Distances
+    // from DC: stripes and plaid f (10–14); checks f·√2 (f = 8–10, so 11.3–14.1); hex dots √(f² + 0) and √(6² + 10²) ≈ 11.7.
     void Texture(int index, int label, double[,,] planes)
     {
-        int f = label is 7 or 8 or 9 ? CounterRandom.Integer(seed, index, 70, 8, 10) : CounterRandom.Integer(seed, index, 70, 10, 14);
-        double phase1 = R(index, 71, 0, 2 * Math.PI), phase2 = R(index, 72, 0, 2 * Math.PI);
+        int f = label == 7 ? CounterRandom.Integer(seed, index, 70, 8, 10) : CounterRandom.Integer(seed, index, 70, 10, 14);
+        double phase1 = R(index, 71, 0, 2 * Math.PI), phase2 = R(index, 72, 0, 2 * Math.PI), phase3 = R(index, 73, 0, 2 * Math.PI);
         var amplitude = new double[3];
         for (int c = 0; c < 3; c++) amplitude[c] = R(index, 80 + (ulong)c, 0.12, 0.22);
         for (int y = 0; y < Side; y++)
         {
             for (int x = 0; x < Side; x++)
             {
-                double u = 2 * Math.PI * f * x / Side, v = 2 * Math.PI * f * y / Side;
+                double u = 2 * Math.PI * x / Side, v = 2 * Math.PI * y / Side;
                 double pattern = label switch
                 {
-                    5 => Math.Cos(u + phase1),
-                    6 => Math.Cos(v + phase1),
-                    7 => Math.Cos(u + v + phase1),
-                    8 => 2 * Math.Cos(u + phase1) * Math.Cos(v + phase2) * 0.7,
-                    _ => Math.Cos(u - v + phase1),
+                    5 => Math.Cos(f * u + phase1),
+                    6 => Math.Cos(f * v + phase1),
+                    7 => 1.4 * Math.Cos(f * u + phase1) * Math.Cos(f * v + phase2),
+                    8 => 0.7 * (Math.Cos(f * u + phase1) + Math.Cos(f * v + phase2)),
+                    // Three gratings about 60° apart: (12, 0), (6, 10) and (6, −10); a flip swaps the last two.
+                    _ => 0.6 * (Math.Cos(12 * u + phase1) + Math.Cos(6 * u + 10 * v + phase2) + Math.Cos(6 * u - 10 * v + phase3)),
                 };
                 for (int c = 0; c < 3; c++) planes[c, y, x] += amplitude[c] * pattern;
             }

@@ -15,6 +15,15 @@ public sealed record FilterResult(
     double EnergyKeptSum,
     double CoefficientsKept)
 {
+    /// <summary>Images per dataset class (label), evaluated under this setting.</summary>
+    public IReadOnlyList<long> ClassTotals { get; init; } = Array.Empty<long>();
+
+    /// <summary>Correct top-1 predictions per dataset class.</summary>
+    public IReadOnlyList<long> ClassCorrect { get; init; } = Array.Empty<long>();
+
+    /// <summary>Top-1 accuracy of class <paramref name="label"/>, or null when it has no images.</summary>
+    public double? ClassTop1(int label) => ClassTotals[label] == 0 ? null : (double)ClassCorrect[label] / ClassTotals[label];
+
     /// <summary>Top-1 accuracy in [0, 1].</summary>
     public double Top1 => N == 0 ? 0 : (double)Correct / N;
 

@@ -13,6 +13,12 @@ public sealed record RunMetadata
     public string? WeightsSha256 { get; init; }
     /// <summary>True when the model ran on random weights.</summary>
     public bool RandomWeights => WeightsPath is null;
+    /// <summary>How the user named the weights (a path, or builtin:NAME).</summary>
+    public string? WeightsName { get; init; }
+    /// <summary>Dataset class names by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = Array.Empty<string>();
+    /// <summary>Whether per-class top-1 is written.</summary>
+    public bool PerClass { get; init; }
     /// <summary>Number of model outputs.</summary>
     public required int NumClasses { get; init; }
     /// <summary>Dataset registry name.</summary>

@@ -16,6 +16,12 @@ public sealed record SweepRequest
     /// <summary>The weights file, or null for random weights.</summary>
     public string? WeightsPath { get; init; }
 
+    /// <summary>How the user named the weights (a path, or builtin:NAME); null for random weights.</summary>
+    public string? WeightsName { get; init; }
+
+    /// <summary>Write per-class top-1 in every output format.</summary>
+    public bool PerClass { get; init; }
+
     /// <summary>Number of model outputs; null takes the dataset's class count.</summary>
     public int? NumClasses { get; init; }
 

@@ -67,8 +67,8 @@ public static class SweepRunner
         var filters = request.Filters;
         using var bank = new SpectralFilterBank(filters, size, size, device);
         var tallies = new FilterTally[filters.Count + 1];
-        tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5);
-        for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5);
+        tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5, dataset.ClassNames.Count);
+        for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
         var stream = new BatchStream(dataset, requested, request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
@@ -98,6 +98,9 @@ public static class SweepRunner
             WeightsPath = request.WeightsPath,
             WeightsSha256 = weightsSha,
             NumClasses = classes,
+            ClassNames = dataset.ClassNames,
+            PerClass = request.PerClass,
+            WeightsName = request.WeightsName,
             Dataset = dataset.Name,
             DataSource = dataset.Source,
             Split = dataset.Split,
@@ -179,7 +182,7 @@ public static class SweepRunner
             {
                 bool correct = predicted[s, i] == batch.Labels[i];
                 double kept = s == 0 ? 1.0 : energy[i * filterCount + s - 1];
-                tallies[s].Add(correct, inTop5[s, i], predicted[s, i] == predicted[0, i], kept);
+                tallies[s].Add(batch.Labels[i], correct, inTop5[s, i], predicted[s, i] == predicted[0, i], kept);
                 predictions?.Add(batch.Indices[i], batch.Labels[i], s == 0 ? FrequencyFilter.Clean : bank.Filters[s - 1], predicted[s, i], probability[s, i]);
             }
         }

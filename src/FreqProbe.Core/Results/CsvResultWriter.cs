@@ -13,7 +13,7 @@ public sealed class CsvResultWriter : IResultWriter
     {
         using var text = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
         using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
-        foreach (string name in ResultColumns.Names) csv.WriteField(name);
+        foreach (string name in ResultColumns.NamesFor(summary.Metadata)) csv.WriteField(name);
         csv.NextRecord();
         foreach (FilterResult row in summary.Rows)
         {

@@ -18,6 +18,7 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteString("model", m.Model);
         json.WriteNumber("num_classes", m.NumClasses);
         json.WriteBoolean("random_weights", m.RandomWeights);
+        WriteNullable(json, "weights", m.WeightsName);
         WriteNullable(json, "weights_path", m.WeightsPath);
         WriteNullable(json, "weights_sha256", m.WeightsSha256);
         json.WriteString("dataset", m.Dataset);
@@ -66,6 +67,21 @@ public sealed class JsonResultWriter : IResultWriter
             json.WriteNumber("coefficients_kept", row.CoefficientsKept);
             json.WriteNumber("energy_kept_sum", row.EnergyKeptSum);
             json.WriteNumber("energy_kept", row.EnergyKept);
+            if (m.PerClass)
+            {
+                json.WriteStartArray("per_class");
+                for (int k = 0; k < row.ClassTotals.Count; k++)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("class", k);
+                    json.WriteString("name", m.ClassNames[k]);
+                    json.WriteNumber("n", row.ClassTotals[k]);
+                    json.WriteNumber("correct", row.ClassCorrect[k]);
+                    if (row.ClassTop1(k) is { } rate) json.WriteNumber("top1", rate); else json.WriteNull("top1");
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -14,14 +14,18 @@ public sealed class MarkdownResultWriter : IResultWriter
         text.AppendLine($"# FreqProbe: {m.Model} on {m.Dataset}{(m.Split.Length > 0 ? $" ({m.Split})" : "")}");
         text.AppendLine();
         text.AppendLine($"- command: `{m.Command}`");
-        text.AppendLine($"- weights: {(m.RandomWeights ? "RANDOM (no --weights)" : $"{m.WeightsPath} (sha256 {m.WeightsSha256})")}");
+        text.AppendLine($"- weights: {(m.RandomWeights ? "RANDOM (no --weights)" : $"{m.WeightsName ?? m.WeightsPath} (sha256 {m.WeightsSha256})")}");
         text.AppendLine($"- images: {m.Evaluated} evaluated, {m.Skipped} skipped, of {m.DatasetCount} in {m.DataSource}");
         text.AppendLine($"- preprocessing: {m.Preprocess}; clip {(m.Clip ? "on" : "off")}");
         text.AppendLine($"- filter convention: {m.FilterConvention}");
         text.AppendLine($"- device {m.Device}, {m.Threads} threads, batch {m.BatchSize}, seed {m.Seed}; {string.Join(", ", m.Versions.Select(v => $"{v.Key} {v.Value}"))}");
+        if (m.PerClass)
+        {
+            text.AppendLine($"- classes: {string.Join(", ", m.ClassNames.Select((name, k) => $"{k} = {name}"))}");
+        }
         text.AppendLine();
-        text.AppendLine("| " + string.Join(" | ", ResultColumns.Names) + " |");
-        text.AppendLine("|" + string.Concat(ResultColumns.Names.Select(_ => " --- |")));
+        text.AppendLine("| " + string.Join(" | ", ResultColumns.NamesFor(summary.Metadata)) + " |");
+        text.AppendLine("|" + string.Concat(ResultColumns.NamesFor(summary.Metadata).Select(_ => " --- |")));
         foreach (FilterResult row in summary.Rows)
         {
             text.AppendLine("| " + string.Join(" | ", ResultColumns.Cells(m, row)) + " |");

@@ -1,0 +1,62 @@
+using System.Reflection;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>
+/// Weights shipped inside FreqProbe, named <c>builtin:NAME</c>. They are written once (with their model card) to
+/// <c>$FREQPROBE_HOME/builtin</c> (default <c>~/.cache/freqprobe/builtin</c>) so that every weights path in the
+/// code stays a real file.
+/// </summary>
+public static class BuiltInModels
+{
+    /// <summary>The prefix that names built-in weights.</summary>
+    public const string Prefix = "builtin:";
+
+    /// <summary>The weights the evaluation commands use when given no --dataset, --data or --weights.</summary>
+    public const string Default = "builtin:synthetic";
+
+    static readonly Dictionary<string, string> Files = new(StringComparer.Ordinal)
+    {
+        ["synthetic"] = "cifar-resnet20-synthetic",
+    };
+
+    /// <summary>The built-in names, without the prefix.</summary>
+    public static IReadOnlyCollection<string> Names => Files.Keys;
+
+    /// <summary>FreqProbe's cache folder: $FREQPROBE_HOME, or ~/.cache/freqprobe.</summary>
+    public static string HomeDirectory =>
+        Environment.GetEnvironmentVariable("FREQPROBE_HOME") is { Length: > 0 } home
+            ? home
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "freqprobe");
+
+    /// <summary>A file path for <paramref name="weights"/>: built-in names are materialised; other values pass through.</summary>
+    public static string Resolve(string weights)
+    {
+        if (!weights.StartsWith(Prefix, StringComparison.Ordinal)) return weights;
+        string name = weights[Prefix.Length..];
+        if (!Files.TryGetValue(name, out string? stem))
+        {
+            throw new InputException($"--weights: unknown built-in weights '{weights}'; expected one of: {string.Join(", ", Files.Keys.Select(k => Prefix + k))}.");
+        }
+        string folder = Path.Combine(HomeDirectory, "builtin");
+        Directory.CreateDirectory(folder);
+        string weightsPath = Path.Combine(folder, stem + ".safetensors");
+        Materialize(stem + ".safetensors", weightsPath);
+        Materialize(stem + ".card.json", Path.Combine(folder, stem + ".card.json"));
+        return weightsPath;
+    }
+
+    static void Materialize(string resource, string path)
+    {
+        using Stream source = Assembly.GetExecutingAssembly().GetManifestResourceStream("FreqProbe.Core.BuiltIn." + resource)
+            ?? throw new InvalidOperationException($"built-in resource {resource} is missing from the assembly");
+        if (File.Exists(path) && new FileInfo(path).Length == source.Length)
+        {
+            using var memory = new MemoryStream();
+            source.CopyTo(memory);
+            if (memory.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(path))) return;
+            source.Position = 0;
+        }
+        Results.AtomicFile.Write(path, target => source.CopyTo(target));
+    }
+}

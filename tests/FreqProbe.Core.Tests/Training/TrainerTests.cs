@@ -1,0 +1,95 @@
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Tests.Support;
+using FreqProbe.Core.Training;
+
+namespace FreqProbe.Core.Tests.Training;
+
+public sealed class TrainerTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    TrainRequest Request(string folder, string augment = "none") => new()
+    {
+        Model = ModelRegistry.Get("cifar-resnet20"),
+        Preprocess = PreprocessPolicy.Native(32),
+        Mean = ModelRegistry.Get("cifar-resnet20").Mean,
+        Std = ModelRegistry.Get("cifar-resnet20").Std,
+        Dataset = new DatasetOptions("synthetic", null, "train", GeneratedCount: 96, Seed: 4),
+        TestCount = 48,
+        Epochs = 2,
+        BatchSize = 32,
+        Augment = AugmentSpec.Parse(augment),
+        Threads = 2,
+        Device = "cpu",
+        Seed = 9,
+        OutputDirectory = dir.File(folder),
+        Name = "tiny",
+    };
+
+    static byte[] Weights(TrainRequest request) => File.ReadAllBytes(Path.Combine(request.OutputDirectory, "tiny.safetensors"));
+
+    sealed class CancelAtEpoch(int epoch, CancellationTokenSource source) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value)
+        {
+            if (value.Epoch == epoch) source.Cancel();
+        }
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_weights_and_an_interrupted_run_resumes_to_them()
+    {
+        ModelCard first = Trainer.Run(Request("a"));
+        Trainer.Run(Request("b"));
+        Assert.Equal(Weights(Request("a")), Weights(Request("b")));
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Request("c"), new CancelAtEpoch(2, cancel), cancellation: cancel.Token));
+        Assert.False(File.Exists(Path.Combine(dir.File("c"), "tiny.safetensors")));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(dir.File("c"), "tiny.log.csv")).Length); // header + epoch 1
+        ModelCard resumed = Trainer.Run(Request("c") with { Resume = true });
+        Assert.Equal(Weights(Request("a")), Weights(Request("c")));
+        Assert.Equal(first.FinalTestAccuracy, resumed.FinalTestAccuracy);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir.File("c"), "tiny.log.csv")).Length);
+    }
+
+    [Fact]
+    public void Writes_a_model_card_that_describes_the_weights()
+    {
+        ModelCard card = Trainer.Run(Request("card"));
+        string weights = Path.Combine(dir.File("card"), "tiny.safetensors");
+        ModelCard read = ModelCard.TryLoadFor(weights)!;
+        Assert.Equal("cifar-resnet20", read.Model);
+        Assert.Equal(10, read.NumClasses);
+        Assert.Equal(32, read.InputSize);
+        Assert.Equal(WeightsFile.Sha256(weights), read.WeightsSha256);
+        Assert.Equal(card.FinalTestAccuracy, read.FinalTestAccuracy);
+        Assert.Equal("none", read.Augment);
+        Assert.Equal(2, read.Epochs);
+        Assert.Equal(64, read.DataFingerprint!.Length);
+        using var model = ModelRegistry.Get(read.Model).Create(read.NumClasses);
+        StateDictBinder.LoadStrict(model, WeightsFile.Load(weights), weights);
+    }
+
+    [Fact]
+    public void A_second_run_into_a_used_folder_needs_resume()
+    {
+        Trainer.Run(Request("used") with { Epochs = 1 });
+        Assert.Contains("--resume", Assert.Throws<InputException>(() => Trainer.Run(Request("used") with { Epochs = 1 })).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gaussian:0.1")]
+    [InlineData("fgsm:8/255")]
+    [InlineData("pgd:8/255,2")]
+    public void Variants_train_to_different_weights_than_natural(string augment)
+    {
+        Trainer.Run(Request("natural") with { Epochs = 1 });
+        Trainer.Run(Request("variant", augment) with { Epochs = 1 });
+        Assert.NotEqual(Weights(Request("natural")), Weights(Request("variant")));
+        Assert.Equal(augment, ModelCard.TryLoadFor(Path.Combine(dir.File("variant"), "tiny.safetensors"))!.Augment!.Replace("0.031373", "8/255", StringComparison.Ordinal));
+    }
+}
