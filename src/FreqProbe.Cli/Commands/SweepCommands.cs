@@ -120,7 +120,7 @@ internal static class SweepCommands
         {
             using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath);
             using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
-            SweepSummary summary = SweepRunner.Run(request, predictions, bar, cancel.Token);
+            SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar, cancel.Token);
             bar.Finish();
             if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
             predictions?.Commit();

@@ -27,6 +27,10 @@ internal static class TrainCommand
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 5e-4 };
         var crop = new Option<int>("--crop-padding") { Description = "Random crop from the image zero-padded by this many pixels (0: no crop).", DefaultValueFactory = _ => 4 };
         var noFlip = new Option<bool>("--no-flip") { Description = "No random horizontal flips." };
+        var dcJitter = new Option<bool>("--dc-jitter")
+        {
+            Description = "Half the images lose a random fraction of each channel's mean, so zero-mean (high-passed) inputs are in the training distribution.",
+        };
         var augment = new Option<string>("--augment")
         {
             Description = "none; gaussian:SIGMA (pixel noise in [0,1] space); fgsm:EPS (FGSM from a random start, step 1.25*EPS, e.g. fgsm:8/255); pgd:EPS,STEPS.",
@@ -52,7 +56,7 @@ internal static class TrainCommand
             "`--weights NAME.safetensors` needs no --model.\n\n" +
             "Example:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run");
         foreach (Option option in new Option[] { model, dataset, data, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
-                     weightDecay, crop, noFlip, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet })
+                     weightDecay, crop, noFlip, dcJitter, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet })
         {
             command.Options.Add(option);
         }
@@ -93,6 +97,7 @@ internal static class TrainCommand
                 WeightDecay = parsed.GetValue(weightDecay),
                 CropPadding = parsed.GetValue(crop),
                 Flip = !parsed.GetValue(noFlip),
+                DcJitter = parsed.GetValue(dcJitter),
                 Augment = variant,
                 Seed = parsed.GetValue(seed),
                 Threads = parsed.GetValue(threads),
@@ -104,8 +109,29 @@ internal static class TrainCommand
                 Resume = parsed.GetValue(resume),
                 CommandLine = context.CommandLine,
             };
-            using var bar = new TrainProgressBar(context.Error, context.Interactive && !quietMode);
-            ModelCard card = Trainer.Run(request, bar, quietMode ? null : new LineAfterBar(bar, context.Error), CancellationToken.None);
+            using var bar = new ProgressBar(context.Error, context.Interactive && !quietMode);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            ModelCard card;
+            try
+            {
+                card = Trainer.Run(request, (IProgress<TrainProgress>)bar, quietMode ? null : new LineAfterBar(bar, context.Error), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                bar.Finish();
+                context.Error.WriteLine($"freqprobe train: interrupted; the last completed epoch's checkpoint is kept in {request.OutputDirectory}; add --resume to continue.");
+                return ExitCodes.Interrupted;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained {card.Name}: test top-1 {100 * card.FinalTestAccuracy:0.00}% after {card.Epochs} epochs ({card.TrainingSeconds:0} s); weights {Path.Combine(request.OutputDirectory, card.WeightsFile!)}"));
             return ExitCodes.Success;
@@ -127,7 +153,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Writes epoch lines below the progress bar.</summary>
-    sealed class LineAfterBar(TrainProgressBar bar, TextWriter inner) : TextWriter
+    sealed class LineAfterBar(ProgressBar bar, TextWriter inner) : TextWriter
     {
         public override System.Text.Encoding Encoding => inner.Encoding;
 

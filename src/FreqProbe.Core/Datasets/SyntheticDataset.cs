@@ -90,12 +90,11 @@ public sealed class SyntheticDataset : IImageDataset
     double R(int index, ulong stream, double low, double high) => CounterRandom.Between(seed, index, stream, low, high);
 
     // A smooth linear gradient per channel: only the lowest frequencies, with the same distribution for every class.
-    // Levels reach down to 0.1 so that textures on dark grounds (what a zero-mean high-passed texture resembles) occur.
     void Background(int index, double[,,] planes)
     {
         for (int c = 0; c < 3; c++)
         {
-            double level = R(index, 10 + (ulong)c, 0.1, 0.9);
+            double level = R(index, 10 + (ulong)c, 0.3, 0.7);
             double gx = R(index, 20 + (ulong)c, -0.15, 0.15), gy = R(index, 30 + (ulong)c, -0.15, 0.15);
             for (int y = 0; y < Side; y++)
             {

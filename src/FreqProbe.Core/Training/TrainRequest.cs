@@ -38,6 +38,11 @@ public sealed record TrainRequest
     public int CropPadding { get; init; } = 4;
     /// <summary>Random horizontal flips.</summary>
     public bool Flip { get; init; } = true;
+    /// <summary>
+    /// With probability 1/2 per image, subtract a random fraction (uniform in [0, 1]) of each channel's mean, so that
+    /// zero-mean inputs such as high-passed images are inside the training distribution.
+    /// </summary>
+    public bool DcJitter { get; init; }
     /// <summary>The training variant.</summary>
     public AugmentSpec Augment { get; init; } = AugmentSpec.None;
     /// <summary>Seed for initialisation, shuffling and augmentation.</summary>

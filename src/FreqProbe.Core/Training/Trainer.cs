@@ -96,7 +96,7 @@ public static class Trainer
             Epochs = request.Epochs,
             Augment = request.Augment.ToString(),
             Recipe = string.Create(CultureInfo.InvariantCulture,
-                $"SGD momentum {request.Momentum}{(request.Nesterov ? " Nesterov" : "")}, weight decay {request.WeightDecay}, {request.Schedule} max lr {request.MaxLearningRate}, batch {request.BatchSize}, crop padding {request.CropPadding}, flip {(request.Flip ? "on" : "off")}"),
+                $"SGD momentum {request.Momentum}{(request.Nesterov ? " Nesterov" : "")}, weight decay {request.WeightDecay}, {request.Schedule} max lr {request.MaxLearningRate}, batch {request.BatchSize}, crop padding {request.CropPadding}, flip {(request.Flip ? "on" : "off")}{(request.DcJitter ? ", DC jitter (half the images lose a random fraction of their channel means)" : "")}"),
             Seed = request.Seed,
             Threads = request.Threads,
             Device = TorchBackend.Describe(device),
@@ -133,6 +133,7 @@ public static class Trainer
             using (var scope = NewDisposeScope())
             {
                 float[] pixels = CropAndFlip(batch, request, epoch);
+                if (request.DcJitter) JitterDc(pixels, batch, request, epoch);
                 Tensor x = tensor(pixels, new long[] { batch.Count, 3, batch.Size, batch.Size }).to(device);
                 Tensor y = tensor(batch.Labels.Select(l => (long)l).ToArray()).to(device);
                 Tensor input = Perturb(request.Augment, model, optimizer, x, y, mean, std);
@@ -216,6 +217,25 @@ public static class Trainer
             }
         }
         return output;
+    }
+
+    static void JitterDc(float[] pixels, ImageBatch batch, TrainRequest request, int epoch)
+    {
+        int plane = batch.Size * batch.Size;
+        ulong key = request.Seed * 6151UL + (ulong)epoch;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (CounterRandom.Uniform(key, batch.Indices[i], 1) >= 0.5) continue;
+            double fraction = CounterRandom.Uniform(key, batch.Indices[i], 2);
+            for (int c = 0; c < 3; c++)
+            {
+                Span<float> channel = pixels.AsSpan((i * 3 + c) * plane, plane);
+                double mean = 0;
+                foreach (float v in channel) mean += v;
+                float shift = (float)(fraction * mean / plane);
+                for (int p = 0; p < plane; p++) channel[p] -= shift;
+            }
+        }
     }
 
     /// <summary>Clean top-1 of <paramref name="model"/> on the first <paramref name="count"/> images of <paramref name="test"/>.</summary>

@@ -43,10 +43,13 @@ public sealed class KnownAnswerTests
         (double lowShapes, double lowTextures) = Accuracy(summary.Rows[1]);
         (double highShapes, double highTextures) = Accuracy(summary.Rows[2]);
         string report = $"clean {cleanShapes:0.000}/{cleanTextures:0.000}, low-pass 4 {lowShapes:0.000}/{lowTextures:0.000}, high-pass 10 {highShapes:0.000}/{highTextures:0.000} (shapes/textures)";
-        Assert.True(cleanShapes > 0.85 && cleanTextures > 0.85, report);
-        Assert.True(lowShapes > 0.80, report);
-        Assert.True(lowTextures < 0.15, report);
-        Assert.True(highTextures > 0.60, report);
-        Assert.True(highShapes < 0.15, report);
+        // Measured with the shipped model on 1,000 test images: clean 1.000/1.000, low-pass 4 1.000/0.008,
+        // high-pass 10 0.181/1.000. High-passed shapes are near-empty images that all land in one shape class, so
+        // shapes sit at about 1/5 there (chance within the shape group; 10-way chance is 0.1).
+        Assert.True(cleanShapes > 0.9 && cleanTextures > 0.9, report);
+        Assert.True(lowShapes > 0.9, report);
+        Assert.True(lowTextures < 0.1, report);
+        Assert.True(highTextures > 0.9, report);
+        Assert.True(highShapes < 0.3, report);
     }
 }
