@@ -15,6 +15,7 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelRegistry.Names)}.", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "cifar10, imagefolder, imagenet or synthetic (default). Trains on the train split, tests on the test split.", DefaultValueFactory = _ => "synthetic" };
         var data = new Option<string?>("--data") { Description = "Dataset folder (not needed for synthetic)." };
+        var testData = new Option<string?>("--test-data") { Description = "Test images for imagefolder/imagenet (folder datasets have no splits; default: --data)." };
         var classes = new Option<string?>("--classes") { Description = "Class list for imagefolder." };
         var trainSize = new Option<int>("--train-size") { Description = $"Synthetic train split size (default {SyntheticDataset.DefaultTrainCount}).", DefaultValueFactory = _ => 0 };
         var testSize = new Option<int>("--test-size") { Description = $"Synthetic test split size (default {SyntheticDataset.DefaultTestCount}).", DefaultValueFactory = _ => 0 };
@@ -55,7 +56,7 @@ internal static class TrainCommand
             "final weights are NAME.safetensors with a model card NAME.card.json that lowpass/highpass read, so\n" +
             "`--weights NAME.safetensors` needs no --model.\n\n" +
             "Example:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run");
-        foreach (Option option in new Option[] { model, dataset, data, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
+        foreach (Option option in new Option[] { model, dataset, data, testData, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
                      weightDecay, crop, noFlip, dcJitter, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet })
         {
             command.Options.Add(option);
@@ -88,6 +89,7 @@ internal static class TrainCommand
                 Std = spec.Std,
                 Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed)),
                 TestCount = parsed.GetValue(testSize),
+                TestDataPath = parsed.GetValue(testData),
                 Epochs = parsed.GetValue(epochs),
                 BatchSize = parsed.GetValue(batch),
                 MaxLearningRate = parsed.GetValue(lr),

@@ -18,6 +18,8 @@ public sealed record TrainRequest
     public required IReadOnlyList<float> Std { get; init; }
     /// <summary>The training data (its split is replaced by train and test).</summary>
     public required DatasetOptions Dataset { get; init; }
+    /// <summary>Folder of the test images for folder datasets (which have no splits); null uses the test split or, for folders, the training folder.</summary>
+    public string? TestDataPath { get; init; }
     /// <summary>Size of the synthetic/generated test split, where the dataset is generated; 0 for its default.</summary>
     public int TestCount { get; init; }
     /// <summary>Epochs in all (a resumed run continues to this number).</summary>

@@ -32,7 +32,16 @@ public static class Trainer
         Device device = TorchBackend.SelectDevice(request.Device);
         Directory.CreateDirectory(request.OutputDirectory);
         using IImageDataset train = DatasetRegistry.Open(request.Dataset with { Split = "train" });
-        using IImageDataset test = DatasetRegistry.Open(request.Dataset with { Split = "test", GeneratedCount = request.TestCount });
+        using IImageDataset test = DatasetRegistry.Open(request.Dataset with
+        {
+            Split = "test",
+            GeneratedCount = request.TestCount,
+            DataPath = request.TestDataPath ?? request.Dataset.DataPath,
+        });
+        if (train.Split.Length == 0 && request.TestDataPath is null)
+        {
+            log?.WriteLine($"freqprobe train: warning: '{train.Name}' has no splits and no --test-data was given; test accuracy is measured on the training folder.");
+        }
         int classes = request.NumClasses ?? train.ClassNames.Count;
         int trainCount = Math.Min(request.TrainLimit ?? train.Count, train.Count);
         int testCount = Math.Min(request.TestLimit ?? test.Count, test.Count);
