@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FreqProbe.Core;
+using FreqProbe.Core.Assets;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
@@ -157,7 +158,13 @@ internal static class SweepCommands
         }
         string? weights = null;
         ModelCard? card = null;
-        if (weightsName is not null)
+        if (weightsName is "torchvision" or "torchvision-v2")
+        {
+            string? architecture = parsed.GetValue(o.Model);
+            if (architecture is null) problems.Add($"--weights {weightsName}: needs --model, e.g. --model resnet50.");
+            else weights = Guard(problems, () => AssetCache.Default.TorchvisionWeights(weightsName, architecture), null);
+        }
+        else if (weightsName is not null)
         {
             weights = Guard(problems, () => BuiltInModels.Resolve(weightsName), null);
             if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
@@ -180,7 +187,15 @@ internal static class SweepCommands
             model = Guard(problems, () => ModelRegistry.Get(modelName), null);
         }
         bool? needsData = datasetName is null ? null : Guard<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
-        if (needsData == true && data is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
+        if (needsData == true && data is null && datasetName == "cifar10")
+        {
+            data = AssetCache.Default.Cifar10Folder();
+            if (data is null) problems.Add($"--data: not given, and CIFAR-10 is not in the cache ({AssetCache.DefaultRoot}); run `freqprobe fetch cifar10` or pass --data DIR.");
+        }
+        else if (needsData == true && data is null)
+        {
+            problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
+        }
         if (data is not null && !Directory.Exists(data)) problems.Add($"--data: '{data}' is not a directory.");
         string? classes = parsed.GetValue(o.Classes);
         if (classes is not null && !File.Exists(classes)) problems.Add($"--classes: '{classes}' not found.");

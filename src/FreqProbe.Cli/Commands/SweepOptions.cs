@@ -17,7 +17,7 @@ internal sealed class SweepOptions
     public Option<string?> Weights { get; } = new("--weights")
     {
         Description = "State dict: PyTorch .pth/.pt (also checkpoints with 'state_dict'/'model', 'module.' prefixes), .safetensors, or TorchSharp .dat. " +
-            "Loading is strict. builtin:synthetic names the shipped model. Without --weights (and with --dataset or --data) the model runs on RANDOM " +
+            "Loading is strict. builtin:synthetic names the shipped model; torchvision (or torchvision-v2) the cached torchvision weights for --model (see `freqprobe fetch`). Without --weights (and with --dataset or --data) the model runs on RANDOM " +
             "weights (a smoke test only) and the results say so. With none of --weights, --dataset and --data: the built-in default, builtin:synthetic on the synthetic test split.",
     };
 
@@ -27,7 +27,7 @@ internal sealed class SweepOptions
             ". Optional when the model card names the training dataset.",
     };
 
-    public Option<string?> Data { get; } = new("--data") { Description = "Dataset folder." };
+    public Option<string?> Data { get; } = new("--data") { Description = "Dataset folder. For cifar10 it defaults to the cached copy from `freqprobe fetch cifar10`." };
 
     public Option<string> Split { get; } = new("--split") { Description = "CIFAR-10 split: test or train.", DefaultValueFactory = _ => "test" };
 

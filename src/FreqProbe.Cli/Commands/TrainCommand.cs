@@ -122,7 +122,7 @@ internal static class TrainCommand
             ModelCard card;
             try
             {
-                card = Trainer.Run(request, (IProgress<TrainProgress>)bar, quietMode ? null : new LineAfterBar(bar, context.Error), cancel.Token);
+                card = Trainer.Run(request, (IProgress<TrainProgress>)bar, quietMode ? null : bar.LinesBelow(context.Error), cancel.Token);
             }
             catch (OperationCanceledException)
             {
@@ -151,18 +151,6 @@ internal static class TrainCommand
         {
             problems.Add(e.Message);
             return default;
-        }
-    }
-
-    /// <summary>Writes epoch lines below the progress bar.</summary>
-    sealed class LineAfterBar(ProgressBar bar, TextWriter inner) : TextWriter
-    {
-        public override System.Text.Encoding Encoding => inner.Encoding;
-
-        public override void WriteLine(string? value)
-        {
-            bar.Finish();
-            inner.WriteLine(value);
         }
     }
 }

@@ -4,7 +4,7 @@ namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// Weights shipped inside FreqProbe, named <c>builtin:NAME</c>. They are written once (with their model card) to
-/// <c>$FREQPROBE_HOME/builtin</c> (default <c>~/.cache/freqprobe/builtin</c>) so that every weights path in the
+/// the cache's <c>builtin/</c> folder (<see cref="Assets.AssetCache.DefaultRoot"/>) so that every weights path in the
 /// code stays a real file.
 /// </summary>
 public static class BuiltInModels
@@ -23,12 +23,6 @@ public static class BuiltInModels
     /// <summary>The built-in names, without the prefix.</summary>
     public static IReadOnlyCollection<string> Names => Files.Keys;
 
-    /// <summary>FreqProbe's cache folder: $FREQPROBE_HOME, or ~/.cache/freqprobe.</summary>
-    public static string HomeDirectory =>
-        Environment.GetEnvironmentVariable("FREQPROBE_HOME") is { Length: > 0 } home
-            ? home
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "freqprobe");
-
     /// <summary>A file path for <paramref name="weights"/>: built-in names are materialised; other values pass through.</summary>
     public static string Resolve(string weights)
     {
@@ -38,7 +32,7 @@ public static class BuiltInModels
         {
             throw new InputException($"--weights: unknown built-in weights '{weights}'; expected one of: {string.Join(", ", Files.Keys.Select(k => Prefix + k))}.");
         }
-        string folder = Path.Combine(HomeDirectory, "builtin");
+        string folder = Path.Combine(Assets.AssetCache.DefaultRoot, "builtin");
         Directory.CreateDirectory(folder);
         string weightsPath = Path.Combine(folder, stem + ".safetensors");
         Materialize(stem + ".safetensors", weightsPath);

@@ -1,0 +1,62 @@
+using FreqProbe.Core.Assets;
+using FreqProbe.Core.Tests.Support;
+
+namespace FreqProbe.Cli.Tests;
+
+public sealed class FetchCommandTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+    readonly string? savedHome = Environment.GetEnvironmentVariable("FREQPROBE_HOME");
+
+    public FetchCommandTests() => Environment.SetEnvironmentVariable("FREQPROBE_HOME", dir.File("home"));
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("FREQPROBE_HOME", savedHome);
+        dir.Dispose();
+    }
+
+    [Fact]
+    public void A_mirror_file_that_fails_the_official_checksum_is_refused()
+    {
+        using var server = new LocalHttpServer();
+        server.Add("cifar-10-binary.tar.gz", new byte[] { 1, 2, 3, 4 });
+        CliRun run = CliRun.Invoke("fetch", "cifar10", "--mirror", server.BaseUrl, "--cache-dir", dir.File("cache"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("checksum mismatch", run.Error, StringComparison.Ordinal);
+        Assert.Contains("c32a1d4ab5d03f1284b67883e8d87530", run.Error, StringComparison.Ordinal);
+        Assert.False(new AssetCache(dir.File("cache")).Has(AssetCatalog.Get("cifar10")));
+    }
+
+    [Fact]
+    public void List_shows_every_asset_and_the_cache()
+    {
+        CliRun run = CliRun.Invoke("fetch", "--list", "--cache-dir", dir.File("cache"));
+        Assert.Equal(0, run.ExitCode);
+        foreach (string name in AssetCatalog.Names) Assert.Contains(name, run.Out, StringComparison.Ordinal);
+        Assert.Contains(dir.File("cache"), run.Out, StringComparison.Ordinal);
+        Assert.Equal(2, CliRun.Invoke("fetch", "imagenet").ExitCode);
+        Assert.Equal(2, CliRun.Invoke("fetch", "cifar10", "resnet50", "--url", "http://127.0.0.1:9/x").ExitCode);
+    }
+
+    [Fact]
+    public void Cifar10_without_data_uses_the_cache_or_names_the_fetch_command()
+    {
+        CliRun missing = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--radii", "4");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("freqprobe fetch cifar10", missing.Error, StringComparison.Ordinal);
+
+        var cache = AssetCache.Default;
+        string folder = Path.Combine(cache.FinalPath(AssetCatalog.Get("cifar10")), "cifar-10-batches-bin");
+        Directory.CreateDirectory(folder);
+        SyntheticCifar.WriteSmoothTestBatch(folder, 12);
+        File.WriteAllText(Path.Combine(cache.FinalPath(AssetCatalog.Get("cifar10")), AssetCache.CompleteMarker), "test");
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--radii", "4", "--quiet", "--out", dir.File("r.csv"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains(",12,", File.ReadAllLines(dir.File("r.csv"))[1], StringComparison.Ordinal);
+
+        CliRun torchvision = CliRun.Invoke("lowpass", "--model", "resnet50", "--weights", "torchvision", "--dataset", "cifar10", "--radii", "4");
+        Assert.Equal(2, torchvision.ExitCode);
+        Assert.Contains("freqprobe fetch resnet50", torchvision.Error, StringComparison.Ordinal);
+    }
+}
