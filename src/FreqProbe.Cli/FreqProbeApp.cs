@@ -56,6 +56,7 @@ internal static class FreqProbeApp
         foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(FetchCommand.Create(context));
+        root.Subcommands.Add(PrepareCommand.Create(context));
         root.Subcommands.Add(DoctorCommand.Create(context));
         return root;
     }

@@ -60,3 +60,31 @@ public sealed class FetchCommandTests : IDisposable
         Assert.Contains("freqprobe fetch resnet50", torchvision.Error, StringComparison.Ordinal);
     }
 }
+
+public sealed class PrepareCommandTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void Prepare_lists_what_it_cannot_place_and_exits_2_keeping_the_rest()
+    {
+        string images = dir.File("flat");
+        Directory.CreateDirectory(images);
+        File.WriteAllBytes(Path.Combine(images, "ILSVRC2012_val_00000001.JPEG"), new byte[] { 1 });
+        File.WriteAllBytes(Path.Combine(images, "ILSVRC2012_val_00000002.JPEG"), new byte[] { 2 });
+        File.WriteAllLines(dir.File("gt.csv"), new[] { "ImageId,PredictionString", "ILSVRC2012_val_00000001,n01440764 1 2 3 4", "ILSVRC2012_val_00000003,n01443537 1 2 3 4" });
+        CliRun run = CliRun.Invoke("prepare", "imagenet-val", "--images", images, "--ground-truth", dir.File("gt.csv"), "--out", dir.File("out"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("placed 1 images", run.Out, StringComparison.Ordinal);
+        Assert.Contains("ILSVRC2012_val_00000002.JPEG: no usable ground-truth entry", run.Error, StringComparison.Ordinal);
+        Assert.Contains("ILSVRC2012_val_00000003.JPEG: in the ground truth (n01443537)", run.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "val", "n01440764", "ILSVRC2012_val_00000001.JPEG")));
+
+        File.WriteAllLines(dir.File("gt.txt"), new[] { "1" });
+        CliRun noMeta = CliRun.Invoke("prepare", "imagenet-val", "--images", images, "--ground-truth", dir.File("gt.txt"), "--out", dir.File("out2"));
+        Assert.Equal(2, noMeta.ExitCode);
+        Assert.Contains("--meta", noMeta.Error, StringComparison.Ordinal);
+    }
+}

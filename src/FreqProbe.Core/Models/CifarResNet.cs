@@ -13,7 +13,7 @@ namespace FreqProbe.Core.Models;
 internal sealed class CifarResNet : Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly TrainingSafeBatchNorm2d bn1;
     readonly Sequential layer1;
     readonly Sequential layer2;
     readonly Sequential layer3;
@@ -24,7 +24,7 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
         if ((depth - 2) % 6 != 0) throw new ArgumentException($"depth {depth} is not 6n + 2", nameof(depth));
         int n = (depth - 2) / 6;
         conv1 = Conv2d(3, 16, kernel_size: 3, stride: 1, padding: 1, bias: false);
-        bn1 = BatchNorm2d(16);
+        bn1 = new TrainingSafeBatchNorm2d(16);
         layer1 = Stage(16, 16, n, 1);
         layer2 = Stage(16, 32, n, 2);
         layer3 = Stage(32, 64, n, 2);

@@ -13,7 +13,7 @@ namespace FreqProbe.Core.Models;
 internal sealed class ResNet : Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly TrainingSafeBatchNorm2d bn1;
     readonly MaxPool2d? maxpool;
     readonly Sequential layer1;
     readonly Sequential layer2;
@@ -26,7 +26,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         conv1 = cifarStem
             ? Conv2d(3, 64, kernel_size: 3, stride: 1, padding: 1, bias: false)
             : Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        bn1 = new TrainingSafeBatchNorm2d(64);
         maxpool = cifarStem ? null : MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
         long channels = 64;
         layer1 = Stage(bottleneck, ref channels, 64, blocks[0], 1);

@@ -19,24 +19,24 @@ internal static class ResNetBlocks
 
     /// <summary>A 1×1 convolution plus BatchNorm shortcut, or null when the shape does not change.</summary>
     public static Sequential? Shortcut(long input, long output, long stride) =>
-        stride != 1 || input != output ? Sequential(Conv1x1(input, output, stride), BatchNorm2d(output)) : null;
+        stride != 1 || input != output ? Sequential(Conv1x1(input, output, stride), new TrainingSafeBatchNorm2d(output)) : null;
 }
 
 /// <summary>torchvision's BasicBlock: two 3×3 convolutions (expansion 1).</summary>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly TrainingSafeBatchNorm2d bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly TrainingSafeBatchNorm2d bn2;
     readonly Sequential? downsample;
 
     public BasicBlock(long input, long planes, long stride) : base(nameof(BasicBlock))
     {
         conv1 = ResNetBlocks.Conv3x3(input, planes, stride);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new TrainingSafeBatchNorm2d(planes);
         conv2 = ResNetBlocks.Conv3x3(planes, planes);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new TrainingSafeBatchNorm2d(planes);
         downsample = ResNetBlocks.Shortcut(input, planes, stride);
         RegisterComponents();
     }
@@ -57,21 +57,21 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
     public const int Expansion = 4;
 
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly TrainingSafeBatchNorm2d bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly TrainingSafeBatchNorm2d bn2;
     readonly Conv2d conv3;
-    readonly BatchNorm2d bn3;
+    readonly TrainingSafeBatchNorm2d bn3;
     readonly Sequential? downsample;
 
     public Bottleneck(long input, long planes, long stride) : base(nameof(Bottleneck))
     {
         conv1 = ResNetBlocks.Conv1x1(input, planes);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new TrainingSafeBatchNorm2d(planes);
         conv2 = ResNetBlocks.Conv3x3(planes, planes, stride);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new TrainingSafeBatchNorm2d(planes);
         conv3 = ResNetBlocks.Conv1x1(planes, planes * Expansion);
-        bn3 = BatchNorm2d(planes * Expansion);
+        bn3 = new TrainingSafeBatchNorm2d(planes * Expansion);
         downsample = ResNetBlocks.Shortcut(input, planes * Expansion, stride);
         RegisterComponents();
     }
