@@ -199,6 +199,7 @@ internal static class SweepCommands
         if (data is not null && !Directory.Exists(data)) problems.Add($"--data: '{data}' is not a directory.");
         string? classes = parsed.GetValue(o.Classes);
         if (classes is not null && !File.Exists(classes)) problems.Add($"--classes: '{classes}' not found.");
+        ShardSpec? shard = parsed.GetValue(o.Shard) is { } shardText ? Guard<ShardSpec?>(problems, () => ShardSpec.Parse(shardText), null) : null;
         int? limit = parsed.GetValue(o.Limit);
         if (limit is < 1) problems.Add($"--limit: {limit} is not a positive number of images.");
         int? batch = parsed.GetValue(o.BatchSize);
@@ -235,6 +236,7 @@ internal static class SweepCommands
             Threads = threads,
             Device = parsed.GetValue(o.Device)!,
             Limit = limit,
+            Shard = shard,
             Seed = parsed.GetValue(o.Seed),
             OnBadImage = parsed.GetValue(o.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
             PerClass = parsed.GetValue(o.PerClass),

@@ -73,6 +73,11 @@ internal sealed class SweepOptions
 
     public Option<int?> Limit { get; } = new("--limit") { Description = "Evaluate only the first N images in dataset order." };
 
+    public Option<string?> Shard { get; } = new("--shard")
+    {
+        Description = "Evaluate only shard K/N: the images with index i = K (mod N), after --limit. `freqprobe merge` combines the shards' JSON results exactly.",
+    };
+
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for random weights and generated data.", DefaultValueFactory = _ => 0UL };
 
     public Option<string> OnBadImage { get; } = new("--on-bad-image")
@@ -107,6 +112,6 @@ internal sealed class SweepOptions
     public IEnumerable<Option> All => new Option[]
     {
         Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
-        BatchSize, Threads, Device, Limit, Seed, OnBadImage, Out, Predictions, PerClass, Quiet,
+        BatchSize, Threads, Device, Limit, Shard, Seed, OnBadImage, Out, Predictions, PerClass, Quiet,
     };
 }

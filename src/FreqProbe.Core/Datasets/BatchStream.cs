@@ -4,7 +4,7 @@ using System.Runtime.ExceptionServices;
 namespace FreqProbe.Core.Datasets;
 
 /// <summary>
-/// Streams the first <c>count</c> images of a dataset as preprocessed batches, in dataset order. Each batch is
+/// Streams images of a dataset (the first <c>count</c>, or a given index list such as a shard) as preprocessed batches, in order. Each batch is
 /// decoded on <c>threads</c> parallel CPU threads while the consumer computes on the previous one; at most two
 /// batches wait in the queue, so memory does not grow with the dataset.
 /// </summary>
@@ -13,20 +13,26 @@ public sealed class BatchStream
     const int QueueDepth = 2;
 
     readonly IImageDataset dataset;
-    readonly int count;
+    readonly IReadOnlyList<int> indices;
     readonly int batchSize;
     readonly PreprocessPolicy policy;
     readonly int threads;
     readonly BadImagePolicy onBadImage;
 
-    /// <summary>Describes the stream; nothing is read until it is enumerated.</summary>
+    /// <summary>Streams the first <paramref name="count"/> images; nothing is read until it is enumerated.</summary>
     public BatchStream(IImageDataset dataset, int count, int batchSize, PreprocessPolicy policy, int threads, BadImagePolicy onBadImage)
+        : this(dataset, Enumerable.Range(0, count).ToArray(), batchSize, policy, threads, onBadImage)
+    {
+    }
+
+    /// <summary>Streams the images at <paramref name="indices"/>, in that order; batches report these dataset indices.</summary>
+    public BatchStream(IImageDataset dataset, IReadOnlyList<int> indices, int batchSize, PreprocessPolicy policy, int threads, BadImagePolicy onBadImage)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, dataset.Count);
+        if (indices.Any(i => i < 0 || i >= dataset.Count)) throw new ArgumentOutOfRangeException(nameof(indices), "an index lies outside the dataset");
         this.dataset = dataset;
-        this.count = count;
+        this.indices = indices;
         this.batchSize = batchSize;
         this.policy = policy;
         this.threads = threads;
@@ -43,9 +49,9 @@ public sealed class BatchStream
         {
             try
             {
-                for (int start = 0; start < count && !stop.IsCancellationRequested; start += batchSize)
+                for (int start = 0; start < indices.Count && !stop.IsCancellationRequested; start += batchSize)
                 {
-                    queue.Add(Prepare(start, Math.Min(batchSize, count - start)), stop.Token);
+                    queue.Add(Prepare(start, Math.Min(batchSize, indices.Count - start)), stop.Token);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -86,29 +92,30 @@ public sealed class BatchStream
         {
             try
             {
-                ImagePreprocessor.Apply(dataset.Decode(start + i), policy, pixels.AsSpan(i * stride, stride));
+                ImagePreprocessor.Apply(dataset.Decode(indices[start + i]), policy, pixels.AsSpan(i * stride, stride));
             }
             catch (BadImageException e)
             {
                 errors[i] = e;
             }
         });
-        var indices = new List<int>(n);
+        var kept = new List<int>(n);
         var labels = new List<int>(n);
         var skipped = new List<SkippedImage>();
         for (int i = 0; i < n; i++)
         {
+            int index = indices[start + i];
             if (errors[i] is { } error)
             {
                 if (onBadImage == BadImagePolicy.Fail) throw error;
-                skipped.Add(new SkippedImage(start + i, dataset.Describe(start + i), error.Reason));
+                skipped.Add(new SkippedImage(index, dataset.Describe(index), error.Reason));
                 continue;
             }
             // Compact in place: good images move down over the skipped ones.
-            if (indices.Count != i) pixels.AsSpan(i * stride, stride).CopyTo(pixels.AsSpan(indices.Count * stride, stride));
-            indices.Add(start + i);
-            labels.Add(dataset.LabelAt(start + i));
+            if (kept.Count != i) pixels.AsSpan(i * stride, stride).CopyTo(pixels.AsSpan(kept.Count * stride, stride));
+            kept.Add(index);
+            labels.Add(dataset.LabelAt(index));
         }
-        return new ImageBatch(pixels, indices.Count, size, indices.ToArray(), labels.ToArray(), skipped);
+        return new ImageBatch(pixels, kept.Count, size, kept.ToArray(), labels.ToArray(), skipped);
     }
 }

@@ -33,6 +33,8 @@ public sealed record RunMetadata
     public required int Requested { get; init; }
     /// <summary>The --limit in force, if any.</summary>
     public int? Limit { get; init; }
+    /// <summary>The shard evaluated ("K/N"), or null for the whole (limited) dataset.</summary>
+    public string? Shard { get; init; }
     /// <summary>Images evaluated (requested minus skipped).</summary>
     public required int Evaluated { get; init; }
     /// <summary>Images skipped as undecodable.</summary>

@@ -55,6 +55,9 @@ public sealed record SweepRequest
     /// <summary>Evaluate only the first N images in dataset order; null for all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>Evaluate only this shard of the (limited) dataset; null for all of it.</summary>
+    public ShardSpec? Shard { get; init; }
+
     /// <summary>Seed for random weights and anything else random.</summary>
     public ulong Seed { get; init; }
 

@@ -70,7 +70,10 @@ public static class SweepRunner
         tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5, dataset.ClassNames.Count);
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
-        var stream = new BatchStream(dataset, requested, request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
+        // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
+        // into exactly the limited run.
+        int[] indices = Enumerable.Range(0, requested).Where(i => request.Shard?.Contains(i) ?? true).ToArray();
+        var stream = new BatchStream(dataset, indices, request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         var clock = Stopwatch.StartNew();
@@ -86,7 +89,7 @@ public static class SweepRunner
                     EvaluateBatch(batch, model, bank, mean, std, request.Clip, device, classes, tallies, predictions);
                 }
                 done += batch.Count + batch.Skipped.Count;
-                progress?.Report(new SweepProgress(done, requested, clock.Elapsed));
+                progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
             }
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
@@ -107,7 +110,8 @@ public static class SweepRunner
             DatasetCount = dataset.Count,
             Requested = requested,
             Limit = request.Limit,
-            Evaluated = requested - skipped.Count,
+            Shard = request.Shard?.ToString(),
+            Evaluated = indices.Length - skipped.Count,
             Skipped = skipped.Count,
             Preprocess = request.Preprocess.Describe(),
             InputSize = size,

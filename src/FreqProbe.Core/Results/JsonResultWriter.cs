@@ -27,6 +27,7 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteNumber("dataset_count", m.DatasetCount);
         json.WriteNumber("requested", m.Requested);
         if (m.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
+        WriteNullable(json, "shard", m.Shard);
         json.WriteNumber("evaluated", m.Evaluated);
         json.WriteNumber("skipped", m.Skipped);
         json.WriteString("preprocess", m.Preprocess);

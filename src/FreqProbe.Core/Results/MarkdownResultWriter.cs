@@ -15,7 +15,7 @@ public sealed class MarkdownResultWriter : IResultWriter
         text.AppendLine();
         text.AppendLine($"- command: `{m.Command}`");
         text.AppendLine($"- weights: {(m.RandomWeights ? "RANDOM (no --weights)" : $"{m.WeightsName ?? m.WeightsPath} (sha256 {m.WeightsSha256})")}");
-        text.AppendLine($"- images: {m.Evaluated} evaluated, {m.Skipped} skipped, of {m.DatasetCount} in {m.DataSource}");
+        text.AppendLine($"- images: {m.Evaluated} evaluated, {m.Skipped} skipped, of {m.DatasetCount} in {m.DataSource}{(m.Shard is null ? "" : $" (shard {m.Shard})")}");
         text.AppendLine($"- preprocessing: {m.Preprocess}; clip {(m.Clip ? "on" : "off")}");
         text.AppendLine($"- filter convention: {m.FilterConvention}");
         text.AppendLine($"- device {m.Device}, {m.Threads} threads, batch {m.BatchSize}, seed {m.Seed}; {string.Join(", ", m.Versions.Select(v => $"{v.Key} {v.Value}"))}");

@@ -24,6 +24,22 @@ public sealed record FrequencyFilter(FilterKind Kind, MaskShape Shape, MaskProfi
     public static FrequencyFilter BandPass(double inner, double outer, MaskShape shape = MaskShape.Circle, MaskProfile profile = MaskProfile.Ideal) =>
         new(FilterKind.BandPass, shape, profile, inner, outer);
 
+    /// <summary>Rebuilds a filter from the names written in result files (filter, shape, profile, radius).</summary>
+    public static FrequencyFilter FromLabels(string kind, string shape, string profile, string radius)
+    {
+        if (kind == "none") return Clean;
+        MaskShape s = shape == "square" ? MaskShape.Square : MaskShape.Circle;
+        MaskProfile p = profile == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal;
+        double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return kind switch
+        {
+            "lowpass" => LowPass(Number(radius), s, p),
+            "highpass" => HighPass(Number(radius), s, p),
+            "bandpass" => BandPass(Number(radius.Split('-')[0]), Number(radius.Split('-')[1]), s, p),
+            _ => throw new FormatException($"unknown filter '{kind}'"),
+        };
+    }
+
     /// <summary>The name written in result files: none, lowpass, highpass or bandpass.</summary>
     public string KindName => Kind switch
     {

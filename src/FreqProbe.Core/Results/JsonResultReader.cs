@@ -1,0 +1,95 @@
+using System.Text.Json;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Core.Results;
+
+/// <summary>Reads a results file written by <see cref="JsonResultWriter"/> back into a <see cref="SweepSummary"/>.</summary>
+public static class JsonResultReader
+{
+    /// <summary>Reads <paramref name="path"/>; anything but a FreqProbe results JSON is an <see cref="InputException"/>.</summary>
+    public static SweepSummary Read(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: not found.");
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            JsonElement root = doc.RootElement;
+            if (!root.TryGetProperty("format", out JsonElement format) || format.GetString() != "freqprobe-results/1")
+            {
+                throw new InputException($"{path}: not a FreqProbe results JSON (format freqprobe-results/1); write results with --out NAME.json.");
+            }
+            JsonElement run = root.GetProperty("run");
+            var classNames = new List<string>();
+            var rows = new List<FilterResult>();
+            foreach (JsonElement row in root.GetProperty("rows").EnumerateArray())
+            {
+                var filter = FrequencyFilter.FromLabels(row.GetProperty("filter").GetString()!, row.GetProperty("shape").GetString()!,
+                    row.GetProperty("profile").GetString()!, row.GetProperty("radius").GetString()!);
+                var totals = new List<long>();
+                var correct = new List<long>();
+                if (row.TryGetProperty("per_class", out JsonElement perClass))
+                {
+                    foreach (JsonElement c in perClass.EnumerateArray())
+                    {
+                        totals.Add(c.GetProperty("n").GetInt64());
+                        correct.Add(c.GetProperty("correct").GetInt64());
+                        if (rows.Count == 0) classNames.Add(c.GetProperty("name").GetString()!);
+                    }
+                }
+                rows.Add(new FilterResult(filter, row.GetProperty("n").GetInt64(), row.GetProperty("correct").GetInt64(),
+                    row.TryGetProperty("top5_correct", out JsonElement top5) ? top5.GetInt64() : null,
+                    row.GetProperty("agreeing").GetInt64(), row.GetProperty("energy_kept_sum").GetDouble(), row.GetProperty("coefficients_kept").GetDouble())
+                {
+                    ClassTotals = totals,
+                    ClassCorrect = correct,
+                });
+            }
+            var skipped = root.GetProperty("skipped_images").EnumerateArray()
+                .Select(s => new SkippedImage(s.GetProperty("index").GetInt32(), s.GetProperty("item").GetString()!, s.GetProperty("reason").GetString()!)).ToArray();
+            var metadata = new RunMetadata
+            {
+                Command = run.GetProperty("command").GetString()!,
+                Model = run.GetProperty("model").GetString()!,
+                WeightsName = OptionalString(run, "weights"),
+                WeightsPath = OptionalString(run, "weights_path"),
+                WeightsSha256 = OptionalString(run, "weights_sha256"),
+                NumClasses = run.GetProperty("num_classes").GetInt32(),
+                ClassNames = classNames,
+                PerClass = classNames.Count > 0,
+                Dataset = run.GetProperty("dataset").GetString()!,
+                DataSource = run.GetProperty("data_path").GetString()!,
+                Split = run.GetProperty("split").GetString()!,
+                DatasetCount = run.GetProperty("dataset_count").GetInt32(),
+                Requested = run.GetProperty("requested").GetInt32(),
+                Limit = run.GetProperty("limit").ValueKind == JsonValueKind.Null ? null : run.GetProperty("limit").GetInt32(),
+                Shard = OptionalString(run, "shard"),
+                Evaluated = run.GetProperty("evaluated").GetInt32(),
+                Skipped = run.GetProperty("skipped").GetInt32(),
+                Preprocess = run.GetProperty("preprocess").GetString()!,
+                InputSize = run.GetProperty("input_size").GetInt32(),
+                Mean = run.GetProperty("mean").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+                Std = run.GetProperty("std").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+                FilterConvention = run.GetProperty("filter_convention").GetString()!,
+                Clip = run.GetProperty("clip").GetBoolean(),
+                Device = run.GetProperty("device").GetString()!,
+                Threads = run.GetProperty("threads").GetInt32(),
+                BatchSize = run.GetProperty("batch_size").GetInt32(),
+                Seed = run.GetProperty("seed").GetUInt64(),
+                Versions = run.GetProperty("versions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+                StartedUtc = DateTimeOffset.Parse(run.GetProperty("started_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            };
+            string[] warnings = root.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
+            return new SweepSummary(metadata, rows, skipped, warnings);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"{path}: unreadable FreqProbe results JSON: {e.Message}", e);
+        }
+    }
+
+    static string? OptionalString(JsonElement run, string name) =>
+        run.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using FreqProbe.Core.Evaluation;
+
+namespace FreqProbe.Core.Results;
+
+/// <summary>
+/// Combines the results of shards 0..N−1 of one run. Counts and sums add, so top-1, top-5, agreement, energy and
+/// per-class numbers equal an unsharded run's; intervals are recomputed from the counts. Refuses missing or repeated
+/// shards and shards of different runs (model, weights, data, preprocessing, filters), naming what differs.
+/// </summary>
+public static class ShardMerger
+{
+    /// <summary>Merges <paramref name="shards"/> (path, summary); <paramref name="command"/> is recorded as the merged run's command.</summary>
+    public static SweepSummary Merge(IReadOnlyList<(string Path, SweepSummary Summary)> shards, string command)
+    {
+        if (shards.Count == 0) throw new InputException("merge: no result files given.");
+        var problems = new List<string>();
+        var (firstPath, first) = shards[0];
+        var seen = new Dictionary<int, string>();
+        int? total = null;
+        foreach (var (path, summary) in shards)
+        {
+            if (summary.Metadata.Shard is not { } text)
+            {
+                problems.Add($"{path}: not a shard (it was run without --shard).");
+                continue;
+            }
+            ShardSpec shard = ShardSpec.Parse(text);
+            if (total is { } n && n != shard.Count) problems.Add($"{path}: shard {text} is one of {shard.Count}, but {firstPath} is one of {n}.");
+            total ??= shard.Count;
+            if (seen.TryGetValue(shard.Index, out string? other)) problems.Add($"{path}: shard {text} is given twice (also {other}).");
+            else seen[shard.Index] = path;
+            foreach (string difference in Differences(first, summary)) problems.Add($"{path}: {difference} differs from {firstPath}.");
+        }
+        if (total is { } count)
+        {
+            int[] missing = Enumerable.Range(0, count).Where(k => !seen.ContainsKey(k)).ToArray();
+            if (missing.Length > 0) problems.Add($"missing shard(s) {string.Join(", ", missing.Select(k => $"{k}/{count}"))}; expected all of 0..{count - 1}/{count}.");
+        }
+        if (problems.Count > 0) throw new InputException("merge refused:\n  " + string.Join("\n  ", problems));
+
+        var rows = new List<FilterResult>();
+        for (int r = 0; r < first.Rows.Count; r++)
+        {
+            FilterResult[] parts = shards.Select(s => s.Summary.Rows[r]).ToArray();
+            int classes = parts[0].ClassTotals.Count;
+            rows.Add(new FilterResult(parts[0].Filter, parts.Sum(p => p.N), parts.Sum(p => p.Correct),
+                parts[0].Top5Correct is null ? null : parts.Sum(p => p.Top5Correct ?? 0), parts.Sum(p => p.Agreeing),
+                parts.Sum(p => p.EnergyKeptSum), parts[0].CoefficientsKept)
+            {
+                ClassTotals = Enumerable.Range(0, classes).Select(k => parts.Sum(p => p.ClassTotals[k])).ToArray(),
+                ClassCorrect = Enumerable.Range(0, classes).Select(k => parts.Sum(p => p.ClassCorrect[k])).ToArray(),
+            });
+        }
+        RunMetadata m = first.Metadata;
+        var metadata = m with
+        {
+            Command = command,
+            Shard = null,
+            Evaluated = shards.Sum(s => s.Summary.Metadata.Evaluated),
+            Skipped = shards.Sum(s => s.Summary.Metadata.Skipped),
+            StartedUtc = shards.Min(s => s.Summary.Metadata.StartedUtc),
+            FinishedUtc = shards.Max(s => s.Summary.Metadata.FinishedUtc),
+        };
+        var skipped = shards.SelectMany(s => s.Summary.Skipped).OrderBy(s => s.Index).ToArray();
+        var warnings = shards.SelectMany(s => s.Summary.Warnings).Distinct().Append(
+            string.Create(CultureInfo.InvariantCulture, $"merged from {shards.Count} shards: {string.Join(", ", shards.Select(s => s.Path))}")).ToArray();
+        return new SweepSummary(metadata, rows, skipped, warnings);
+    }
+
+    // What makes two shards parts of the same run: everything that changes the numbers.
+    static IEnumerable<string> Differences(SweepSummary a, SweepSummary b)
+    {
+        RunMetadata x = a.Metadata, y = b.Metadata;
+        var checks = new (string Name, object? A, object? B)[]
+        {
+            ("model", x.Model, y.Model),
+            ("weights (sha256)", x.WeightsSha256 ?? "random", y.WeightsSha256 ?? "random"),
+            ("seed of the random weights", x.RandomWeights ? x.Seed : null, y.RandomWeights ? y.Seed : null),
+            ("num_classes", x.NumClasses, y.NumClasses),
+            ("dataset", x.Dataset, y.Dataset),
+            ("data path", x.DataSource, y.DataSource),
+            ("split", x.Split, y.Split),
+            ("dataset size", x.DatasetCount, y.DatasetCount),
+            ("limit", x.Limit, y.Limit),
+            ("preprocessing", x.Preprocess, y.Preprocess),
+            ("mean", string.Join(',', x.Mean), string.Join(',', y.Mean)),
+            ("std", string.Join(',', x.Std), string.Join(',', y.Std)),
+            ("filter convention", x.FilterConvention, y.FilterConvention),
+            ("clip", x.Clip, y.Clip),
+            ("per-class output", x.PerClass, y.PerClass),
+            ("filters", Filters(a), Filters(b)),
+        };
+        return checks.Where(c => !Equals(c.A, c.B)).Select(c => $"{c.Name} ({c.B} vs {c.A})");
+    }
+
+    static string Filters(SweepSummary s) => string.Join(" ", s.Rows.Select(r => r.Filter.ToString()));
+}
