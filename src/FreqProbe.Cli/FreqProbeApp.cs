@@ -55,6 +55,7 @@ internal static class FreqProbeApp
             "Example:\n  freqprobe lowpass --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv");
         foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
         root.Subcommands.Add(MergeCommand.Create(context));
+        root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(FetchCommand.Create(context));
         root.Subcommands.Add(PrepareCommand.Create(context));
