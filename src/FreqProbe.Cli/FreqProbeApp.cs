@@ -35,7 +35,7 @@ internal static class FreqProbeApp
         }
         catch (OperationCanceledException)
         {
-            stderr.WriteLine("freqprobe: interrupted; no result files were replaced.");
+            stderr.WriteLine("freqprobe: interrupted; no result files were replaced. Finished work is in OUT.checkpoint.json where --out was given: add --resume to continue.");
             return ExitCodes.Interrupted;
         }
         catch (Exception e)

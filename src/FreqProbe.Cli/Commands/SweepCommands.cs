@@ -119,12 +119,14 @@ internal static class SweepCommands
         Console.CancelKeyPress += onCancel;
         try
         {
-            using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath);
+            long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
+            using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
             using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
             SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar, cancel.Token);
             bar.Finish();
             if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
             predictions?.Commit();
+            if (request.CheckpointPath is not null) AtomicFile.TryDelete(request.CheckpointPath);
             if (!quiet) TextTableWriter.Write(summary, context.Out);
             foreach (SkippedImage skipped in summary.Skipped) context.Error.WriteLine($"freqprobe: skipped {skipped.Item}: {skipped.Reason}");
             if (!quiet)
@@ -208,6 +210,7 @@ internal static class SweepCommands
         if (threads < 1) problems.Add($"--threads: {threads} must be at least 1.");
         int? numClasses = parsed.GetValue(o.NumClasses) ?? card?.NumClasses;
         if (numClasses is < 1) problems.Add($"--num-classes: {numClasses} must be at least 1.");
+        if (parsed.GetValue(o.CheckpointEvery) is <= 0 or double.NaN) problems.Add("--checkpoint-every: must be a positive number of seconds.");
         int? inputSize = parsed.GetValue(o.InputSize);
         if (inputSize is < 8) problems.Add($"--input-size: {inputSize} is too small; expected at least 8 pixels.");
         float[]? mean = ParseTriple(parsed.GetValue(o.Mean), "--mean", problems, positive: false);
@@ -240,6 +243,9 @@ internal static class SweepCommands
             Seed = parsed.GetValue(o.Seed),
             OnBadImage = parsed.GetValue(o.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
             PerClass = parsed.GetValue(o.PerClass),
+            CheckpointPath = parsed.GetValue(o.Out) is { } outFile ? SweepCheckpoint.PathFor(outFile) : null,
+            Resume = parsed.GetValue(o.Resume),
+            CheckpointSeconds = parsed.GetValue(o.CheckpointEvery),
             CommandLine = commandLine,
         };
     }

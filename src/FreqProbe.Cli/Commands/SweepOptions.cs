@@ -96,6 +96,17 @@ internal sealed class SweepOptions
         Description = "Per-image CSV: index,label,filter,radius,pred,prob (prob = softmax probability of pred). Written atomically.",
     };
 
+    public Option<bool> Resume { get; } = new("--resume")
+    {
+        Description = "Continue an interrupted run from OUT.checkpoint.json (written every 10 s and on Ctrl-C beside --out); the results equal an uninterrupted run's.",
+    };
+
+    public Option<double> CheckpointEvery { get; } = new("--checkpoint-every")
+    {
+        Description = "Seconds between checkpoints of an unfinished run (with --out).",
+        DefaultValueFactory = _ => 10.0,
+    };
+
     public Option<bool> PerClass { get; } = new("--per-class") { Description = "Add per-class top-1 (columns top1_class_K; per_class in JSON) to every output." };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no table on stdout; warnings and errors still go to stderr." };
@@ -112,6 +123,6 @@ internal sealed class SweepOptions
     public IEnumerable<Option> All => new Option[]
     {
         Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
-        BatchSize, Threads, Device, Limit, Shard, Seed, OnBadImage, Out, Predictions, PerClass, Quiet,
+        BatchSize, Threads, Device, Limit, Shard, Seed, OnBadImage, Out, Predictions, Resume, CheckpointEvery, PerClass, Quiet,
     };
 }

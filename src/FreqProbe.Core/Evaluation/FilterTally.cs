@@ -27,6 +27,21 @@ internal sealed class FilterTally(FrequencyFilter filter, double coefficientsKep
         energy += energyKept;
     }
 
+    /// <summary>Continues from counts saved in a checkpoint (the same setting's <see cref="ToResult"/>).</summary>
+    public void Restore(FilterResult saved)
+    {
+        n = saved.N;
+        correct = saved.Correct;
+        top5 = saved.Top5Correct ?? 0;
+        agreeing = saved.Agreeing;
+        energy = saved.EnergyKeptSum;
+        for (int k = 0; k < classTotals.Length && k < saved.ClassTotals.Count; k++)
+        {
+            classTotals[k] = saved.ClassTotals[k];
+            classCorrect[k] = saved.ClassCorrect[k];
+        }
+    }
+
     public FilterResult ToResult() => new(filter, n, correct, hasTop5 ? top5 : null, agreeing, energy, coefficientsKept)
     {
         ClassTotals = classTotals.ToArray(),

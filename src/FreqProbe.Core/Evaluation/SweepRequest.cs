@@ -64,6 +64,15 @@ public sealed record SweepRequest
     /// <summary>What to do with undecodable images.</summary>
     public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Fail;
 
+    /// <summary>Where to keep the checkpoint of an unfinished run (beside --out); null for none.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Continue from the checkpoint at <see cref="CheckpointPath"/>.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Seconds between checkpoints.</summary>
+    public double CheckpointSeconds { get; init; } = 10;
+
     /// <summary>The command line as typed, for provenance.</summary>
     public string CommandLine { get; init; } = "";
 }

@@ -29,6 +29,7 @@ public static class SweepRunner
     public static SweepSummary Run(SweepRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null, CancellationToken cancellation = default)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
+        if (request.Resume && request.CheckpointPath is null) throw new InputException("--resume: needs --out, beside which the checkpoint is kept.");
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
         Device device = TorchBackend.SelectDevice(request.Device);
@@ -70,26 +71,72 @@ public static class SweepRunner
         tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5, dataset.ClassNames.Count);
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
+        string fingerprint = SweepCheckpoint.FingerprintOf(request, weightsSha);
         // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
         // into exactly the limited run.
         int[] indices = Enumerable.Range(0, requested).Where(i => request.Shard?.Contains(i) ?? true).ToArray();
-        var stream = new BatchStream(dataset, indices, request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
+        int done = 0;
+        if (request.Resume && request.CheckpointPath is { } resumeFrom && SweepCheckpoint.Load(resumeFrom) is { } checkpoint)
+        {
+            if (checkpoint.Fingerprint != fingerprint)
+            {
+                throw new InputException($"--resume: {resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
+            }
+            for (int t = 0; t < tallies.Length; t++)
+            {
+                SweepCheckpoint.SavedTally saved = checkpoint.Tallies[t];
+                tallies[t].Restore(new FilterResult(FrequencyFilter.Clean, saved.N, saved.Correct, saved.Top5Correct, saved.Agreeing, saved.EnergyKeptSum, 0)
+                {
+                    ClassTotals = saved.ClassTotals,
+                    ClassCorrect = saved.ClassCorrect,
+                });
+            }
+            skipped.AddRange(checkpoint.Skipped);
+            done = checkpoint.Done;
+            started = checkpoint.StartedUtc;
+            warnings.Add($"resumed after {done} of {indices.Length} images from {resumeFrom}");
+        }
+        var stream = new BatchStream(dataset, indices[done..], request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         var clock = Stopwatch.StartNew();
-        int done = 0;
+        var sinceCheckpoint = Stopwatch.StartNew();
+        void SaveCheckpoint()
+        {
+            if (request.CheckpointPath is null) return;
+            new SweepCheckpoint
+            {
+                Done = done,
+                Fingerprint = fingerprint,
+                Tallies = tallies.Select(t => t.ToResult()).Select(r => new SweepCheckpoint.SavedTally(
+                    r.N, r.Correct, r.Top5Correct, r.Agreeing, r.EnergyKeptSum, r.ClassTotals.ToArray(), r.ClassCorrect.ToArray())).ToArray(),
+                Skipped = skipped.ToArray(),
+                PredictionBytes = predictions?.Flush(),
+                StartedUtc = started,
+            }.Save(request.CheckpointPath);
+            sinceCheckpoint.Restart();
+        }
         using (no_grad())
         {
-            foreach (ImageBatch batch in stream.Read(cancellation))
+            try
             {
-                cancellation.ThrowIfCancellationRequested();
-                skipped.AddRange(batch.Skipped);
-                if (batch.Count > 0)
+                foreach (ImageBatch batch in stream.Read(cancellation))
                 {
-                    EvaluateBatch(batch, model, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                    skipped.AddRange(batch.Skipped);
+                    if (batch.Count > 0)
+                    {
+                        EvaluateBatch(batch, model, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                    }
+                    done += batch.Count + batch.Skipped.Count;
+                    progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
+                    if (sinceCheckpoint.Elapsed.TotalSeconds >= request.CheckpointSeconds) SaveCheckpoint();
+                    cancellation.ThrowIfCancellationRequested();
                 }
-                done += batch.Count + batch.Skipped.Count;
-                progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
+            }
+            catch (OperationCanceledException)
+            {
+                SaveCheckpoint(); // Ctrl-C: everything finished so far is kept for --resume
+                throw;
             }
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");

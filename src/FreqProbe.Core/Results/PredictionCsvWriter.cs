@@ -6,22 +6,33 @@ using FreqProbe.Core.Spectral;
 namespace FreqProbe.Core.Results;
 
 /// <summary>
-/// Streams per-image predictions to CSV (<c>index,label,filter,radius,pred,prob</c>) into a temporary file that
-/// replaces <see cref="Path"/> only on <see cref="Commit"/>; disposing without committing deletes it.
+/// Streams per-image predictions to CSV (<c>index,label,filter,radius,pred,prob</c>) into <c>PATH.partial</c>, which
+/// replaces <see cref="Path"/> only on <see cref="Commit"/>. A run that stops after a checkpoint keeps the partial
+/// file, and a resumed run truncates it to the checkpoint's length and appends; a run that stops before any
+/// checkpoint removes it.
 /// </summary>
 public sealed class PredictionCsvWriter : IPredictionSink, IDisposable
 {
-    readonly string temp;
+    readonly string partial;
     readonly StreamWriter writer;
     bool committed;
+    bool referenced;
 
-    /// <summary>Starts writing predictions destined for <paramref name="path"/>.</summary>
-    public PredictionCsvWriter(string path)
+    /// <summary>Starts writing predictions destined for <paramref name="path"/>, or continues at <paramref name="resumeBytes"/>.</summary>
+    public PredictionCsvWriter(string path, long? resumeBytes = null)
     {
         Path = path;
-        temp = AtomicFile.TempPathFor(path);
-        writer = new StreamWriter(new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), new UTF8Encoding(false));
-        writer.WriteLine("index,label,filter,radius,pred,prob");
+        partial = path + ".partial";
+        bool resume = resumeBytes is { } bytes && File.Exists(partial) && new FileInfo(partial).Length >= bytes;
+        var stream = new FileStream(partial, resume ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        if (resume)
+        {
+            stream.SetLength(resumeBytes!.Value);
+            stream.Seek(0, SeekOrigin.End);
+            referenced = true;
+        }
+        writer = new StreamWriter(stream, new UTF8Encoding(false));
+        if (!resume) writer.WriteLine("index,label,filter,radius,pred,prob");
     }
 
     /// <summary>The final file.</summary>
@@ -43,13 +54,21 @@ public sealed class PredictionCsvWriter : IPredictionSink, IDisposable
         writer.WriteLine(probability.ToString("0.########", CultureInfo.InvariantCulture));
     }
 
+    /// <inheritdoc />
+    public long Flush()
+    {
+        writer.Flush();
+        writer.BaseStream.Flush();
+        referenced = true;
+        return writer.BaseStream.Position;
+    }
+
     /// <summary>Finishes the file and moves it into place.</summary>
     public void Commit()
     {
         writer.Flush();
-        writer.BaseStream.Flush();
         writer.Dispose();
-        File.Move(temp, Path, overwrite: true);
+        File.Move(partial, Path, overwrite: true);
         committed = true;
     }
 
@@ -58,6 +77,6 @@ public sealed class PredictionCsvWriter : IPredictionSink, IDisposable
     {
         if (committed) return;
         writer.Dispose();
-        AtomicFile.TryDelete(temp);
+        if (!referenced) AtomicFile.TryDelete(partial);
     }
 }

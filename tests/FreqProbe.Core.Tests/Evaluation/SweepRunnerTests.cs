@@ -42,6 +42,8 @@ public sealed class SweepRunnerTests : IDisposable
 
         public void Add(int index, int label, FrequencyFilter filter, int predicted, float probability) =>
             Rows.Add((index, filter.KindName, filter.RadiusLabel, predicted, probability));
+
+        public long Flush() => Rows.Count;
     }
 
     [Fact]

@@ -1,0 +1,58 @@
+using System.Text;
+using System.Text.Json;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Results;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>
+/// The state of an unfinished sweep, saved atomically beside its results file: how many of the run's images are
+/// done, the exact counts and sums so far, skipped images, and the length of the predictions file at that point.
+/// A fingerprint of everything that changes the numbers guards against resuming a different run.
+/// </summary>
+public sealed record SweepCheckpoint
+{
+    /// <summary>Images (of the run's index list) finished.</summary>
+    public int Done { get; init; }
+    /// <summary>Everything that changes the numbers, in words.</summary>
+    public required string Fingerprint { get; init; }
+    /// <summary>Counts per setting, baseline first.</summary>
+    public required IReadOnlyList<SavedTally> Tallies { get; init; }
+    /// <summary>Images skipped so far.</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; init; } = Array.Empty<SkippedImage>();
+    /// <summary>Bytes of the predictions file that belong to the finished images, or null without predictions.</summary>
+    public long? PredictionBytes { get; init; }
+    /// <summary>When the run first started.</summary>
+    public DateTimeOffset StartedUtc { get; init; }
+
+    /// <summary>Counts of one setting.</summary>
+    public sealed record SavedTally(long N, long Correct, long? Top5Correct, long Agreeing, double EnergyKeptSum, long[] ClassTotals, long[] ClassCorrect);
+
+    /// <summary>The checkpoint path for a results file.</summary>
+    public static string PathFor(string resultsPath) => resultsPath + ".checkpoint.json";
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public void Save(string path) => AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this))));
+
+    /// <summary>Reads a checkpoint, or null when there is none.</summary>
+    public static SweepCheckpoint? Load(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<SweepCheckpoint>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}: unreadable checkpoint ({e.Message}); delete it to start over.", e);
+        }
+    }
+
+    /// <summary>The fingerprint of a request.</summary>
+    public static string FingerprintOf(SweepRequest r, string? weightsSha) => string.Join(" | ",
+        r.Model.Name, weightsSha ?? $"random seed {r.Seed}", r.NumClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        r.Dataset.Name, r.Dataset.DataPath ?? "", r.Dataset.Split, r.Dataset.ClassesFile ?? "", r.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        r.Shard?.ToString() ?? "", r.Preprocess.Describe(), string.Join(',', r.Mean), string.Join(',', r.Std), r.Clip ? "clip" : "",
+        r.OnBadImage.ToString(), string.Join(' ', r.Filters.Select(f => f.ToString())));
+}
