@@ -38,7 +38,7 @@ internal static class SweepCommands
         command.Options.Add(radii);
         command.SetAction(parsed => Execute(context, parsed, options, problems =>
         {
-            IReadOnlyList<double> list = Guard(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? DefaultRadii(parsed, options)), Array.Empty<double>());
+            IReadOnlyList<double> list = InputProblems.Collect(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? DefaultRadii(parsed, options)), Array.Empty<double>());
             (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
             return list.Select(r => kind == FilterKind.LowPass ? FrequencyFilter.LowPass(r, shape, profile) : FrequencyFilter.HighPass(r, shape, profile)).ToArray();
         }));
@@ -54,7 +54,7 @@ internal static class SweepCommands
         command.Options.Add(bands);
         command.SetAction(parsed => Execute(context, parsed, options, problems =>
         {
-            var list = Guard(problems, () => RadiusList.ParseBands(parsed.GetValue(bands)!), Array.Empty<(double, double)>());
+            var list = InputProblems.Collect(problems, () => RadiusList.ParseBands(parsed.GetValue(bands)!), Array.Empty<(double, double)>());
             (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
             return list.Select(b => FrequencyFilter.BandPass(b.Inner, b.Outer, shape, profile)).ToArray();
         }));
@@ -81,7 +81,7 @@ internal static class SweepCommands
         string? predictionsPath = parsed.GetValue(o.Predictions);
         if (outPath is not null)
         {
-            Guard(problems, () => ResultWriterRegistry.ForPath(outPath), null);
+            InputProblems.Collect(problems, () => ResultWriterRegistry.ForPath(outPath), null);
             if (AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
         }
         if (predictionsPath is not null)
@@ -164,13 +164,13 @@ internal static class SweepCommands
         {
             string? architecture = parsed.GetValue(o.Model);
             if (architecture is null) problems.Add($"--weights {weightsName}: needs --model, e.g. --model resnet50.");
-            else weights = Guard(problems, () => AssetCache.Default.TorchvisionWeights(weightsName, architecture), null);
+            else weights = InputProblems.Collect(problems, () => AssetCache.Default.TorchvisionWeights(weightsName, architecture), null);
         }
         else if (weightsName is not null)
         {
-            weights = Guard(problems, () => BuiltInModels.Resolve(weightsName), null);
+            weights = InputProblems.Collect(problems, () => BuiltInModels.Resolve(weightsName), null);
             if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
-            else if (weights is not null) card = Guard(problems, () => ModelCard.TryLoadFor(weights), null);
+            else if (weights is not null) card = InputProblems.Collect(problems, () => ModelCard.TryLoadFor(weights), null);
         }
         if (datasetName is null && card?.Dataset is { } cardDataset && (data is not null || !DatasetRegistry.NeedsData(cardDataset)))
         {
@@ -186,9 +186,9 @@ internal static class SweepCommands
         }
         else
         {
-            model = Guard(problems, () => ModelRegistry.Get(modelName), null);
+            model = InputProblems.Collect(problems, () => ModelRegistry.Get(modelName), null);
         }
-        bool? needsData = datasetName is null ? null : Guard<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
+        bool? needsData = datasetName is null ? null : InputProblems.Collect<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
         if (needsData == true && data is null && datasetName == "cifar10")
         {
             data = AssetCache.Default.Cifar10Folder();
@@ -201,7 +201,7 @@ internal static class SweepCommands
         if (data is not null && !Directory.Exists(data)) problems.Add($"--data: '{data}' is not a directory.");
         string? classes = parsed.GetValue(o.Classes);
         if (classes is not null && !File.Exists(classes)) problems.Add($"--classes: '{classes}' not found.");
-        ShardSpec? shard = parsed.GetValue(o.Shard) is { } shardText ? Guard<ShardSpec?>(problems, () => ShardSpec.Parse(shardText), null) : null;
+        ShardSpec? shard = parsed.GetValue(o.Shard) is { } shardText ? InputProblems.Collect<ShardSpec?>(problems, () => ShardSpec.Parse(shardText), null) : null;
         int? limit = parsed.GetValue(o.Limit);
         if (limit is < 1) problems.Add($"--limit: {limit} is not a positive number of images.");
         int? batch = parsed.GetValue(o.BatchSize);
@@ -266,18 +266,5 @@ internal static class SweepCommands
             return null;
         }
         return values;
-    }
-
-    static T Guard<T>(List<string> problems, Func<T> action, T fallback)
-    {
-        try
-        {
-            return action();
-        }
-        catch (InputException e)
-        {
-            problems.Add(e.Message);
-            return fallback;
-        }
     }
 }

@@ -64,10 +64,10 @@ internal static class TrainCommand
         command.SetAction(parsed =>
         {
             var problems = new List<string>();
-            ModelSpec? spec = Try(problems, () => ModelRegistry.Get(parsed.GetValue(model)!));
-            AugmentSpec? variant = Try(problems, () => AugmentSpec.Parse(parsed.GetValue(augment)!));
+            ModelSpec? spec = InputProblems.Collect<ModelSpec?>(problems, () => ModelRegistry.Get(parsed.GetValue(model)!), null);
+            AugmentSpec? variant = InputProblems.Collect<AugmentSpec?>(problems, () => AugmentSpec.Parse(parsed.GetValue(augment)!), null);
             string datasetName = parsed.GetValue(dataset)!;
-            bool? needsData = Try<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName));
+            bool? needsData = InputProblems.Collect<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
             string? dataPath = parsed.GetValue(data);
             if (needsData == true && dataPath is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
             if (parsed.GetValue(epochs) < 1) problems.Add($"--epochs: {parsed.GetValue(epochs)} must be at least 1.");
@@ -139,18 +139,5 @@ internal static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    static T? Try<T>(List<string> problems, Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (InputException e)
-        {
-            problems.Add(e.Message);
-            return default;
-        }
     }
 }

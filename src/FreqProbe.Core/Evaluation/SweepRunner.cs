@@ -207,9 +207,10 @@ public static class SweepRunner
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
             Tensor logits = model.forward((input - mean) / std);
-            Tensor probs = nn.functional.softmax(logits, 1);
-            long[] pred = probs.argmax(1).cpu().data<long>().ToArray();
-            float[] flatProbs = probs.cpu().data<float>().ToArray();
+            // Only the arg-max and its probability leave the device, not the whole [rows, classes] matrix.
+            (Tensor maxProbs, Tensor argMax) = nn.functional.softmax(logits, 1).max(1);
+            long[] pred = argMax.cpu().data<long>().ToArray();
+            float[] predProbs = maxProbs.cpu().data<float>().ToArray();
             long[] top5 = classes >= 5 ? logits.topk(5, 1).indexes.cpu().data<long>().ToArray() : Array.Empty<long>();
             for (int s = first; s < last; s++)
             {
@@ -218,7 +219,7 @@ public static class SweepRunner
                     int row = (s - first) * b + i;
                     int p = (int)pred[row];
                     predicted[s, i] = p;
-                    probability[s, i] = flatProbs[(long)row * classes + p];
+                    probability[s, i] = predProbs[row];
                     if (top5.Length > 0)
                     {
                         for (int k = 0; k < 5; k++) inTop5[s, i] |= top5[row * 5 + k] == batch.Labels[i];
