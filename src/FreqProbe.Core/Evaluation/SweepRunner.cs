@@ -203,7 +203,7 @@ public static class SweepRunner
             if (count > 0)
             {
                 Tensor filtered = bank.Filter(spectrum, firstFilter, count);
-                parts.Add(clip ? filtered.clamp(0, 1) : filtered);
+                parts.Add(clip ? filtered.clamp(PinnedScalars.Zero, PinnedScalars.One) : filtered);
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
             Tensor logits = model.forward((input - mean) / std);

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,7 +48,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
         y = bn2.forward(conv2.forward(y));
         Tensor identity = downsample is null ? x : downsample.forward(x);
-        return functional.relu(y + identity).MoveToOuterDisposeScope();
+        return functional.relu(y.add(identity, PinnedScalars.One)).MoveToOuterDisposeScope();
     }
 }
 
@@ -83,6 +84,6 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         y = functional.relu(bn2.forward(conv2.forward(y)));
         y = bn3.forward(conv3.forward(y));
         Tensor identity = downsample is null ? x : downsample.forward(x);
-        return functional.relu(y + identity).MoveToOuterDisposeScope();
+        return functional.relu(y.add(identity, PinnedScalars.One)).MoveToOuterDisposeScope();
     }
 }

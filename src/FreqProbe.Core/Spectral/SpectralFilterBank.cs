@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -91,10 +92,10 @@ public sealed class SpectralFilterBank : IDisposable
         using Tensor power = spectrum.abs().square().to(ScalarType.Float64).sum(1).reshape(b, -1); // [B, H·Wh]
         using Tensor kept = power.matmul(energyWeights);                                          // [B, F]
         using Tensor total = power.matmul(totalWeights).unsqueeze(1);                              // [B, 1]
-        using Tensor safeTotal = total.clamp_min(double.Epsilon);
+        using Tensor safeTotal = total.clamp_min(PinnedScalars.Tiny);
         using Tensor ratio = kept / safeTotal;
         using Tensor empty = total.le(0);
-        return ratio.where(empty.logical_not(), 1.0);
+        return ratio.where(empty.logical_not(), PinnedScalars.One);
     }
 
     void CheckShape(Tensor images)

@@ -54,6 +54,7 @@ public static class Trainer
         using var optimizer = torch.optim.SGD(model.parameters(), request.MaxLearningRate, request.Momentum, 0, request.WeightDecay, request.Nesterov);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        using var scalars = new PerturbScalars(request.Augment);
 
         string checkpoint = Path.Combine(request.OutputDirectory, CheckpointFolder);
         var state = new TrainState();
@@ -71,7 +72,7 @@ public static class Trainer
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            (double loss, double accuracy, double lr) = TrainEpoch(request, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
+            (double loss, double accuracy, double lr) = TrainEpoch(request, scalars, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
                 mean, std, device, progress, clock, cancellation);
             double testAccuracy = Evaluate(model, test, testCount, request, mean, std, device);
             var record = new EpochRecord(epoch, lr, loss, accuracy, testAccuracy, clock.Elapsed.TotalSeconds);
@@ -122,7 +123,7 @@ public static class Trainer
         return card;
     }
 
-    static (double Loss, double Accuracy, double LearningRate) TrainEpoch(TrainRequest request, nn.Module<Tensor, Tensor> model, SGD optimizer,
+    static (double Loss, double Accuracy, double LearningRate) TrainEpoch(TrainRequest request, PerturbScalars scalars, nn.Module<Tensor, Tensor> model, SGD optimizer,
         IImageDataset train, int trainCount, int epoch, int stepsPerEpoch, long totalSteps, Tensor mean, Tensor std, Device device,
         IProgress<TrainProgress>? progress, Stopwatch clock, CancellationToken cancellation)
     {
@@ -145,7 +146,7 @@ public static class Trainer
                 if (request.DcJitter) JitterDc(pixels, batch, request, epoch);
                 Tensor x = tensor(pixels, new long[] { batch.Count, 3, batch.Size, batch.Size }).to(device);
                 Tensor y = tensor(batch.Labels.Select(l => (long)l).ToArray()).to(device);
-                Tensor input = Perturb(request.Augment, model, optimizer, x, y, mean, std);
+                Tensor input = Perturb(request.Augment, scalars, model, optimizer, x, y, mean, std);
                 optimizer.zero_grad();
                 Tensor logits = model.forward((input - mean) / std);
                 Tensor loss = nn.functional.cross_entropy(logits, y);
@@ -161,40 +162,42 @@ public static class Trainer
         return (lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), lr);
     }
 
-    // The training input in [0,1] space, before normalisation.
-    static Tensor Perturb(AugmentSpec augment, nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std)
+    // The training input in [0,1] space, before normalisation. Every number that meets a tensor here is a Scalar
+    // owned by the run (PerturbScalars): a temporary from an implicit double-to-Scalar conversion is unreachable
+    // while libtorch still reads it, and a finalizer that frees it mid-call surfaced as "Unknown scalar type".
+    internal static Tensor Perturb(AugmentSpec augment, PerturbScalars scalars, nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std)
     {
         switch (augment.Kind)
         {
             case AugmentKind.Gaussian:
-                return (x + torch.randn_like(x) * augment.Sigma).clamp(0, 1);
+                return x.add(torch.randn_like(x).mul_(scalars.Sigma), PinnedScalars.One).clamp_(PinnedScalars.Zero, PinnedScalars.One);
             case AugmentKind.Fgsm:
-                return Attack(model, optimizer, x, y, mean, std, augment.Epsilon, augment.FgsmStep, 1);
             case AugmentKind.Pgd:
-                return Attack(model, optimizer, x, y, mean, std, augment.Epsilon, augment.PgdStep, augment.Steps);
+                return Attack(model, optimizer, x, y, mean, std, scalars, augment.Kind == AugmentKind.Fgsm ? 1 : augment.Steps);
             default:
                 return x;
         }
     }
 
     // FGSM from a uniform random start (Wong et al. 2020) when steps = 1; PGD with a random start otherwise.
-    static Tensor Attack(nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std, double epsilon, double alpha, int steps)
+    static Tensor Attack(nn.Module<Tensor, Tensor> model, SGD optimizer, Tensor x, Tensor y, Tensor mean, Tensor std, PerturbScalars scalars, int steps)
     {
-        Tensor delta = (torch.rand_like(x) * 2 - 1) * epsilon;
+        // Uniform in [-epsilon, epsilon]: rand in [0,1), times 2 epsilon, minus epsilon.
+        Tensor delta = torch.rand_like(x).mul_(scalars.TwoEpsilon).sub_(scalars.Epsilon);
         for (int s = 0; s < steps; s++)
         {
             delta = delta.detach().requires_grad_(true);
-            Tensor adversarial = (x + delta).clamp(0, 1);
-            Tensor loss = nn.functional.cross_entropy(model.forward((adversarial - mean) / std), y);
+            Tensor adversarial = x.add(delta).clamp_(PinnedScalars.Zero, PinnedScalars.One);
+            Tensor loss = nn.functional.cross_entropy(model.forward(adversarial.sub(mean).div_(std)), y);
             optimizer.zero_grad();
             loss.backward();
             using (no_grad())
             {
-                delta = (delta + delta.grad!.sign() * alpha).clamp(-epsilon, epsilon);
+                delta = delta.add(delta.grad!.sign().mul_(scalars.Alpha)).clamp_(scalars.NegativeEpsilon, scalars.Epsilon);
             }
         }
         optimizer.zero_grad();
-        return (x + delta.detach()).clamp(0, 1);
+        return x.add(delta.detach()).clamp_(PinnedScalars.Zero, PinnedScalars.One);
     }
 
     // Random crop from the image zero-padded by CropPadding on each side, then a random horizontal flip; each image's

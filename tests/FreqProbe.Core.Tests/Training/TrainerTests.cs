@@ -56,6 +56,23 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir.File("c"), "tiny.log.csv")).Length);
     }
 
+    // The gaussian:0.1 reference run died at the first step of its second epoch ("Unknown scalar type" in the noise
+    // step); the same shape of run, small, must train through epoch 2 and resume to the uninterrupted weights.
+    [Theory]
+    [InlineData("gaussian:0.1")]
+    [InlineData("fgsm:8/255")]
+    public void Noise_and_adversarial_variants_train_past_the_first_epoch_and_resume_exactly(string variant)
+    {
+        string tag = variant[..variant.IndexOf(':', StringComparison.Ordinal)];
+        Trainer.Run(Request(tag + "-whole", variant));
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            Trainer.Run(Request(tag + "-cut", variant), new CancelAtEpoch(2, cancel), cancellation: cancel.Token));
+        ModelCard resumed = Trainer.Run(Request(tag + "-cut", variant) with { Resume = true });
+        Assert.Equal(variant.Replace("8/255", "0.031373", StringComparison.Ordinal), resumed.Augment);
+        Assert.Equal(Weights(Request(tag + "-whole", variant)), Weights(Request(tag + "-cut", variant)));
+    }
+
     [Fact]
     public void Writes_a_model_card_that_describes_the_weights()
     {
