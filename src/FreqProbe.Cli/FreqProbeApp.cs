@@ -54,6 +54,7 @@ internal static class FreqProbeApp
             "kept, per radius. The filter follows the HFC convention (Wang et al. 2020); see `freqprobe lowpass --help`.\n\n" +
             "Example:\n  freqprobe lowpass --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv");
         foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
+        root.Subcommands.Add(SweepConfigCommand.Create(context));
         root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
@@ -74,5 +75,5 @@ internal static class FreqProbeApp
         return string.Join(' ', names);
     }
 
-    static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''")}'";
+    internal static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''")}'";
 }

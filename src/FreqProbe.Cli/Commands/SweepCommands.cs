@@ -10,6 +10,12 @@ using FreqProbe.Core.Spectral;
 
 namespace FreqProbe.Cli.Commands;
 
+/// <summary>One of lowpass, highpass and bandpass: the command, its options, and how it turns them into filters.</summary>
+internal sealed record FilterCommand(Command Command, SweepOptions Options, Func<ParseResult, List<string>, IReadOnlyList<FrequencyFilter>> Filters);
+
+/// <summary>A sweep resolved and checked, ready to run.</summary>
+internal sealed record PreparedSweep(SweepRequest Request, string? OutPath, string? PredictionsPath, bool Quiet, bool BuiltInDefault);
+
 /// <summary>`freqprobe lowpass`, `highpass` and `bandpass`: one sweep over filter settings, as a table and files.</summary>
 internal static class SweepCommands
 {
@@ -22,43 +28,48 @@ internal static class SweepCommands
         "On 32x32 a low-pass at r >= 23 keeps everything; a high-pass at r = 0 is the identity.\n\n" +
         "Radii: 4..32 (inclusive, step 1), 4..32:4 (step 4), 2,4,8, or mixtures like 1,2,4..32:4.";
 
-    public static IEnumerable<Command> Create(CommandContext context)
-    {
-        yield return Radial(context, "lowpass", "Accuracy on low-passed images (keep d < r) for each radius.", FilterKind.LowPass);
-        yield return Radial(context, "highpass", "Accuracy on high-passed images (keep d >= r) for each radius.", FilterKind.HighPass);
-        yield return Bands(context);
-    }
+    public static IEnumerable<Command> Create(CommandContext context) => CreateAll(context).Select(f => f.Command);
 
-    static Command Radial(CommandContext context, string name, string summary, FilterKind kind)
+    /// <summary>lowpass, highpass and bandpass, each with its options and how it turns them into filters.</summary>
+    public static IReadOnlyList<FilterCommand> CreateAll(CommandContext context) => new[]
+    {
+        Radial(context, "lowpass", "Accuracy on low-passed images (keep d < r) for each radius.", FilterKind.LowPass),
+        Radial(context, "highpass", "Accuracy on high-passed images (keep d >= r) for each radius.", FilterKind.HighPass),
+        Bands(context),
+    };
+
+    static FilterCommand Radial(CommandContext context, string name, string summary, FilterKind kind)
     {
         var options = new SweepOptions();
         var radii = new Option<string?>("--radii") { Description = "Radii in cycles per image, e.g. 4..28:4 or 2,4,8 (default: 2..16:2 for inputs up to 64 pixels, 4..32:4 above)." };
         var command = new Command(name, $"{summary}\n\n{Convention}\n\nExamples:\n  freqprobe {name}                      (built-in default: shipped synthetic model, synthetic test split)\n  freqprobe {name} --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv --predictions p.csv");
         foreach (Option option in options.All) command.Options.Add(option);
         command.Options.Add(radii);
-        command.SetAction(parsed => Execute(context, parsed, options, problems =>
+        var filter = new FilterCommand(command, options, (parsed, problems) =>
         {
             IReadOnlyList<double> list = InputProblems.Collect(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? DefaultRadii(parsed, options)), Array.Empty<double>());
             (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
             return list.Select(r => kind == FilterKind.LowPass ? FrequencyFilter.LowPass(r, shape, profile) : FrequencyFilter.HighPass(r, shape, profile)).ToArray();
-        }));
-        return command;
+        });
+        command.SetAction(parsed => Execute(context, parsed, filter));
+        return filter;
     }
 
-    static Command Bands(CommandContext context)
+    static FilterCommand Bands(CommandContext context)
     {
         var options = new SweepOptions();
         var bands = new Option<string>("--bands") { Description = "Bands r1-r2 in cycles per image (keep r1 <= d < r2), e.g. 0-4,4-8,8-16.", Required = true };
         var command = new Command("bandpass", $"Accuracy on band-passed images (keep r1 <= d < r2) for each band.\n\n{Convention}\n\nExample:\n  freqprobe bandpass --model cifar-resnet20 --dataset cifar10 --data DIR --bands 0-4,4-8,8-16");
         foreach (Option option in options.All) command.Options.Add(option);
         command.Options.Add(bands);
-        command.SetAction(parsed => Execute(context, parsed, options, problems =>
+        var filter = new FilterCommand(command, options, (parsed, problems) =>
         {
             var list = InputProblems.Collect(problems, () => RadiusList.ParseBands(parsed.GetValue(bands)!), Array.Empty<(double, double)>());
             (MaskShape shape, MaskProfile profile) = ShapeAndProfile(parsed, options);
             return list.Select(b => FrequencyFilter.BandPass(b.Inner, b.Outer, shape, profile)).ToArray();
-        }));
-        return command;
+        });
+        command.SetAction(parsed => Execute(context, parsed, filter));
+        return filter;
     }
 
     // The default radius list suits the model-input size: 2..16:2 on 32x32, 4..32:4 on 224x224.
@@ -73,10 +84,26 @@ internal static class SweepCommands
         (parsed.GetValue(o.Shape) == "square" ? MaskShape.Square : MaskShape.Circle,
          parsed.GetValue(o.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal);
 
-    static int Execute(CommandContext context, ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters)
+    static int Execute(CommandContext context, ParseResult parsed, FilterCommand filter)
     {
         var problems = new List<string>();
-        SweepRequest? request = BuildRequest(parsed, o, filters, problems, context.CommandLine);
+        PreparedSweep? prepared = Prepare(parsed, filter, context.CommandLine, problems);
+        if (prepared is null)
+        {
+            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+            return ExitCodes.InputError;
+        }
+        return Run(context, prepared);
+    }
+
+    /// <summary>
+    /// Resolves and checks everything a sweep needs before any work starts; every problem goes to
+    /// <paramref name="problems"/> (each starting with the option it concerns) and the result is then null.
+    /// </summary>
+    public static PreparedSweep? Prepare(ParseResult parsed, FilterCommand filter, string commandLine, List<string> problems)
+    {
+        SweepOptions o = filter.Options;
+        SweepRequest? request = BuildRequest(parsed, o, p => filter.Filters(parsed, p), problems, commandLine);
         string? outPath = parsed.GetValue(o.Out);
         string? predictionsPath = parsed.GetValue(o.Predictions);
         if (outPath is not null)
@@ -89,18 +116,19 @@ internal static class SweepCommands
             if (!predictionsPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) problems.Add($"--predictions: '{predictionsPath}' must end in .csv.");
             if (AtomicFile.CheckWritable(predictionsPath) is { } why) problems.Add($"--predictions: cannot write '{predictionsPath}': {why}.");
         }
-        if (problems.Count > 0 || request is null)
-        {
-            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
-            return ExitCodes.InputError;
-        }
+        if (problems.Count > 0 || request is null) return null;
+        return new PreparedSweep(request, outPath, predictionsPath, parsed.GetValue(o.Quiet), BuiltInDefault: parsed.GetValue(o.Dataset) is null);
+    }
 
-        bool quiet = parsed.GetValue(o.Quiet);
+    /// <summary>Runs a prepared sweep: progress, results files, table and summary line.</summary>
+    public static int Run(CommandContext context, PreparedSweep prepared)
+    {
+        (SweepRequest request, string? outPath, string? predictionsPath, bool quiet, bool builtInDefault) = prepared;
         foreach (string warning in SweepRunner.FilterWarnings(request.Filters, request.Preprocess.InputSize))
         {
             context.Error.WriteLine($"freqprobe: warning: {warning}");
         }
-        if (request.WeightsName == BuiltInModels.Default && parsed.GetValue(o.Dataset) is null)
+        if (request.WeightsName == BuiltInModels.Default && builtInDefault)
         {
             context.Error.WriteLine($"freqprobe: no --dataset, --data or --weights: running the built-in default ({BuiltInModels.Default} on the synthetic test split).");
         }

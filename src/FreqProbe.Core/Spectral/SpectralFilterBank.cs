@@ -95,7 +95,7 @@ public sealed class SpectralFilterBank : IDisposable
         using Tensor safeTotal = total.clamp_min(PinnedScalars.Tiny);
         using Tensor ratio = kept / safeTotal;
         using Tensor empty = total.le(0);
-        return ratio.where(empty.logical_not(), PinnedScalars.One);
+        return ratio.masked_fill(empty, PinnedScalars.One);
     }
 
     void CheckShape(Tensor images)

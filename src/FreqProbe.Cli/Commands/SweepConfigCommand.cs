@@ -1,0 +1,292 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CsvHelper;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Results;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>
+/// `freqprobe sweep CONFIG`: the runs of a JSON config, each a lowpass/highpass/bandpass command, with one results
+/// file per run and a combined summary. Settings resolve once, command line &gt; config (run &gt; defaults) &gt; the
+/// commands' own defaults, and every run is checked before the first one starts.
+/// </summary>
+internal static partial class SweepConfigCommand
+{
+    const string Help =
+        "Run the sweeps listed in a JSON config. Each run names a filter command (lowpass, highpass or bandpass) and sets\n" +
+        "that command's options by their long names without dashes (\"batch-size\" or \"batch_size\"); a top-level\n" +
+        "\"defaults\" object applies to every run. Precedence, resolved once: command line > run > defaults > built-in\n" +
+        "defaults. Relative paths in the config are relative to the config file. Every run is checked before any work\n" +
+        "starts, and each problem is reported with its JSON path.\n\n" +
+        "Results: OUT_DIR/NAME.json (full provenance) plus the run's \"formats\" (default [\"json\", \"csv\"]), per-image\n" +
+        "predictions in OUT_DIR/NAME.predictions.csv with \"predictions\": true, and the combined OUT_DIR/summary.csv,\n" +
+        "summary.md and summary.json. OUT_DIR is --out-dir, else the config's \"out_dir\", else results/CONFIG_NAME.\n" +
+        "--resume skips runs whose results already match the plan and continues an interrupted one from its checkpoint.\n\n" +
+        "Example config:\n" +
+        "  { \"description\": \"built-in default\",\n" +
+        "    \"defaults\": { \"weights\": \"builtin:synthetic\", \"dataset\": \"synthetic\" },\n" +
+        "    \"runs\": [ { \"name\": \"lowpass\", \"filter\": \"lowpass\", \"radii\": \"2..16:2\" },\n" +
+        "              { \"name\": \"bands\", \"filter\": \"bandpass\", \"bands\": [\"0-4\", \"4-8\", \"8-16\"] } ] }\n\n" +
+        "Examples:\n" +
+        "  freqprobe sweep configs/default.json\n" +
+        "  freqprobe sweep configs/cifar10-three-models.json --limit 1000 --threads 2 --out-dir /tmp/quick\n" +
+        "  freqprobe sweep configs/imagenet-resnet50.json --shard 0/4 --out-dir results/shard0   (then `freqprobe merge`)";
+
+    public static Command Create(CommandContext context)
+    {
+        var config = new Argument<string>("CONFIG") { Description = "The sweep config (JSON; comments and trailing commas are allowed)." };
+        var options = new SweepOptions();
+        var outDir = new Option<string?>("--out-dir") { Description = "Folder for the results (created if missing); overrides the config's \"out_dir\"." };
+        var only = new Option<string?>("--only") { Description = "Run only these runs, by name: NAME[,NAME...]." };
+        var check = new Option<bool>("--check") { Description = "Check the config and print each run's resolved command; run nothing." };
+        var command = new Command("sweep", Help);
+        command.Arguments.Add(config);
+        Option[] forwarded = Forwarded(options).ToArray();
+        foreach (Option option in forwarded) command.Options.Add(option);
+        command.Options.Add(options.Resume);
+        command.Options.Add(options.Quiet);
+        command.Options.Add(outDir);
+        command.Options.Add(only);
+        command.Options.Add(check);
+        command.SetAction(parsed =>
+        {
+            var overrides = new List<(string, string?)>();
+            foreach (Option option in forwarded)
+            {
+                OptionResult? given = parsed.GetResult(option);
+                if (given is null || given.Implicit) continue;
+                string? value = option is Option<bool> ? "true" : string.Join(' ', given.Tokens.Select(t => t.Value));
+                overrides.Add((option.Name.TrimStart('-'), value));
+            }
+            return Execute(context, parsed.GetValue(config)!, overrides, parsed.GetValue(outDir), parsed.GetValue(only),
+                parsed.GetValue(check), parsed.GetValue(options.Resume), parsed.GetValue(options.Quiet));
+        });
+        return command;
+    }
+
+    // The lowpass/highpass/bandpass options that `sweep` accepts as overrides; results paths and resume are its own.
+    static IEnumerable<Option> Forwarded(SweepOptions o) =>
+        o.All.Where(option => option != o.Out && option != o.Predictions && option != o.Resume && option != o.Quiet);
+
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, PreparedSweep Prepared);
+
+    static int Execute(CommandContext context, string configPath, IReadOnlyList<(string, string?)> overrides, string? outDirOption,
+        string? only, bool check, bool resume, bool quiet)
+    {
+        var problems = new List<string>();
+        SweepPlan? plan = SweepConfig.Load(configPath, overrides, problems);
+        string outDir = outDirOption ?? plan?.OutDir ?? Path.Combine("results", Path.GetFileNameWithoutExtension(configPath));
+        IReadOnlyList<ConfigRun> runs = plan?.Runs ?? Array.Empty<ConfigRun>();
+        if (plan is not null && only is not null)
+        {
+            string[] wanted = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (string missing in wanted.Where(w => runs.All(r => r.Name != w)))
+            {
+                problems.Add($"--only: no run is named '{missing}'; the config has {string.Join(", ", runs.Select(r => r.Name))}.");
+            }
+            runs = runs.Where(r => wanted.Contains(r.Name)).ToArray();
+        }
+        // Every run is resolved and checked before the first starts.
+        var planned = new List<PlannedRun>();
+        IReadOnlyList<FilterCommand> commands = SweepCommands.CreateAll(context);
+        foreach (ConfigRun run in runs)
+        {
+            string outPath = Path.Combine(outDir, run.Name + ".json");
+            var args = new List<string>();
+            foreach (ConfigSetting setting in run.Settings)
+            {
+                if (setting.Value is "true" or "false" && IsFlag(setting.Option))
+                {
+                    if (setting.Value == "true") args.Add("--" + setting.Option);
+                    continue;
+                }
+                args.Add("--" + setting.Option);
+                args.Add(setting.Value!);
+            }
+            string? predictionsPath = run.Predictions ? Path.Combine(outDir, run.Name + ".predictions.csv") : null;
+            args.AddRange(new[] { "--out", outPath });
+            if (predictionsPath is not null) args.AddRange(new[] { "--predictions", predictionsPath });
+            string commandLine = "freqprobe " + run.Filter + " " + string.Join(' ', args.Select(FreqProbeApp.Quote));
+            if (quiet) args.Add("--quiet");
+            if (resume) args.Add("--resume");
+            if (!Directory.Exists(outDir))
+            {
+                // Nothing is created before every run checks out: outputs for a folder that does not exist yet are
+                // checked in the temp folder, and the folder is made just before the first run starts.
+                string stand = Path.GetTempPath();
+                for (int k = 0; k < args.Count - 1; k++)
+                {
+                    if (args[k] is "--out" or "--predictions") args[k + 1] = Path.Combine(stand, Path.GetFileName(args[k + 1]));
+                }
+            }
+
+            FilterCommand filter = commands.Single(c => c.Command.Name == run.Filter);
+            ParseResult parsed = filter.Command.Parse(args);
+            var runProblems = new List<string>();
+            runProblems.AddRange(parsed.Errors.Select(e => e.Message));
+            PreparedSweep? prepared = runProblems.Count == 0 ? SweepCommands.Prepare(parsed, filter, commandLine, runProblems) : null;
+            foreach (string problem in runProblems) problems.Add($"{configPath}: {Locate(problem, run)}: {problem}");
+            if (prepared is null) continue;
+            prepared = prepared with
+            {
+                Request = prepared.Request with { CheckpointPath = SweepCheckpoint.PathFor(outPath) },
+                OutPath = outPath,
+                PredictionsPath = predictionsPath,
+            };
+            planned.Add(new PlannedRun(run, outPath, commandLine, prepared));
+        }
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+            context.Error.WriteLine($"freqprobe sweep: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} in {configPath}; nothing was run.");
+            return ExitCodes.InputError;
+        }
+        if (check)
+        {
+            if (!Directory.Exists(outDir)) context.Error.WriteLine($"freqprobe sweep: note: '{outDir}' does not exist yet; a real run creates it.");
+            foreach (PlannedRun p in planned) context.Out.WriteLine($"{p.Run.Name}: {p.Command}");
+            context.Error.WriteLine($"freqprobe sweep: {configPath} is valid: {planned.Count} run{(planned.Count == 1 ? "" : "s")}.");
+            return ExitCodes.Success;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"freqprobe: error: --out-dir: cannot create '{outDir}': {e.Message}");
+            return ExitCodes.InputError;
+        }
+
+        var finished = new List<(PlannedRun Run, SweepSummary Summary)>();
+        try
+        {
+            for (int i = 0; i < planned.Count; i++)
+            {
+                PlannedRun p = planned[i];
+                context.Error.WriteLine($"freqprobe sweep: [{i + 1}/{planned.Count}] {p.Run.Name}: {p.Command}");
+                if (resume && AlreadyDone(p) is { } done)
+                {
+                    context.Error.WriteLine($"freqprobe sweep: {p.Run.Name}: already done ({p.OutPath}); skipped.");
+                    finished.Add((p, done));
+                    continue;
+                }
+                int code = SweepCommands.Run(context, p.Prepared);
+                if (code != ExitCodes.Success) return code;
+                SweepSummary summary = JsonResultReader.Read(p.OutPath);
+                foreach (string format in p.Run.Formats.Where(f => f != "json"))
+                {
+                    string extra = Path.ChangeExtension(p.OutPath, format);
+                    AtomicFile.Write(extra, stream => ResultWriterRegistry.ForPath(extra).Write(summary, stream));
+                }
+                finished.Add((p, summary));
+            }
+        }
+        finally
+        {
+            if (finished.Count > 0) WriteSummary(outDir, configPath, plan!, context.CommandLine, finished, planned.Count);
+        }
+        context.Error.WriteLine($"freqprobe sweep: {planned.Count} run{(planned.Count == 1 ? "" : "s")} done; summary in {Path.Combine(outDir, "summary.csv")}");
+        return ExitCodes.Success;
+    }
+
+    static bool IsFlag(string option) => option is "clip" or "per-class";
+
+    // Where a problem reported by a run's command comes from: the JSON path (or the command line) that set its option.
+    static string Locate(string problem, ConfigRun run)
+    {
+        Match match = OptionPrefix().Match(problem);
+        if (!match.Success) return run.JsonPath;
+        string option = match.Groups[1].Value;
+        if (option is "out" or "predictions") return $"{run.JsonPath} (results file)";
+        return run.Settings.LastOrDefault(s => s.Option == option)?.Origin ?? run.JsonPath;
+    }
+
+    // A run whose results file exists, matches the planned command and has no checkpoint pending is complete.
+    static SweepSummary? AlreadyDone(PlannedRun p)
+    {
+        if (!File.Exists(p.OutPath) || File.Exists(SweepCheckpoint.PathFor(p.OutPath))) return null;
+        try
+        {
+            SweepSummary summary = JsonResultReader.Read(p.OutPath);
+            return summary.Metadata.Command == p.Command ? summary : null;
+        }
+        catch (FreqProbe.Core.InputException)
+        {
+            return null;
+        }
+    }
+
+    static void WriteSummary(string outDir, string configPath, SweepPlan plan, string commandLine, List<(PlannedRun Run, SweepSummary Summary)> finished, int total)
+    {
+        string csvPath = Path.Combine(outDir, "summary.csv");
+        AtomicFile.Write(csvPath, stream =>
+        {
+            using var text = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
+            csv.WriteField("run");
+            foreach (string name in ResultColumns.Names) csv.WriteField(name);
+            csv.WriteField("weights_sha256");
+            csv.NextRecord();
+            foreach ((PlannedRun run, SweepSummary summary) in finished)
+            {
+                foreach (FilterResult row in summary.Rows)
+                {
+                    csv.WriteField(run.Run.Name);
+                    foreach (string cell in ResultColumns.Cells(summary.Metadata with { PerClass = false }, row)) csv.WriteField(cell);
+                    csv.WriteField(summary.Metadata.WeightsSha256 ?? "random");
+                    csv.NextRecord();
+                }
+            }
+        });
+
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"# Sweep `{configPath}`\n\n");
+        if (plan.Description is not null) md.Append(CultureInfo.InvariantCulture, $"{plan.Description}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"{finished.Count} of {total} runs finished. Top-1 in percent (95% Wilson interval); agreement with the unfiltered prediction.\n\n");
+        md.Append("| run | model | dataset | filter | radius | n | top-1 % | interval | agreement % |\n|---|---|---|---|---|---:|---:|---|---:|\n");
+        foreach ((PlannedRun run, SweepSummary summary) in finished)
+        {
+            foreach (FilterResult row in summary.Rows)
+            {
+                var interval = row.Top1Interval;
+                md.Append(CultureInfo.InvariantCulture,
+                    $"| {run.Run.Name} | {summary.Metadata.Model} | {summary.Metadata.Dataset} | {row.Filter.KindName} | {row.Filter.RadiusLabel} | {row.N} | {100 * row.Top1:0.00} | {100 * interval.Low:0.00}–{100 * interval.High:0.00} | {100 * row.Agreement:0.00} |\n");
+            }
+        }
+        AtomicFile.Write(Path.Combine(outDir, "summary.md"), stream => stream.Write(Encoding.UTF8.GetBytes(md.ToString())));
+
+        var provenance = new
+        {
+            config = configPath,
+            config_sha256 = plan.Sha256,
+            description = plan.Description,
+            command = commandLine,
+            runs_planned = total,
+            runs = finished.Select(f => new
+            {
+                name = f.Run.Run.Name,
+                command = f.Run.Command,
+                results = f.Run.OutPath,
+                rows = f.Summary.Rows.Count,
+                evaluated = f.Summary.Metadata.Evaluated,
+            }),
+            versions = TorchBackend.Versions(),
+            written_utc = DateTimeOffset.UtcNow,
+        };
+        AtomicFile.Write(Path.Combine(outDir, "summary.json"),
+            stream => JsonSerializer.Serialize(stream, provenance, Indented));
+    }
+
+    [GeneratedRegex("^--([a-z][a-z-]*):")]
+    private static partial Regex OptionPrefix();
+}

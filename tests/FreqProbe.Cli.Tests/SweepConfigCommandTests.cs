@@ -1,0 +1,172 @@
+using System.Text.Json;
+using FreqProbe.Core.Tests.Support;
+
+namespace FreqProbe.Cli.Tests;
+
+public sealed class SweepConfigCommandTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    string Config(string name, string json)
+    {
+        string path = dir.File(name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    static JsonElement Rows(string resultsJson) => JsonDocument.Parse(File.ReadAllText(resultsJson)).RootElement.GetProperty("rows");
+
+    [Fact]
+    public void The_shipped_default_config_runs_and_each_run_equals_the_same_single_command()
+    {
+        string config = Path.Combine(SharedData.RepositoryRoot, "configs", "default.json");
+        string outDir = dir.File("default");
+        CliRun sweep = CliRun.Invoke("sweep", config, "--limit", "60", "--threads", "2", "--out-dir", outDir, "--quiet");
+        Assert.True(sweep.ExitCode == 0, sweep.Error);
+
+        foreach (string run in new[] { "synthetic-lowpass", "synthetic-highpass" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, run + ".csv")), run + ".csv missing");
+            string single = dir.File(run + "-single.json");
+            CliRun direct = CliRun.Invoke(run.EndsWith("lowpass", StringComparison.Ordinal) ? "lowpass" : "highpass",
+                "--weights", "builtin:synthetic", "--dataset", "synthetic", "--per-class", "--radii", "2..16:2", "--limit", "60", "--threads", "1",
+                "--batch-size", "7", "--out", single, "--quiet");
+            Assert.True(direct.ExitCode == 0, direct.Error);
+            JsonElement a = Rows(Path.Combine(outDir, run + ".json")), b = Rows(single);
+            Assert.Equal(9, a.GetArrayLength());
+            for (int i = 0; i < a.GetArrayLength(); i++)
+            {
+                Assert.Equal(b[i].GetProperty("correct").GetInt64(), a[i].GetProperty("correct").GetInt64());
+                Assert.Equal(b[i].GetProperty("per_class").GetRawText(), a[i].GetProperty("per_class").GetRawText());
+            }
+        }
+
+        string[] summary = File.ReadAllLines(Path.Combine(outDir, "summary.csv"));
+        Assert.Equal(1 + 2 * 9, summary.Length);
+        Assert.StartsWith("run,model,", summary[0], StringComparison.Ordinal);
+        Assert.Equal(9, summary.Count(l => l.StartsWith("synthetic-highpass,", StringComparison.Ordinal)));
+        using JsonDocument provenance = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal(64, provenance.RootElement.GetProperty("config_sha256").GetString()!.Length);
+        Assert.Equal(2, provenance.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Contains("synthetic-lowpass", File.ReadAllText(Path.Combine(outDir, "summary.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_config_error_is_reported_with_its_json_path_and_nothing_runs()
+    {
+        string config = Config("bad.json", """
+            {
+              "defaults": { "limit": "ten", "dataset": "synthetic", "name": "x" },
+              "runs": [
+                { "name": "a", "filter": "lowpass", "radius": "4" },
+                { "name": "a", "filter": "lowpass" },
+                { "name": "b" },
+                { "name": "c", "filter": "lowpass", "bands": "0-4" },
+                { "name": "d", "filter": "highpass", "out": "x.csv" },
+                { "name": "e", "filter": "lowpass", "radii": "4..x" },
+                { "name": "f", "filter": "bandpass", "bands": "0-4", "data": "no-such-folder", "dataset": "cifar10" },
+                { "name": "g", "filter": "lowpass", "threads": 0, "clip": "yes", "mean": [0.5, 0.5] },
+                { "name": "h h", "filter": "sideways" }
+              ],
+              "extra": 1
+            }
+            """);
+        string outDir = dir.File("bad-out");
+        CliRun run = CliRun.Invoke("sweep", config, "--out-dir", outDir);
+        Assert.Equal(2, run.ExitCode);
+        string[] expected =
+        {
+            "$.defaults.limit: \"ten\" is not a positive integer",
+            "$.defaults.name: a name belongs to one run",
+            "$.runs[0].radius: unknown key",
+            "$.runs[1].name: 'a' is already the name of $.runs[0]",
+            "$.runs[2]: missing \"filter\"",
+            "$.runs[3].bands: \"bands\" belongs to bandpass",
+            "$.runs[4].out: not settable in a config",
+            "$.runs[6].data: --data: '",
+            "$.runs[7].threads: 0 is not a positive integer",
+            "$.runs[7].clip: \"yes\" is not true or false",
+            "$.runs[7].mean: an array is not three numbers",
+            "$.runs[8].name: \"h h\" is not a usable name",
+            "$.runs[8].filter: \"sideways\" is not a filter",
+            "$.extra: unknown key",
+        };
+        foreach (string e in expected) Assert.Contains(e, run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFiles(outDir).Any(), "a results file was written for an invalid config");
+    }
+
+    [Fact]
+    public void Errors_found_by_the_run_itself_point_at_the_key_that_set_the_value()
+    {
+        string config = Config("radii.json", """
+            { "defaults": { "weights": "builtin:synthetic", "dataset": "synthetic" },
+              "runs": [ { "name": "ok", "filter": "lowpass", "radii": "2,4" },
+                        { "name": "e", "filter": "lowpass", "radii": "4..x" } ] }
+            """);
+        CliRun run = CliRun.Invoke("sweep", config, "--out-dir", dir.File("o"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("$.runs[1].radii: --radii:", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("$.runs[0]", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Command_line_beats_run_beats_defaults()
+    {
+        string config = Config("p.json", """
+            // comments are allowed
+            { "defaults": { "weights": "builtin:synthetic", "dataset": "synthetic", "limit": 50, "seed": 3 },
+              "runs": [ { "name": "own", "filter": "lowpass", "radii": [2, 4], "limit": 30, "clip": true },
+                        { "name": "inherits", "filter": "highpass", "radii": "2..6:2" } ] }
+            """);
+        CliRun plain = CliRun.Invoke("sweep", config, "--check", "--out-dir", dir.File("p"));
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        string[] lines = plain.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("--limit 30", lines.Single(l => l.StartsWith("own:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("--clip", lines.Single(l => l.StartsWith("own:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("--limit 50", lines.Single(l => l.StartsWith("inherits:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("--radii 2,4 ", lines.Single(l => l.StartsWith("own:", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        CliRun overridden = CliRun.Invoke("sweep", config, "--check", "--limit", "20", "--seed", "7", "--out-dir", dir.File("p"));
+        Assert.True(overridden.ExitCode == 0, overridden.Error);
+        Assert.All(overridden.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>
+        {
+            Assert.Contains("--limit 20", line, StringComparison.Ordinal);
+            Assert.Contains("--seed 7", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("--limit 30", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("--limit 50", line, StringComparison.Ordinal);
+        });
+        Assert.False(Directory.Exists(dir.File("p")), "--check created the results folder");
+    }
+
+    [Fact]
+    public void Resume_skips_finished_runs_and_reruns_a_changed_one()
+    {
+        string json = """
+            { "defaults": { "weights": "builtin:synthetic", "dataset": "synthetic", "limit": 12, "threads": 1 },
+              "runs": [ { "name": "a", "filter": "lowpass", "radii": "4" }, { "name": "b", "filter": "highpass", "radii": "RADIUS" } ] }
+            """;
+        string config = Config("r.json", json.Replace("RADIUS", "8", StringComparison.Ordinal));
+        string outDir = dir.File("r");
+        Assert.Equal(0, CliRun.Invoke("sweep", config, "--out-dir", outDir, "--quiet").ExitCode);
+        DateTime firstA = File.GetLastWriteTimeUtc(Path.Combine(outDir, "a.json"));
+
+        Config("r.json", json.Replace("RADIUS", "10", StringComparison.Ordinal));
+        CliRun again = CliRun.Invoke("sweep", config, "--out-dir", outDir, "--quiet", "--resume");
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("a: already done", again.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("b: already done", again.Error, StringComparison.Ordinal);
+        Assert.Equal(firstA, File.GetLastWriteTimeUtc(Path.Combine(outDir, "a.json")));
+        Assert.Equal("10", Rows(Path.Combine(outDir, "b.json"))[1].GetProperty("radius").ToString());
+    }
+
+    [Fact]
+    public void Malformed_json_names_the_file_and_line()
+    {
+        string config = Config("broken.json", "{\n  \"runs\": [\n    { \"name\": \"a\", }\n    { }\n  ]\n}\n");
+        CliRun run = CliRun.Invoke("sweep", config);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("broken.json: not valid JSON (line 4", run.Error, StringComparison.Ordinal);
+    }
+}
