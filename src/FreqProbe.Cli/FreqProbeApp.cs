@@ -2,6 +2,7 @@ using System.CommandLine;
 using FreqProbe.Cli.Commands;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli;
 
@@ -32,6 +33,12 @@ internal static class FreqProbeApp
         {
             stderr.WriteLine($"freqprobe: error: {e.Message} (use --on-bad-image skip to leave such images out and count them)");
             return ExitCodes.InputError;
+        }
+        catch (IOException e) when (AtomicFile.IsDiskFull(e))
+        {
+            stderr.WriteLine($"freqprobe: error: the disk is full: {e.Message}. Existing result files were left as they were; " +
+                "free some space and run again (add --resume where the run had --out, to keep the work saved in its checkpoint).");
+            return ExitCodes.InternalFailure;
         }
         catch (OperationCanceledException)
         {

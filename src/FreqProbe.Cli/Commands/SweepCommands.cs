@@ -150,7 +150,8 @@ internal static class SweepCommands
             long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
             using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
             using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
-            SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar, cancel.Token);
+            SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
+                message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
             bar.Finish();
             if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
             predictions?.Commit();

@@ -25,8 +25,14 @@ public static class SweepRunner
     // forward pass; large ones run one setting at a time.
     const int ForwardPixelBudget = 256 * 32 * 32;
 
-    /// <summary>Runs <paramref name="request"/>. Bad input raises <see cref="InputException"/> or <see cref="BadImageException"/>.</summary>
-    public static SweepSummary Run(SweepRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs <paramref name="request"/>, writing per-image predictions to <paramref name="predictions"/> and progress to
+    /// <paramref name="progress"/>; <paramref name="notice"/> hears about adjustments made on the way, such as a smaller
+    /// forward batch after the device ran out of memory. Bad input raises <see cref="InputException"/> or
+    /// <see cref="BadImageException"/>; <paramref name="cancellation"/> stops it after saving a checkpoint.
+    /// </summary>
+    public static SweepSummary Run(SweepRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null,
+        Action<string>? notice = null, CancellationToken cancellation = default)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         if (request.Resume && request.CheckpointPath is null) throw new InputException("--resume: needs --out, beside which the checkpoint is kept.");
@@ -99,6 +105,11 @@ public static class SweepRunner
         var stream = new BatchStream(dataset, indices[done..], request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        var forward = new AdaptiveForward(message =>
+        {
+            if (!warnings.Contains(message)) warnings.Add(message);
+            notice?.Invoke(message);
+        });
         var clock = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
         void SaveCheckpoint()
@@ -125,7 +136,7 @@ public static class SweepRunner
                     skipped.AddRange(batch.Skipped);
                     if (batch.Count > 0)
                     {
-                        EvaluateBatch(batch, model, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                        EvaluateBatch(batch, model, forward, bank, mean, std, request.Clip, device, classes, tallies, predictions);
                     }
                     done += batch.Count + batch.Skipped.Count;
                     progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
@@ -177,7 +188,7 @@ public static class SweepRunner
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
     }
 
-    static void EvaluateBatch(ImageBatch batch, nn.Module<Tensor, Tensor> model, SpectralFilterBank bank, Tensor mean, Tensor std,
+    static void EvaluateBatch(ImageBatch batch, nn.Module<Tensor, Tensor> model, AdaptiveForward forward, SpectralFilterBank bank, Tensor mean, Tensor std,
         bool clip, Device device, int classes, FilterTally[] tallies, IPredictionSink? predictions)
     {
         using var scope = NewDisposeScope();
@@ -206,7 +217,7 @@ public static class SweepRunner
                 parts.Add(clip ? filtered.clamp(PinnedScalars.Zero, PinnedScalars.One) : filtered);
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
-            Tensor logits = model.forward((input - mean) / std);
+            Tensor logits = forward.Logits(model.forward, (input - mean) / std);
             // Only the arg-max and its probability leave the device, not the whole [rows, classes] matrix.
             (Tensor maxProbs, Tensor argMax) = nn.functional.softmax(logits, 1).max(1);
             long[] pred = argMax.cpu().data<long>().ToArray();

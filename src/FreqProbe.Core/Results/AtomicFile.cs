@@ -26,6 +26,28 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>The free space below which <see cref="CheckWritable"/> calls a disk full.</summary>
+    public const long MinimumFreeBytes = 1024 * 1024;
+
+    /// <summary>Bytes available to this user on the file system holding <paramref name="folder"/>; null if unknown.</summary>
+    public static long? FreeBytes(string folder)
+    {
+        try
+        {
+            return new DriveInfo(folder).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> says the disk (or the user's quota) is full.</summary>
+    public static bool IsDiskFull(Exception e) =>
+        e is IOException && (e.HResult is 28 or 112 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
+            || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+            || e.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>A fresh temporary name beside <paramref name="path"/>.</summary>
     public static string TempPathFor(string path)
     {
@@ -43,6 +65,10 @@ public static class AtomicFile
         string? folder = Path.GetDirectoryName(full);
         if (folder is null || !Directory.Exists(folder)) return $"folder '{folder}' does not exist";
         if (Directory.Exists(full)) return "it is a folder";
+        if (FreeBytes(folder) is { } free && free < MinimumFreeBytes)
+        {
+            return $"the disk holding '{folder}' is full ({free / 1024} KiB free; at least {MinimumFreeBytes / 1024 / 1024} MiB expected)";
+        }
         string probe = TempPathFor(full);
         try
         {
