@@ -28,8 +28,9 @@ echo "== 4 shards merged vs single run (CSV diff; empty means identical):"
 diff "$out/single.csv" "$out/merged.csv" && echo "(identical)"
 run compare "$out/single.json" "$out/merged.json" --tolerance 0 || true
 
-echo "== kill mid-run, then --resume"
-"$fp" "${common[@]}" --threads 1 --batch-size 32 --checkpoint-every 1 --out "$out/resumed.csv" --predictions "$out/resumed-pred.csv" &
+echo "== kill mid-run, then --resume (same --threads and --batch-size as the uninterrupted run)"
+resume_args=("${common[@]}" --threads 2 --batch-size 64 --checkpoint-every 1)
+"$fp" "${resume_args[@]}" --out "$out/resumed.csv" --predictions "$out/resumed-pred.csv" &
 pid=$!
 sleep "${KILL_AFTER:-20}"
 # The launcher execs dotnet, so $pid is the evaluating process itself.
@@ -40,7 +41,18 @@ if [ -f "$out/resumed.csv.checkpoint.json" ]; then
 else
   echo "no checkpoint (the run finished before the kill; raise LIMIT or lower KILL_AFTER)"
 fi
-run "${common[@]}" --threads 2 --batch-size 64 --checkpoint-every 1 --out "$out/resumed.csv" --predictions "$out/resumed-pred.csv" --resume
-"$fp" "${common[@]}" --threads 2 --out "$out/uninterrupted.csv" --predictions "$out/uninterrupted-pred.csv" >/dev/null 2>&1
+run "${resume_args[@]}" --out "$out/resumed.csv" --predictions "$out/resumed-pred.csv" --resume
+"$fp" "${resume_args[@]}" --out "$out/uninterrupted.csv" --predictions "$out/uninterrupted-pred.csv" >/dev/null 2>&1
 echo "== resumed vs uninterrupted (results and predictions; empty means identical):"
-diff "$out/uninterrupted.csv" "$out/resumed.csv" && diff "$out/uninterrupted-pred.csv" "$out/resumed-pred.csv" && echo "(identical)"
+diff "$out/uninterrupted.csv" "$out/resumed.csv" && diff "$out/uninterrupted-pred.csv" "$out/resumed-pred.csv" && echo "(identical, byte for byte)"
+
+echo "== other batch size and thread count (--threads 1 --batch-size 32) vs the uninterrupted run"
+"$fp" "${common[@]}" --threads 1 --batch-size 32 --out "$out/t1b32.csv" --predictions "$out/t1b32-pred.csv" >/dev/null 2>&1
+diff "$out/uninterrupted.csv" "$out/t1b32.csv" && echo "results: identical"
+python3 - "$out/uninterrupted-pred.csv" "$out/t1b32-pred.csv" <<'PY' || echo "(python3 not found: compare the pred columns by hand)"
+import csv, sys
+a = list(csv.reader(open(sys.argv[1]))); b = list(csv.reader(open(sys.argv[2])))
+assert len(a) == len(b), "row counts differ"
+same = sum(x[:5] == y[:5] for x, y in zip(a, b)); dp = max(abs(float(x[5]) - float(y[5])) for x, y in zip(a[1:], b[1:]))
+print(f"predictions: {same}/{len(a)} rows with identical index,label,filter,radius,pred; max |prob difference| = {dp:.2e}")
+PY

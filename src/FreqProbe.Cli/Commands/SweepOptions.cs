@@ -93,7 +93,8 @@ internal sealed class SweepOptions
 
     public Option<string?> Predictions { get; } = new("--predictions")
     {
-        Description = "Per-image CSV: index,label,filter,radius,pred,prob (prob = softmax probability of pred). Written atomically.",
+        Description = "Per-image CSV: index,label,filter,radius,pred,prob (prob = softmax probability of pred, float32). Written atomically. " +
+            "pred is the same for any --batch-size and --threads; prob can differ in the 6th decimal between them (libtorch picks other kernels).",
     };
 
     public Option<bool> Resume { get; } = new("--resume")
