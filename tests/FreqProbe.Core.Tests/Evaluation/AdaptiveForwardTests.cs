@@ -20,12 +20,18 @@ public sealed class AdaptiveForwardTests
         return model.forward(input);
     };
 
+    static nn.Module<Tensor, Tensor> EvaluationModel(long seed)
+    {
+        torch.manual_seed(seed);
+        nn.Module<Tensor, Tensor> model = ModelRegistry.Get("cifar-resnet20").Create(10);
+        model.eval();
+        return model;
+    }
+
     [Fact]
     public void Halves_the_forward_batch_until_it_fits_and_the_logits_do_not_change()
     {
-        torch.manual_seed(5);
-        using nn.Module<Tensor, Tensor> model = ModelRegistry.Get("cifar-resnet20").Create(10);
-        model.eval();
+        using nn.Module<Tensor, Tensor> model = EvaluationModel(5);
         using var guard = no_grad();
         using Tensor input = rand(37, 3, 32, 32);
         using Tensor whole = model.forward(input);
@@ -50,9 +56,7 @@ public sealed class AdaptiveForwardTests
     [Fact]
     public void Gives_up_at_one_image_and_passes_other_errors_through()
     {
-        torch.manual_seed(6);
-        using nn.Module<Tensor, Tensor> model = ModelRegistry.Get("cifar-resnet20").Create(10);
-        model.eval();
+        using nn.Module<Tensor, Tensor> model = EvaluationModel(6);
         using var guard = no_grad();
         using Tensor input = rand(4, 3, 32, 32);
         var forward = new AdaptiveForward();
