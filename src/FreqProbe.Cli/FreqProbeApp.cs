@@ -63,6 +63,7 @@ internal static class FreqProbeApp
         foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
         root.Subcommands.Add(SweepConfigCommand.Create(context));
         root.Subcommands.Add(MergeCommand.Create(context));
+        root.Subcommands.Add(PlotCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(FetchCommand.Create(context));

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using FreqProbe.Core.Results;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>`freqprobe plot`: accuracy charts from results files.</summary>
+internal static class PlotCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Chart file: .png or .svg.", Required = true };
+        var outputs = new Option<string[]>("--also") { Description = "More chart files of the same chart, e.g. --also chart.svg." };
+        var x = new Option<string>("--x") { Description = "x axis: radius (cycles per image; bands at their outer radius) or energy (share of spectral energy kept).", DefaultValueFactory = _ => "radius" };
+        var title = new Option<string?>("--title") { Description = "Chart title." };
+        var width = new Option<int>("--width") { Description = "Width in pixels.", DefaultValueFactory = _ => 900 };
+        var height = new Option<int>("--height") { Description = "Height in pixels.", DefaultValueFactory = _ => 560 };
+        x.AcceptOnlyFromAmong("radius", "energy");
+        var command = new Command("plot",
+            "Chart top-1 accuracy against the filter radius (or the energy kept) from one or more results files: one line per\n" +
+            "file and filter kind with its 95% Wilson interval shaded, the clean baseline dashed and chance dotted. Legends\n" +
+            "name the model and the weights (JSON results; CSV results are named by file).\n\n" +
+            "Example:\n  freqprobe lowpass --out low.json && freqprobe highpass --out high.json\n  freqprobe plot low.json high.json --out curve.png --also curve.svg");
+        command.Arguments.Add(files);
+        foreach (Option option in new Option[] { output, outputs, x, title, width, height }) command.Options.Add(option);
+        command.SetAction(parsed =>
+        {
+            var problems = new List<string>();
+            ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
+            var series = parsed.GetValue(files)!.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
+            string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
+            foreach (string target in targets)
+            {
+                if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+                    problems.Add($"--out: '{target}' must end in .png or .svg.");
+                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"--out: cannot write '{target}': {why}.");
+            }
+            if (parsed.GetValue(width) is < 100 or > 10000 || parsed.GetValue(height) is < 100 or > 10000) problems.Add("--width/--height: expected 100 to 10000 pixels.");
+            if (problems.Count > 0)
+            {
+                foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+                return ExitCodes.InputError;
+            }
+            foreach (string target in targets)
+            {
+                // ScottPlot writes to a path; render beside the target and move it into place, so a good chart is never replaced by half of one.
+                string temp = AtomicFile.TempPathFor(target) + Path.GetExtension(target);
+                AccuracyChart.Save(series, axis, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
+                File.Move(temp, target, overwrite: true);
+                context.Error.WriteLine($"freqprobe: wrote {target}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
