@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Spectral;
+
+/// <summary>The frequency response of one convolution layer's weights.</summary>
+/// <param name="Layer">The module path, e.g. layer1.0.conv1.</param>
+/// <param name="OutChannels">Output channels (the "experts").</param>
+/// <param name="InChannels">Input channels per output channel.</param>
+/// <param name="KernelHeight">Kernel rows.</param>
+/// <param name="KernelWidth">Kernel columns.</param>
+/// <param name="BandEnergy">Share of the layer's spectral energy in each band (low, mid, high for two edges).</param>
+/// <param name="Diversity">Mean pairwise cosine similarity of the output channels' magnitude spectra: 1 when every channel responds alike.</param>
+/// <param name="EffectiveRank">exp(entropy) of the normalised singular values of the stacked channel spectra (Roy and Vetterli 2007): 1 for identical channels, up to the channel count.</param>
+/// <param name="RadialProfile">Share of energy at each integer distance d = 0, 1, ... (cycles per N samples) from DC.</param>
+/// <param name="ChannelSpectra">[OutChannels, N, N] centred RMS magnitude spectra, row-major, for pictures.</param>
+public sealed record LayerSpectrum(string Layer, int OutChannels, int InChannels, int KernelHeight, int KernelWidth,
+    IReadOnlyList<double> BandEnergy, double Diversity, double EffectiveRank, IReadOnlyList<double> RadialProfile, float[] ChannelSpectra);
+
+/// <summary>
+/// Frequency responses of convolution kernels. Each 2-D slice W[o, i] is zero-padded to N×N (kernel in the top-left
+/// corner) and transformed; |DFT| is centred with DC at (N/2, N/2). An output channel's spectrum is the RMS over its
+/// input slices, sqrt(mean_i |W[o,i]|²). Frequencies are normalised to Nyquist: f = sqrt(u² + v²) / (N/2), so f = 1
+/// is the highest frequency along an axis and corners reach √2. Energies are |DFT|² summed over all slices.
+/// </summary>
+public static class KernelSpectra
+{
+    /// <summary>Default band edges in units of Nyquist: low f &lt; 0.25, mid 0.25 ≤ f &lt; 0.5, high f ≥ 0.5.</summary>
+    public static IReadOnlyList<double> DefaultEdges { get; } = new[] { 0.25, 0.5 };
+
+    /// <summary>Every Conv2d of <paramref name="model"/> whose path matches <paramref name="layers"/> (a regex; null for all), in module order.</summary>
+    public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null)
+    {
+        if (size < 4) throw new InputException($"--size: {size} is too small; expected at least 4 (and at least the kernel size).");
+        if (edges.Count == 0 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second) || edges[0] <= 0)
+            throw new InputException($"--bands: '{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
+        Regex? filter = layers is null ? null : new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var results = new List<LayerSpectrum>();
+        foreach ((string name, nn.Module module) in model.named_modules())
+        {
+            if (module is not Conv2d conv || (filter is not null && !filter.IsMatch(name))) continue;
+            using var scope = NewDisposeScope();
+            results.Add(Analyse(name, conv.weight!.detach().cpu(), size, edges));
+        }
+        return results;
+    }
+
+    /// <summary>The spectrum of one weight tensor [out, in, kh, kw].</summary>
+    public static LayerSpectrum Analyse(string name, Tensor weight, int size, IReadOnlyList<double> edges)
+    {
+        using var scope = NewDisposeScope();
+        long o = weight.shape[0], i = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3];
+        if (kh > size || kw > size) throw new InputException($"--size: {size} is smaller than the {kh}x{kw} kernels of layer {name}.");
+        Tensor padded = nn.functional.pad(weight.to(ScalarType.Float64), new long[] { 0, size - kw, 0, size - kh });
+        Tensor power = fft.fftshift(fft.fft2(padded).abs().square(), new long[] { -2, -1 });      // [O, I, N, N]
+        Tensor channel = power.mean(new long[] { 1 }).sqrt();                                      // [O, N, N] RMS magnitude
+        Tensor total = power.sum(new long[] { 0, 1 });                                             // [N, N]
+
+        double[] energy = total.data<double>().ToArray();
+        double sum = energy.Sum();
+        int half = size / 2;
+        int maxBin = (int)Math.Ceiling(Math.Sqrt(2.0) * half);
+        var radial = new double[maxBin + 1];
+        var bands = new double[edges.Count + 1];
+        for (int y = 0; y < size; y++)
+        {
+            for (int x = 0; x < size; x++)
+            {
+                double d = Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half));
+                double share = sum > 0 ? energy[y * size + x] / sum : 0;
+                radial[(int)Math.Round(d)] += share;
+                double f = d / half;
+                int band = 0;
+                while (band < edges.Count && f >= edges[band]) band++;
+                bands[band] += share;
+            }
+        }
+
+        Tensor flat = channel.reshape(o, -1);
+        Tensor unit = flat / flat.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
+        double diversity = o < 2 ? 1.0 : (unit.matmul(unit.t()).sum().item<double>() - unit.square().sum().item<double>()) / (o * (o - 1));
+        double[] singular = linalg.svdvals(flat).data<double>().ToArray();
+        double singularSum = singular.Sum();
+        double entropy = singularSum <= 0 ? 0 : -singular.Where(s => s > 0).Select(s => s / singularSum).Sum(p => p * Math.Log(p));
+        float[] pictures = channel.to(ScalarType.Float32).data<float>().ToArray();
+        return new LayerSpectrum(name, (int)o, (int)i, (int)kh, (int)kw, bands, diversity, Math.Exp(entropy), radial, pictures);
+    }
+}
