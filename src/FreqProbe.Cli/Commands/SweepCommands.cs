@@ -187,20 +187,7 @@ internal static class SweepCommands
             weightsName = BuiltInModels.Default;
             datasetName = "synthetic";
         }
-        string? weights = null;
-        ModelCard? card = null;
-        if (weightsName is "torchvision" or "torchvision-v2")
-        {
-            string? architecture = parsed.GetValue(o.Model);
-            if (architecture is null) problems.Add($"--weights {weightsName}: needs --model, e.g. --model resnet50.");
-            else weights = InputProblems.Collect(problems, () => AssetCache.Default.TorchvisionWeights(weightsName, architecture), null);
-        }
-        else if (weightsName is not null)
-        {
-            weights = InputProblems.Collect(problems, () => BuiltInModels.Resolve(weightsName), null);
-            if (weights is not null && !File.Exists(weights)) problems.Add($"--weights: '{weights}' not found.");
-            else if (weights is not null) card = InputProblems.Collect(problems, () => ModelCard.TryLoadFor(weights), null);
-        }
+        (string? weights, ModelCard? card) = ResolveWeights(weightsName, parsed.GetValue(o.Model), problems);
         if (datasetName is null && card?.Dataset is { } cardDataset && (data is not null || !DatasetRegistry.NeedsData(cardDataset)))
         {
             datasetName = cardDataset;
@@ -277,6 +264,32 @@ internal static class SweepCommands
             CheckpointSeconds = parsed.GetValue(o.CheckpointEvery),
             CommandLine = commandLine,
         };
+    }
+
+    /// <summary>
+    /// The weights file for --weights (a path, builtin:NAME, or torchvision[-v2] with --model) and the model card beside
+    /// it, if any; problems are collected. Null weights for null --weights.
+    /// </summary>
+    public static (string? Path, ModelCard? Card) ResolveWeights(string? weightsName, string? architecture, List<string> problems)
+    {
+        if (weightsName is "torchvision" or "torchvision-v2")
+        {
+            if (architecture is null)
+            {
+                problems.Add($"--weights {weightsName}: needs --model, e.g. --model resnet50.");
+                return (null, null);
+            }
+            return (InputProblems.Collect(problems, () => AssetCache.Default.TorchvisionWeights(weightsName, architecture), null), null);
+        }
+        if (weightsName is null) return (null, null);
+        string? weights = InputProblems.Collect(problems, () => BuiltInModels.Resolve(weightsName), null);
+        if (weights is null) return (null, null);
+        if (!File.Exists(weights))
+        {
+            problems.Add($"--weights: '{weights}' not found.");
+            return (null, null);
+        }
+        return (weights, InputProblems.Collect(problems, () => ModelCard.TryLoadFor(weights), null));
     }
 
     static float[]? ParseTriple(string? text, string option, List<string> problems, bool positive)

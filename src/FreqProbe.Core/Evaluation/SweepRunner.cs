@@ -52,15 +52,7 @@ public static class SweepRunner
         string? weightsSha = null;
         if (request.WeightsPath is { } weightsPath)
         {
-            Dictionary<string, Tensor> state = WeightsFile.Load(weightsPath);
-            try
-            {
-                StateDictBinder.LoadStrict(model, state, weightsPath);
-            }
-            finally
-            {
-                foreach (Tensor t in state.Values) t.Dispose();
-            }
+            StateDictBinder.LoadFile(model, weightsPath);
             weightsSha = WeightsFile.Sha256(weightsPath);
         }
         else

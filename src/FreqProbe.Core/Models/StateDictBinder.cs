@@ -59,4 +59,18 @@ public static class StateDictBinder
         foreach (string item in list.Take(shown)) message.Append($"\n    {item}");
         if (list.Count > shown) message.Append($"\n    … and {list.Count - shown} more");
     }
+
+    /// <summary>Loads the state dict in <paramref name="path"/> (any <see cref="WeightsFile"/> format) into <paramref name="model"/>, strictly.</summary>
+    public static void LoadFile(nn.Module model, string path)
+    {
+        Dictionary<string, Tensor> state = WeightsFile.Load(path);
+        try
+        {
+            LoadStrict(model, state, path);
+        }
+        finally
+        {
+            foreach (Tensor t in state.Values) t.Dispose();
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace FreqProbe.Core.Spectral;
 /// <param name="BandEnergy">Share of the layer's spectral energy in each band (low, mid, high for two edges).</param>
 /// <param name="Diversity">Mean pairwise cosine similarity of the output channels' magnitude spectra: 1 when every channel responds alike.</param>
 /// <param name="EffectiveRank">exp(entropy) of the normalised singular values of the stacked channel spectra (Roy and Vetterli 2007): 1 for identical channels, up to the channel count.</param>
-/// <param name="RadialProfile">Share of energy at each integer distance d = 0, 1, ... (cycles per N samples) from DC.</param>
+/// <param name="RadialProfile">Mean power at each integer distance d = 0, 1, ... (cycles per N samples) from DC, relative to the mean over the whole grid: 1 everywhere for an all-pass (1×1) kernel.</param>
 /// <param name="ChannelSpectra">[OutChannels, N, N] centred RMS magnitude spectra, row-major, for pictures.</param>
 public sealed record LayerSpectrum(string Layer, int OutChannels, int InChannels, int KernelHeight, int KernelWidth,
     IReadOnlyList<double> BandEnergy, double Diversity, double EffectiveRank, IReadOnlyList<double> RadialProfile, float[] ChannelSpectra);
@@ -63,6 +63,7 @@ public static class KernelSpectra
         int half = size / 2;
         int maxBin = (int)Math.Ceiling(Math.Sqrt(2.0) * half);
         var radial = new double[maxBin + 1];
+        var ringSize = new int[maxBin + 1];
         var bands = new double[edges.Count + 1];
         for (int y = 0; y < size; y++)
         {
@@ -71,12 +72,15 @@ public static class KernelSpectra
                 double d = Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half));
                 double share = sum > 0 ? energy[y * size + x] / sum : 0;
                 radial[(int)Math.Round(d)] += share;
+                ringSize[(int)Math.Round(d)]++;
                 double f = d / half;
                 int band = 0;
                 while (band < edges.Count && f >= edges[band]) band++;
                 bands[band] += share;
             }
         }
+
+        for (int d = 0; d <= maxBin; d++) radial[d] = ringSize[d] == 0 ? 0 : radial[d] / ringSize[d] * size * size;
 
         Tensor flat = channel.reshape(o, -1);
         Tensor unit = flat / flat.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);

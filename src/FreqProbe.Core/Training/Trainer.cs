@@ -312,15 +312,7 @@ public static class Trainer
             ?? throw new InputException($"{statePath}: empty checkpoint state.");
         string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
         string modelPath = Path.Combine(epochFolder, "model.dat");
-        Dictionary<string, Tensor> weights = WeightsFile.Load(modelPath);
-        try
-        {
-            StateDictBinder.LoadStrict(model, weights, modelPath);
-        }
-        finally
-        {
-            foreach (Tensor t in weights.Values) t.Dispose();
-        }
+        StateDictBinder.LoadFile(model, modelPath);
         optimizer.load_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
         return state;
     }
