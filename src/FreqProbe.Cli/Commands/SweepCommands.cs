@@ -175,7 +175,8 @@ internal static class SweepCommands
     }
 
     // Settings precedence: command line > model card beside the weights > the model's own defaults, decided here once.
-    static SweepRequest? BuildRequest(ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters, List<string> problems, string commandLine)
+    static SweepRequest? BuildRequest(ParseResult parsed, SweepOptions o, Func<List<string>, IReadOnlyList<FrequencyFilter>> filters, List<string> problems, string commandLine,
+        bool needsFilters = true)
     {
         IReadOnlyList<FrequencyFilter> filterList = filters(problems);
         string? weightsName = parsed.GetValue(o.Weights);
@@ -231,7 +232,7 @@ internal static class SweepCommands
         if (inputSize is < 8) problems.Add($"--input-size: {inputSize} is too small; expected at least 8 pixels.");
         float[]? mean = ParseTriple(parsed.GetValue(o.Mean), "--mean", problems, positive: false);
         float[]? std = ParseTriple(parsed.GetValue(o.Std), "--std", problems, positive: true);
-        if (model is null || datasetName is null || filterList.Count == 0 || problems.Count > 0) return null;
+        if (model is null || datasetName is null || (needsFilters && filterList.Count == 0) || problems.Count > 0) return null;
 
         PreprocessPolicy preprocess = model.Preprocess;
         bool resizes = (card is null ? model.Preprocess.ResizeShorter : card.ResizeShorter) is not null;
@@ -265,6 +266,13 @@ internal static class SweepCommands
             CommandLine = commandLine,
         };
     }
+
+    /// <summary>
+    /// The model, weights, data and execution settings of a command that evaluates without filters (heatmap), resolved
+    /// as for the sweeps; problems are collected and the request is then null.
+    /// </summary>
+    public static SweepRequest? BuildEvaluation(ParseResult parsed, SweepOptions o, List<string> problems, string commandLine) =>
+        BuildRequest(parsed, o, _ => Array.Empty<FrequencyFilter>(), problems, commandLine, needsFilters: false);
 
     /// <summary>
     /// The weights file for --weights (a path, builtin:NAME, or torchvision[-v2] with --model) and the model card beside

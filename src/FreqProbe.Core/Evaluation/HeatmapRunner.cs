@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Spectral;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>A Fourier heat map to compute: the evaluation settings (its filters are ignored) and the perturbation.</summary>
+/// <param name="Evaluation">Model, weights, data, limit, shard, batch size, threads, device and seed.</param>
+/// <param name="Epsilon">L2 norm of the perturbation ε·U(u, v) per channel, in [0,1] pixel units.</param>
+/// <param name="MaxFrequency">Only |u|, |v| ≤ this; null for the whole grid.</param>
+/// <param name="Clip">Clamp perturbed images to [0, 1] (on by default, as in the reference implementations).</param>
+public sealed record HeatmapRequest(SweepRequest Evaluation, double Epsilon, int? MaxFrequency, bool Clip = true)
+{
+    /// <summary>The default ε for an input side: 4 at 32×32 and below, 15.7 at 224×224 (and above 64).</summary>
+    public static double DefaultEpsilon(int inputSize) => inputSize > 64 ? 15.7 : 4.0;
+}
+
+/// <summary>A computed heat map: per (u, v) the number of images misclassified under ε·U(u, v), and the clean count.</summary>
+/// <param name="Size">Grid side N; u and v run from −N/2 to N/2 − 1.</param>
+/// <param name="MaxFrequency">The grid limit used (N/2 when none was given).</param>
+/// <param name="Errors">[v + N/2, u + N/2] misclassified images; −1 outside the computed range.</param>
+/// <param name="Evaluated">Images evaluated.</param>
+/// <param name="CleanErrors">Misclassified unperturbed images.</param>
+/// <param name="Metadata">Provenance, as for sweeps (Filters: none).</param>
+/// <param name="Seconds">Wall time of the evaluation.</param>
+/// <param name="Bases">Distinct basis images evaluated (a half-plane).</param>
+public sealed record HeatmapResult(int Size, int MaxFrequency, long[,] Errors, long Evaluated, long CleanErrors, RunMetadata Metadata, double Seconds, int Bases)
+{
+    /// <summary>Top-1 error under the perturbation at (u, v), or NaN outside the computed range.</summary>
+    public double ErrorRate(int u, int v)
+    {
+        long e = Errors[v + Size / 2, u + Size / 2];
+        return e < 0 || Evaluated == 0 ? double.NaN : (double)e / Evaluated;
+    }
+}
+
+/// <summary>
+/// Computes Fourier heat maps (Yin et al. 2019): for each frequency (u, v) of a half-plane, every image gets
+/// ε·U(u, v) added to each channel with a random sign per (image, channel, frequency), drawn from the seed and the
+/// image's dataset index so that batching and threads do not change it; the perturbed image is clamped to [0, 1]
+/// (unless Clip is off), normalised and classified. Many (image, basis) pairs share one forward batch, and the data is
+/// read once. The mirror half is filled from the symmetry U(u, v) = U(−u, −v).
+/// </summary>
+public static class HeatmapRunner
+{
+    // Images per forward pass: 256 CIFAR-sized images; fewer for larger inputs.
+    const int ForwardPixelBudget = 256 * 32 * 32;
+
+    /// <summary>Runs <paramref name="request"/>, reporting progress in (image, basis) pairs.</summary>
+    public static HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null, CancellationToken cancellation = default)
+    {
+        SweepRequest e = request.Evaluation;
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        torch.set_num_threads(e.Threads);
+        torch.manual_seed(unchecked((long)e.Seed));
+        Device device = TorchBackend.SelectDevice(e.Device);
+        using IImageDataset dataset = DatasetRegistry.Open(e.Dataset);
+        int classes = e.NumClasses ?? dataset.ClassNames.Count;
+        int size = e.Preprocess.InputSize;
+        int limit = request.MaxFrequency ?? size / 2;
+        if (limit < 0) throw new InputException($"--max-freq: {limit} must be 0 or more.");
+        IReadOnlyList<(int U, int V)> bases = FourierBasis.HalfPlane(size, limit);
+
+        using nn.Module<Tensor, Tensor> model = e.Model.Create(classes);
+        string? weightsSha = null;
+        if (e.WeightsPath is { } weightsPath)
+        {
+            StateDictBinder.LoadFile(model, weightsPath);
+            weightsSha = WeightsFile.Sha256(weightsPath);
+        }
+        model.to(device);
+        model.eval();
+
+        int requested = e.Limit is { } l ? Math.Min(l, dataset.Count) : dataset.Count;
+        int[] indices = Enumerable.Range(0, requested).Where(i => e.Shard?.Contains(i) ?? true).ToArray();
+        using Tensor basisImages = tensor(bases.SelectMany(b => FourierBasis.Image(b.U, b.V, size)).ToArray(), new long[] { bases.Count, 1, 1, size, size }).to(device);
+        using Tensor mean = tensor(e.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        using Tensor std = tensor(e.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        using Scalar epsilon = request.Epsilon.ToScalar();
+        var errors = new long[bases.Count];
+        long cleanErrors = 0, evaluated = 0;
+        var forward = new AdaptiveForward(notice);
+        var clock = Stopwatch.StartNew();
+        var stream = new BatchStream(dataset, indices, e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
+        var skipped = new List<SkippedImage>();
+        long total = (long)indices.Length * bases.Count, done = 0;
+        using (no_grad())
+        {
+            foreach (ImageBatch batch in stream.Read(cancellation))
+            {
+                skipped.AddRange(batch.Skipped);
+                if (batch.Count == 0) continue;
+                using var scope = NewDisposeScope();
+                int b = batch.Count;
+                Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * size * size), 3, size, size }).narrow(0, 0, b).to(device);
+                Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
+                cleanErrors += forward.Logits(model.forward, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
+                int basesPerForward = Math.Max(1, ForwardPixelBudget / (size * size) / b);
+                for (int first = 0; first < bases.Count; first += basesPerForward)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    int count = Math.Min(basesPerForward, bases.Count - first);
+                    using var inner = NewDisposeScope();
+                    Tensor signs = tensor(Signs(e.Seed, batch.Indices, b, first, count), new long[] { count, b, 3, 1, 1 }).to(device);
+                    Tensor perturbation = basisImages.narrow(0, first, count).mul(signs).mul_(epsilon);             // [K, B, 3, N, N]
+                    Tensor perturbed = (x.unsqueeze(0) + perturbation).reshape(count * b, 3, size, size);
+                    if (request.Clip) perturbed = perturbed.clamp(PinnedScalars.Zero, PinnedScalars.One);
+                    Tensor wrong = forward.Logits(model.forward, (perturbed - mean) / std).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
+                    long[] counts = wrong.cpu().data<long>().ToArray();
+                    for (int k = 0; k < count; k++) errors[first + k] += counts[k];
+                    done += (long)count * b;
+                    progress?.Report(new SweepProgress((int)Math.Min(int.MaxValue, done), (int)Math.Min(int.MaxValue, total), clock.Elapsed));
+                }
+                evaluated += b;
+            }
+        }
+
+        var grid = new long[size, size];
+        for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) grid[i, j] = -1;
+        for (int k = 0; k < bases.Count; k++)
+        {
+            (int u, int v) = bases[k];
+            (int mu, int mv) = FourierBasis.Mirror(u, v, size);
+            grid[v + size / 2, u + size / 2] = errors[k];
+            grid[mv + size / 2, mu + size / 2] = errors[k];
+        }
+        var metadata = new RunMetadata
+        {
+            Command = e.CommandLine,
+            Model = e.Model.Name,
+            WeightsPath = e.WeightsPath,
+            WeightsSha256 = weightsSha,
+            WeightsName = e.WeightsName,
+            NumClasses = classes,
+            ClassNames = dataset.ClassNames,
+            Dataset = dataset.Name,
+            DataSource = dataset.Source,
+            Split = dataset.Split,
+            DatasetCount = dataset.Count,
+            Requested = requested,
+            Limit = e.Limit,
+            Shard = e.Shard?.ToString(),
+            Evaluated = (int)evaluated,
+            Skipped = skipped.Count,
+            Preprocess = e.Preprocess.Describe(),
+            InputSize = size,
+            Mean = e.Mean,
+            Std = e.Std,
+            FilterConvention = "Fourier heat map (Yin et al. 2019): x + s·eps·U(u,v) per channel in [0,1] space, s = ±1 per (image, channel, frequency), " +
+                "U(u,v)[y,x] = cos(2π(u·x + v·y)/N) with unit L2 norm, clamped to [0,1] unless --no-clip, then normalised",
+            Clip = request.Clip,
+            Device = TorchBackend.Describe(device),
+            Threads = e.Threads,
+            BatchSize = e.BatchSize,
+            Seed = e.Seed,
+            Versions = TorchBackend.Versions(),
+            StartedUtc = started,
+            FinishedUtc = DateTimeOffset.UtcNow,
+        };
+        return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count);
+    }
+
+    // ±1 per (basis, image, channel): a function of the seed, the image's dataset index and the frequency's position in
+    // the half-plane only, so that batch size, threads and sharding cannot change it.
+    internal static float[] Signs(ulong seed, IReadOnlyList<int> indices, int b, int first, int count)
+    {
+        var signs = new float[count * b * 3];
+        for (int k = 0; k < count; k++)
+        {
+            for (int i = 0; i < b; i++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    ulong stream = (ulong)(first + k) * 3UL + (ulong)c;
+                    signs[(k * b + i) * 3 + c] = CounterRandom.Uniform(seed ^ 0x5EEDF00DUL, indices[i], stream) < 0.5 ? -1f : 1f;
+                }
+            }
+        }
+        return signs;
+    }
+}
