@@ -90,18 +90,7 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <inheritdoc />
     public RgbImage Decode(int index)
     {
-        string path = files[index];
-        try
-        {
-            using Image<Rgb24> image = Image.Load<Rgb24>(path);
-            var pixels = new byte[image.Width * image.Height * 3];
-            image.CopyPixelDataTo(pixels);
-            return new RgbImage(image.Width, image.Height, pixels);
-        }
-        catch (Exception e) when (e is ImageFormatException or UnknownImageFormatException or NotSupportedException or InvalidDataException or IOException)
-        {
-            throw new BadImageException(path, e.Message, e);
-        }
+        return RgbImage.Load(files[index]);
     }
 
     /// <inheritdoc />

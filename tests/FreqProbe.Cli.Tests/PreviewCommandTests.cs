@@ -1,0 +1,48 @@
+using FreqProbe.Core.Tests.Support;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FreqProbe.Cli.Tests;
+
+public sealed class PreviewCommandTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void Sheets_of_dataset_images_and_of_image_files_decode_at_the_expected_size()
+    {
+        string sheet = dir.File("sheet.png");
+        CliRun run = CliRun.Invoke("preview", "--limit", "3", "--radii", "2,8", "--spectrum", "--out", sheet);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("3 images x 5 columns", run.Error, StringComparison.Ordinal);
+        // 32x32 tiles at zoom 3 (96 px) with 4-px gaps: 5 columns, 3 images x 2 rows; the chart adds 140 x 120 pixels of margins.
+        using (Image image = Image.Load(sheet)) Assert.Equal((5 * 100 + 4 + 140, 6 * 100 + 4 + 120), (image.Width, image.Height));
+
+        string photo = dir.File("photo.png");
+        using (var generated = new Image<Rgb24>(300, 200, new Rgb24(200, 40, 40))) generated.SaveAsPng(photo);
+        string fromFile = dir.File("file.png");
+        run = CliRun.Invoke("preview", "--image", photo, "--input-size", "64", "--out", fromFile);
+        Assert.True(run.ExitCode == 0, run.Error);
+        // 64x64 tiles at zoom 1, 1 + 2 x 4 default radii.
+        using (Image image = Image.Load(fromFile)) Assert.Equal((9 * 68 + 4 + 140, 68 + 4 + 120), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void A_corrupt_image_and_bad_options_are_errors_that_name_them()
+    {
+        string corrupt = dir.File("corrupt.jpg");
+        File.WriteAllBytes(corrupt, new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3 });
+        CliRun run = CliRun.Invoke("preview", "--image", corrupt, "--out", dir.File("x.png"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("corrupt.jpg", run.Error, StringComparison.Ordinal);
+
+        run = CliRun.Invoke("preview", "--image", dir.File("missing.jpg"), "--radii", "4..x", "--out", dir.File("x.gif"));
+        Assert.Equal(2, run.ExitCode);
+        foreach (string expected in new[] { "missing.jpg' not found", "--radii:", "x.gif' must end in .png or .svg" })
+        {
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+        }
+    }
+}
