@@ -17,8 +17,8 @@ public sealed class PreviewCommandTests : IDisposable
         CliRun run = CliRun.Invoke("preview", "--limit", "3", "--radii", "2,8", "--spectrum", "--out", sheet);
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("3 images x 5 columns", run.Error, StringComparison.Ordinal);
-        // 32x32 tiles at zoom 3 (96 px) with 4-px gaps: 5 columns, 3 images x 2 rows; the chart adds 140 x 120 pixels of margins.
-        using (Image image = Image.Load(sheet)) Assert.Equal((5 * 100 + 4 + 140, 6 * 100 + 4 + 120), (image.Width, image.Height));
+        // 32x32 tiles at zoom 3 (96 px) with 4-px gaps: 5 columns, 3 images x 2 rows; the chart adds 230 x 110 pixels of margins.
+        using (Image image = Image.Load(sheet)) Assert.Equal((5 * 100 + 4 + 230, 6 * 100 + 4 + 110), (image.Width, image.Height));
 
         string photo = dir.File("photo.png");
         using (var generated = new Image<Rgb24>(300, 200, new Rgb24(200, 40, 40))) generated.SaveAsPng(photo);
@@ -26,7 +26,7 @@ public sealed class PreviewCommandTests : IDisposable
         run = CliRun.Invoke("preview", "--image", photo, "--input-size", "64", "--out", fromFile);
         Assert.True(run.ExitCode == 0, run.Error);
         // 64x64 tiles at zoom 1, 1 + 2 x 4 default radii.
-        using (Image image = Image.Load(fromFile)) Assert.Equal((9 * 68 + 4 + 140, 68 + 4 + 120), (image.Width, image.Height));
+        using (Image image = Image.Load(fromFile)) Assert.Equal((9 * 68 + 4 + 230, 68 + 4 + 110), (image.Width, image.Height));
     }
 
     [Fact]

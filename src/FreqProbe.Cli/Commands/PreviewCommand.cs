@@ -49,6 +49,15 @@ internal static class PreviewCommand
             {
                 policy = PreprocessPolicy.ResizeAndCentreCrop(parsed.GetValue(options.InputSize) ?? 224);
             }
+            else if (parsed.GetValue(options.Model) is null && parsed.GetValue(options.Weights) is null && parsed.GetValue(options.Dataset) is { } name)
+            {
+                // No model to take the preprocessing from: the dataset's own resolution, or 224 with resize and crop for photos.
+                var wanted = new DatasetOptions(name, parsed.GetValue(options.Data), parsed.GetValue(options.Split)!, parsed.GetValue(options.Classes), Seed: parsed.GetValue(options.Seed));
+                dataset = InputProblems.Collect(problems, () => DatasetRegistry.Open(wanted), null);
+                int? side = parsed.GetValue(options.InputSize);
+                bool small = name is "cifar10" or "synthetic";
+                policy = small ? PreprocessPolicy.Native(side ?? 32) : PreprocessPolicy.ResizeAndCentreCrop(side ?? 224);
+            }
             else
             {
                 SweepRequest? request = SweepCommands.BuildEvaluation(parsed, options, problems, context.CommandLine);

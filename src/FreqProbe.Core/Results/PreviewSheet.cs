@@ -81,7 +81,10 @@ public static class PreviewSheet
         plot.Title(title, size: 13);
         plot.XLabel(Caption, size: 10);
         plot.Grid.IsVisible = false;
-        int outWidth = (int)width + 140, outHeight = (int)height + 120;
+        // A data area of exactly the sheet's pixels, so the tiles are copied 1:1 rather than resampled.
+        const int padLeft = 210, padRight = 20, padBottom = 70, padTop = 40;
+        plot.Layout.Fixed(new PixelPadding(padLeft, padRight, padBottom, padTop));
+        int outWidth = (int)width + padLeft + padRight, outHeight = (int)height + padTop + padBottom;
         if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, outWidth, outHeight);
         else plot.SavePng(path, outWidth, outHeight);
     }
