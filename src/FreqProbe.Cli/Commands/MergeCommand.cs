@@ -15,7 +15,8 @@ internal static class MergeCommand
         var command = new Command("merge",
             "Combine the JSON results of shards 0..N-1 of one run (--shard K/N) into the result of the unsharded run: counts\n" +
             "and sums add, so top-1, top-5, agreement, energy and per-class numbers are exactly those of a single run, and\n" +
-            "the intervals are recomputed. Missing or repeated shards, and shards of different runs (model, weights hash,\n" +
+            "the intervals are recomputed. Heat-map shards (`freqprobe heatmap --shard K/N --out s.json`) merge the same way.\n" +
+            "Missing or repeated shards, and shards of different runs (model, weights hash,\n" +
             "filters, dataset, preprocessing), are refused with the reason.\n\n" +
             "Example:\n  for k in 0 1 2 3; do freqprobe lowpass ... --shard $k/4 --out s$k.json; done\n  freqprobe merge s0.json s1.json s2.json s3.json --out merged.csv");
         command.Arguments.Add(files);
@@ -24,13 +25,15 @@ internal static class MergeCommand
         command.SetAction(parsed =>
         {
             string outPath = parsed.GetValue(output)!;
+            string[] paths = parsed.GetValue(files)!;
+            if (paths.Length > 0 && IsHeatmap(paths[0])) return MergeHeatmaps(context, paths, outPath);
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)
             {
                 context.Error.WriteLine($"freqprobe: error: --out: cannot write '{outPath}': {why}.");
                 return ExitCodes.InputError;
             }
-            var shards = parsed.GetValue(files)!.Select(path => (path, JsonResultReader.Read(path))).ToArray();
+            var shards = paths.Select(path => (path, JsonResultReader.Read(path))).ToArray();
             SweepSummary merged = ShardMerger.Merge(shards, context.CommandLine);
             AtomicFile.Write(outPath, stream => writer.Write(merged, stream));
             if (!parsed.GetValue(quiet)) TextTableWriter.Write(merged, context.Out);
@@ -38,5 +41,41 @@ internal static class MergeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    static bool IsHeatmap(string path)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("format", out var format) && format.GetString() == HeatmapWriter.Format;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            return false; // the sweep reader reports the file properly
+        }
+    }
+
+    static int MergeHeatmaps(CommandContext context, string[] paths, string outPath)
+    {
+        if (!HeatmapWriter.Extensions.Contains(Path.GetExtension(outPath).ToLowerInvariant()))
+        {
+            context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' must end in {string.Join(", ", HeatmapWriter.Extensions)} for heat maps.");
+            return ExitCodes.InputError;
+        }
+        if (AtomicFile.CheckWritable(outPath) is { } why)
+        {
+            context.Error.WriteLine($"freqprobe: error: --out: cannot write '{outPath}': {why}.");
+            return ExitCodes.InputError;
+        }
+        var shards = paths.Select(path =>
+        {
+            (HeatmapResult result, double epsilon) = HeatmapWriter.Read(path);
+            return (path, result, epsilon);
+        }).ToArray();
+        (HeatmapResult merged, double eps) = HeatmapWriter.Merge(shards, context.CommandLine);
+        HeatmapWriter.Write(merged, HeatmapMetric.Error, eps, outPath);
+        context.Error.WriteLine($"freqprobe: merged {shards.Length} heat-map shards ({merged.Evaluated} images) into {outPath}");
+        return ExitCodes.Success;
     }
 }

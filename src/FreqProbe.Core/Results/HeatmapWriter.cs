@@ -72,33 +72,20 @@ public static class HeatmapWriter
 
     static void Json(HeatmapResult r, HeatmapMetric metric, double epsilon, Stream stream)
     {
-        RunMetadata m = r.Metadata;
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
-        json.WriteString("format", "freqprobe-heatmap/1");
-        json.WriteString("command", m.Command);
-        json.WriteString("model", m.Model);
-        json.WriteBoolean("random_weights", m.RandomWeights);
-        if (m.WeightsName is null) json.WriteNull("weights"); else json.WriteString("weights", m.WeightsName);
-        if (m.WeightsSha256 is null) json.WriteNull("weights_sha256"); else json.WriteString("weights_sha256", m.WeightsSha256);
-        json.WriteString("dataset", m.Dataset);
-        json.WriteString("data_path", m.DataSource);
-        json.WriteString("split", m.Split);
-        json.WriteNumber("evaluated", r.Evaluated);
-        if (m.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
-        if (m.Shard is null) json.WriteNull("shard"); else json.WriteString("shard", m.Shard);
-        json.WriteNumber("input_size", m.InputSize);
-        json.WriteString("preprocess", m.Preprocess);
-        json.WriteString("perturbation", m.FilterConvention);
+        json.WriteString("format", Format);
+        JsonResultWriter.WriteRun(json, r.Metadata);
         json.WriteNumber("epsilon", epsilon);
-        json.WriteBoolean("clip", m.Clip);
-        json.WriteNumber("seed", m.Seed);
+        json.WriteNumber("size", r.Size);
         json.WriteNumber("max_freq", r.MaxFrequency);
         json.WriteNumber("bases_evaluated", r.Bases);
+        json.WriteNumber("images", r.Evaluated);
         json.WriteNumber("clean_errors", r.CleanErrors);
         json.WriteNumber("clean_error", r.Evaluated == 0 ? 0 : (double)r.CleanErrors / r.Evaluated);
-        json.WriteString("metric", metric == HeatmapMetric.Error ? "error" : "accuracy");
-        json.WriteString("layout", "errors[row][column]: row = v + N/2, column = u + N/2, u and v in cycles per image from -N/2; -1 outside max_freq");
+        json.WriteNumber("seconds", Math.Round(r.Seconds, 2));
+        json.WriteString("metric_in_pictures", metric == HeatmapMetric.Error ? "error" : "accuracy");
+        json.WriteString("layout", "errors[row][column]: row = v + N/2, column = u + N/2, u and v in cycles per image from -N/2; -1 outside max_freq; error rate = errors / images");
         json.WriteStartArray("errors");
         for (int i = 0; i < r.Size; i++)
         {
@@ -107,16 +94,77 @@ public static class HeatmapWriter
             json.WriteEndArray();
         }
         json.WriteEndArray();
-        json.WriteString("device", m.Device);
-        json.WriteNumber("threads", m.Threads);
-        json.WriteNumber("batch_size", m.BatchSize);
-        json.WriteNumber("seconds", Math.Round(r.Seconds, 2));
-        json.WriteStartObject("versions");
-        foreach ((string key, string value) in m.Versions) json.WriteString(key, value);
         json.WriteEndObject();
-        json.WriteString("started_utc", m.StartedUtc.ToString("O", CultureInfo.InvariantCulture));
-        json.WriteString("finished_utc", m.FinishedUtc.ToString("O", CultureInfo.InvariantCulture));
-        json.WriteEndObject();
+    }
+
+    /// <summary>The format tag of heat-map JSON documents.</summary>
+    public const string Format = "freqprobe-heatmap/1";
+
+    /// <summary>Reads a heat-map JSON written by <see cref="Write"/>; returns the result and its ε.</summary>
+    public static (HeatmapResult Result, double Epsilon) Read(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: not found.");
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            JsonElement root = doc.RootElement;
+            if (!root.TryGetProperty("format", out JsonElement format) || format.GetString() != Format)
+            {
+                throw new InputException($"{path}: not a FreqProbe heat-map JSON (format {Format}).");
+            }
+            int size = root.GetProperty("size").GetInt32();
+            var errors = new long[size, size];
+            int i = 0;
+            foreach (JsonElement row in root.GetProperty("errors").EnumerateArray())
+            {
+                int j = 0;
+                foreach (JsonElement cell in row.EnumerateArray()) errors[i, j++] = cell.GetInt64();
+                i++;
+            }
+            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), Array.Empty<string>());
+            var result = new HeatmapResult(size, root.GetProperty("max_freq").GetInt32(), errors, root.GetProperty("images").GetInt64(),
+                root.GetProperty("clean_errors").GetInt64(), metadata, root.GetProperty("seconds").GetDouble(), root.GetProperty("bases_evaluated").GetInt32());
+            return (result, root.GetProperty("epsilon").GetDouble());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            throw new InputException($"{path}: unreadable FreqProbe heat-map JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Merges heat maps of shards 0..N−1 of one run: error counts, images and clean errors add, so the merged map equals
+    /// an unsharded run's. Refuses what <see cref="ShardMerger.CheckShards"/> refuses and different ε or grids.
+    /// </summary>
+    public static (HeatmapResult Result, double Epsilon) Merge(IReadOnlyList<(string Path, HeatmapResult Result, double Epsilon)> shards, string command)
+    {
+        ShardMerger.CheckShards(shards.Select(s => (s.Path, s.Result.Metadata)).ToArray(), k =>
+        {
+            var (_, a, ea) = shards[0];
+            var (_, b, eb) = shards[k];
+            var differences = new List<string>();
+            if (ea != eb) differences.Add($"epsilon ({eb} vs {ea})");
+            if (a.Size != b.Size || a.MaxFrequency != b.MaxFrequency) differences.Add($"grid ({b.Size}, max {b.MaxFrequency} vs {a.Size}, max {a.MaxFrequency})");
+            return differences;
+        });
+        HeatmapResult first = shards[0].Result;
+        var errors = new long[first.Size, first.Size];
+        for (int i = 0; i < first.Size; i++)
+        {
+            for (int j = 0; j < first.Size; j++) errors[i, j] = first.Errors[i, j] < 0 ? -1 : shards.Sum(s => s.Result.Errors[i, j]);
+        }
+        RunMetadata metadata = first.Metadata with
+        {
+            Command = command,
+            Shard = null,
+            Evaluated = shards.Sum(s => s.Result.Metadata.Evaluated),
+            Skipped = shards.Sum(s => s.Result.Metadata.Skipped),
+            StartedUtc = shards.Min(s => s.Result.Metadata.StartedUtc),
+            FinishedUtc = shards.Max(s => s.Result.Metadata.FinishedUtc),
+        };
+        var merged = new HeatmapResult(first.Size, first.MaxFrequency, errors, shards.Sum(s => s.Result.Evaluated), shards.Sum(s => s.Result.CleanErrors),
+            metadata, shards.Sum(s => s.Result.Seconds), first.Bases);
+        return (merged, shards[0].Epsilon);
     }
 
     static void Picture(HeatmapResult r, HeatmapMetric metric, double epsilon, string path)

@@ -48,39 +48,7 @@ public static class JsonResultReader
             }
             var skipped = root.GetProperty("skipped_images").EnumerateArray()
                 .Select(s => new SkippedImage(s.GetProperty("index").GetInt32(), s.GetProperty("item").GetString()!, s.GetProperty("reason").GetString()!)).ToArray();
-            var metadata = new RunMetadata
-            {
-                Command = run.GetProperty("command").GetString()!,
-                Model = run.GetProperty("model").GetString()!,
-                WeightsName = OptionalString(run, "weights"),
-                WeightsPath = OptionalString(run, "weights_path"),
-                WeightsSha256 = OptionalString(run, "weights_sha256"),
-                NumClasses = run.GetProperty("num_classes").GetInt32(),
-                ClassNames = classNames,
-                PerClass = classNames.Count > 0,
-                Dataset = run.GetProperty("dataset").GetString()!,
-                DataSource = run.GetProperty("data_path").GetString()!,
-                Split = run.GetProperty("split").GetString()!,
-                DatasetCount = run.GetProperty("dataset_count").GetInt32(),
-                Requested = run.GetProperty("requested").GetInt32(),
-                Limit = run.GetProperty("limit").ValueKind == JsonValueKind.Null ? null : run.GetProperty("limit").GetInt32(),
-                Shard = OptionalString(run, "shard"),
-                Evaluated = run.GetProperty("evaluated").GetInt32(),
-                Skipped = run.GetProperty("skipped").GetInt32(),
-                Preprocess = run.GetProperty("preprocess").GetString()!,
-                InputSize = run.GetProperty("input_size").GetInt32(),
-                Mean = run.GetProperty("mean").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
-                Std = run.GetProperty("std").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
-                FilterConvention = run.GetProperty("filter_convention").GetString()!,
-                Clip = run.GetProperty("clip").GetBoolean(),
-                Device = run.GetProperty("device").GetString()!,
-                Threads = run.GetProperty("threads").GetInt32(),
-                BatchSize = run.GetProperty("batch_size").GetInt32(),
-                Seed = run.GetProperty("seed").GetUInt64(),
-                Versions = run.GetProperty("versions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
-                StartedUtc = DateTimeOffset.Parse(run.GetProperty("started_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-                FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-            };
+            RunMetadata metadata = ReadRun(run, classNames);
             string[] warnings = root.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
             return new SweepSummary(metadata, rows, skipped, warnings);
         }
@@ -88,6 +56,44 @@ public static class JsonResultReader
         {
             throw new InputException($"{path}: unreadable FreqProbe results JSON: {e.Message}", e);
         }
+    }
+
+    /// <summary>Reads the "run" object written by <see cref="JsonResultWriter.WriteRun"/>.</summary>
+    internal static RunMetadata ReadRun(JsonElement run, IReadOnlyList<string> classNames)
+    {
+        return new RunMetadata
+        {
+            Command = run.GetProperty("command").GetString()!,
+            Model = run.GetProperty("model").GetString()!,
+            WeightsName = OptionalString(run, "weights"),
+            WeightsPath = OptionalString(run, "weights_path"),
+            WeightsSha256 = OptionalString(run, "weights_sha256"),
+            NumClasses = run.GetProperty("num_classes").GetInt32(),
+            ClassNames = classNames,
+            PerClass = classNames.Count > 0,
+            Dataset = run.GetProperty("dataset").GetString()!,
+            DataSource = run.GetProperty("data_path").GetString()!,
+            Split = run.GetProperty("split").GetString()!,
+            DatasetCount = run.GetProperty("dataset_count").GetInt32(),
+            Requested = run.GetProperty("requested").GetInt32(),
+            Limit = run.GetProperty("limit").ValueKind == JsonValueKind.Null ? null : run.GetProperty("limit").GetInt32(),
+            Shard = OptionalString(run, "shard"),
+            Evaluated = run.GetProperty("evaluated").GetInt32(),
+            Skipped = run.GetProperty("skipped").GetInt32(),
+            Preprocess = run.GetProperty("preprocess").GetString()!,
+            InputSize = run.GetProperty("input_size").GetInt32(),
+            Mean = run.GetProperty("mean").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+            Std = run.GetProperty("std").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+            FilterConvention = run.GetProperty("filter_convention").GetString()!,
+            Clip = run.GetProperty("clip").GetBoolean(),
+            Device = run.GetProperty("device").GetString()!,
+            Threads = run.GetProperty("threads").GetInt32(),
+            BatchSize = run.GetProperty("batch_size").GetInt32(),
+            Seed = run.GetProperty("seed").GetUInt64(),
+            Versions = run.GetProperty("versions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+            StartedUtc = DateTimeOffset.Parse(run.GetProperty("started_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 
     static string? OptionalString(JsonElement run, string name) =>

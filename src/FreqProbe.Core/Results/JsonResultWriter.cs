@@ -13,39 +13,7 @@ public sealed class JsonResultWriter : IResultWriter
         RunMetadata m = summary.Metadata;
         json.WriteStartObject();
         json.WriteString("format", "freqprobe-results/1");
-        json.WriteStartObject("run");
-        json.WriteString("command", m.Command);
-        json.WriteString("model", m.Model);
-        json.WriteNumber("num_classes", m.NumClasses);
-        json.WriteBoolean("random_weights", m.RandomWeights);
-        WriteNullable(json, "weights", m.WeightsName);
-        WriteNullable(json, "weights_path", m.WeightsPath);
-        WriteNullable(json, "weights_sha256", m.WeightsSha256);
-        json.WriteString("dataset", m.Dataset);
-        json.WriteString("data_path", m.DataSource);
-        json.WriteString("split", m.Split);
-        json.WriteNumber("dataset_count", m.DatasetCount);
-        json.WriteNumber("requested", m.Requested);
-        if (m.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
-        WriteNullable(json, "shard", m.Shard);
-        json.WriteNumber("evaluated", m.Evaluated);
-        json.WriteNumber("skipped", m.Skipped);
-        json.WriteString("preprocess", m.Preprocess);
-        json.WriteNumber("input_size", m.InputSize);
-        WriteFloats(json, "mean", m.Mean);
-        WriteFloats(json, "std", m.Std);
-        json.WriteString("filter_convention", m.FilterConvention);
-        json.WriteBoolean("clip", m.Clip);
-        json.WriteString("device", m.Device);
-        json.WriteNumber("threads", m.Threads);
-        json.WriteNumber("batch_size", m.BatchSize);
-        json.WriteNumber("seed", m.Seed);
-        json.WriteStartObject("versions");
-        foreach ((string key, string value) in m.Versions) json.WriteString(key, value);
-        json.WriteEndObject();
-        json.WriteString("started_utc", m.StartedUtc.ToString("O"));
-        json.WriteString("finished_utc", m.FinishedUtc.ToString("O"));
-        json.WriteEndObject();
+        WriteRun(json, m);
 
         json.WriteStartArray("rows");
         foreach (FilterResult row in summary.Rows)
@@ -100,6 +68,44 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteStartArray("warnings");
         foreach (string warning in summary.Warnings) json.WriteStringValue(warning);
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>Writes <paramref name="m"/> as the "run" object shared by every FreqProbe JSON document.</summary>
+    internal static void WriteRun(Utf8JsonWriter json, RunMetadata m)
+    {
+        json.WriteStartObject("run");
+        json.WriteString("command", m.Command);
+        json.WriteString("model", m.Model);
+        json.WriteNumber("num_classes", m.NumClasses);
+        json.WriteBoolean("random_weights", m.RandomWeights);
+        WriteNullable(json, "weights", m.WeightsName);
+        WriteNullable(json, "weights_path", m.WeightsPath);
+        WriteNullable(json, "weights_sha256", m.WeightsSha256);
+        json.WriteString("dataset", m.Dataset);
+        json.WriteString("data_path", m.DataSource);
+        json.WriteString("split", m.Split);
+        json.WriteNumber("dataset_count", m.DatasetCount);
+        json.WriteNumber("requested", m.Requested);
+        if (m.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
+        WriteNullable(json, "shard", m.Shard);
+        json.WriteNumber("evaluated", m.Evaluated);
+        json.WriteNumber("skipped", m.Skipped);
+        json.WriteString("preprocess", m.Preprocess);
+        json.WriteNumber("input_size", m.InputSize);
+        WriteFloats(json, "mean", m.Mean);
+        WriteFloats(json, "std", m.Std);
+        json.WriteString("filter_convention", m.FilterConvention);
+        json.WriteBoolean("clip", m.Clip);
+        json.WriteString("device", m.Device);
+        json.WriteNumber("threads", m.Threads);
+        json.WriteNumber("batch_size", m.BatchSize);
+        json.WriteNumber("seed", m.Seed);
+        json.WriteStartObject("versions");
+        foreach ((string key, string value) in m.Versions) json.WriteString(key, value);
+        json.WriteEndObject();
+        json.WriteString("started_utc", m.StartedUtc.ToString("O"));
+        json.WriteString("finished_utc", m.FinishedUtc.ToString("O"));
         json.WriteEndObject();
     }
 

@@ -13,31 +13,9 @@ public static class ShardMerger
     /// <summary>Merges <paramref name="shards"/> (path, summary); <paramref name="command"/> is recorded as the merged run's command.</summary>
     public static SweepSummary Merge(IReadOnlyList<(string Path, SweepSummary Summary)> shards, string command)
     {
-        if (shards.Count == 0) throw new InputException("merge: no result files given.");
-        var problems = new List<string>();
-        var (firstPath, first) = shards[0];
-        var seen = new Dictionary<int, string>();
-        int? total = null;
-        foreach (var (path, summary) in shards)
-        {
-            if (summary.Metadata.Shard is not { } text)
-            {
-                problems.Add($"{path}: not a shard (it was run without --shard).");
-                continue;
-            }
-            ShardSpec shard = ShardSpec.Parse(text);
-            if (total is { } n && n != shard.Count) problems.Add($"{path}: shard {text} is one of {shard.Count}, but {firstPath} is one of {n}.");
-            total ??= shard.Count;
-            if (seen.TryGetValue(shard.Index, out string? other)) problems.Add($"{path}: shard {text} is given twice (also {other}).");
-            else seen[shard.Index] = path;
-            foreach (string difference in Differences(first, summary)) problems.Add($"{path}: {difference} differs from {firstPath}.");
-        }
-        if (total is { } count)
-        {
-            int[] missing = Enumerable.Range(0, count).Where(k => !seen.ContainsKey(k)).ToArray();
-            if (missing.Length > 0) problems.Add($"missing shard(s) {string.Join(", ", missing.Select(k => $"{k}/{count}"))}; expected all of 0..{count - 1}/{count}.");
-        }
-        if (problems.Count > 0) throw new InputException("merge refused:\n  " + string.Join("\n  ", problems));
+        CheckShards(shards.Select(s => (s.Path, s.Summary.Metadata)).ToArray(),
+            k => Filters(shards[0].Summary) == Filters(shards[k].Summary) ? Array.Empty<string>() : new[] { $"filters ({Filters(shards[k].Summary)} vs {Filters(shards[0].Summary)})" });
+        SweepSummary first = shards[0].Summary;
 
         var rows = new List<FilterResult>();
         for (int r = 0; r < first.Rows.Count; r++)
@@ -68,10 +46,44 @@ public static class ShardMerger
         return new SweepSummary(metadata, rows, skipped, warnings);
     }
 
-    // What makes two shards parts of the same run: everything that changes the numbers.
-    static IEnumerable<string> Differences(SweepSummary a, SweepSummary b)
+    /// <summary>
+    /// Checks that <paramref name="shards"/> are shards 0..N−1 of one run, each once, and that nothing that changes the
+    /// numbers differs between them (<paramref name="otherDifferences"/> adds checks for shard k against shard 0);
+    /// otherwise throws an <see cref="InputException"/> listing every problem.
+    /// </summary>
+    public static void CheckShards(IReadOnlyList<(string Path, RunMetadata Metadata)> shards, Func<int, IEnumerable<string>> otherDifferences)
     {
-        RunMetadata x = a.Metadata, y = b.Metadata;
+        if (shards.Count == 0) throw new InputException("merge: no result files given.");
+        var problems = new List<string>();
+        var (firstPath, first) = shards[0];
+        var seen = new Dictionary<int, string>();
+        int? total = null;
+        for (int k = 0; k < shards.Count; k++)
+        {
+            var (path, metadata) = shards[k];
+            if (metadata.Shard is not { } text)
+            {
+                problems.Add($"{path}: not a shard (it was run without --shard).");
+                continue;
+            }
+            ShardSpec shard = ShardSpec.Parse(text);
+            if (total is { } n && n != shard.Count) problems.Add($"{path}: shard {text} is one of {shard.Count}, but {firstPath} is one of {n}.");
+            total ??= shard.Count;
+            if (seen.TryGetValue(shard.Index, out string? other)) problems.Add($"{path}: shard {text} is given twice (also {other}).");
+            else seen[shard.Index] = path;
+            foreach (string difference in Differences(first, metadata).Concat(otherDifferences(k))) problems.Add($"{path}: {difference} differs from {firstPath}.");
+        }
+        if (total is { } count)
+        {
+            int[] missing = Enumerable.Range(0, count).Where(k => !seen.ContainsKey(k)).ToArray();
+            if (missing.Length > 0) problems.Add($"missing shard(s) {string.Join(", ", missing.Select(k => $"{k}/{count}"))}; expected all of 0..{count - 1}/{count}.");
+        }
+        if (problems.Count > 0) throw new InputException("merge refused:\n  " + string.Join("\n  ", problems));
+    }
+
+    // What makes two shards parts of the same run: everything that changes the numbers.
+    static IEnumerable<string> Differences(RunMetadata x, RunMetadata y)
+    {
         var checks = new (string Name, object? A, object? B)[]
         {
             ("model", x.Model, y.Model),
@@ -89,7 +101,6 @@ public static class ShardMerger
             ("filter convention", x.FilterConvention, y.FilterConvention),
             ("clip", x.Clip, y.Clip),
             ("per-class output", x.PerClass, y.PerClass),
-            ("filters", Filters(a), Filters(b)),
         };
         return checks.Where(c => !Equals(c.A, c.B)).Select(c => $"{c.Name} ({c.B} vs {c.A})");
     }
