@@ -107,7 +107,7 @@ public static class HeatmapRunner
                     using var inner = NewDisposeScope();
                     Tensor signs = tensor(Signs(e.Seed, batch.Indices, b, first, count), new long[] { count, b, 3, 1, 1 }).to(device);
                     Tensor perturbation = basisImages.narrow(0, first, count).mul(signs).mul_(epsilon);             // [K, B, 3, N, N]
-                    Tensor perturbed = (x.unsqueeze(0) + perturbation).reshape(count * b, 3, size, size);
+                    Tensor perturbed = x.unsqueeze(0).add(perturbation, PinnedScalars.One).reshape(count * b, 3, size, size);
                     if (request.Clip) perturbed = perturbed.clamp(PinnedScalars.Zero, PinnedScalars.One);
                     Tensor wrong = forward.Logits(model.forward, (perturbed - mean) / std).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
                     long[] counts = wrong.cpu().data<long>().ToArray();

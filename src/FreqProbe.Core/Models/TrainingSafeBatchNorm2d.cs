@@ -29,7 +29,7 @@ internal sealed class TrainingSafeBatchNorm2d : NormBase
         ValidateInputDimensions(input);
         if (training && num_batches_tracked is not null)
         {
-            num_batches_tracked.add_(one);
+            num_batches_tracked.add_(one, one); // explicit alpha: the one-argument overload makes a temporary Scalar 1
         }
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, momentum ?? 0.1, eps);
     }

@@ -187,17 +187,17 @@ public static class Trainer
         for (int s = 0; s < steps; s++)
         {
             delta = delta.detach().requires_grad_(true);
-            Tensor adversarial = x.add(delta).clamp_(PinnedScalars.Zero, PinnedScalars.One);
+            Tensor adversarial = x.add(delta, PinnedScalars.One).clamp_(PinnedScalars.Zero, PinnedScalars.One);
             Tensor loss = nn.functional.cross_entropy(model.forward(adversarial.sub(mean).div_(std)), y);
             optimizer.zero_grad();
             loss.backward();
             using (no_grad())
             {
-                delta = delta.add(delta.grad!.sign().mul_(scalars.Alpha)).clamp_(scalars.NegativeEpsilon, scalars.Epsilon);
+                delta = delta.add(delta.grad!.sign().mul_(scalars.Alpha), PinnedScalars.One).clamp_(scalars.NegativeEpsilon, scalars.Epsilon);
             }
         }
         optimizer.zero_grad();
-        return x.add(delta.detach()).clamp_(PinnedScalars.Zero, PinnedScalars.One);
+        return x.add(delta.detach(), PinnedScalars.One).clamp_(PinnedScalars.Zero, PinnedScalars.One);
     }
 
     // Random crop from the image zero-padded by CropPadding on each side, then a random horizontal flip; each image's
