@@ -98,4 +98,17 @@ public sealed class PerturbUnderGcPressureTests
             if (i % 50 == 0) Assert.Equal(0.0, (logits - reference).abs().max().item<float>());
         }, 300);
     }
+
+    // The crash this guards against (gaussian run, epoch 12: a temporary alpha Scalar read after it was freed) did not
+    // reproduce here in 20,000 steps; the test still pins that the training counter counts every step.
+    [Fact]
+    public void Batch_norm_counts_every_training_step_under_constant_finalization()
+    {
+        using var norm = new TrainingSafeBatchNorm2d(1);
+        norm.train();
+        using Tensor x = tensor(new[] { 0.25f, 0.75f }, new long[] { 2, 1, 1, 1 });
+        const int steps = 20000;
+        UnderFinalizerPressure(_ => norm.forward(x), steps);
+        Assert.Equal(steps, norm.num_batches_tracked!.item<long>());
+    }
 }
