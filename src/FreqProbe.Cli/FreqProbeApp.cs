@@ -67,6 +67,7 @@ internal static class FreqProbeApp
         root.Subcommands.Add(KernelsCommand.Create(context));
         root.Subcommands.Add(HeatmapCommand.Create(context));
         root.Subcommands.Add(PreviewCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(FetchCommand.Create(context));

@@ -255,6 +255,7 @@ internal static class SweepCommands
             BatchSize = batch ?? (preprocess.InputSize <= 64 ? 64 : 16),
             Threads = threads,
             Device = parsed.GetValue(o.Device)!,
+            Precision = parsed.GetValue(o.Precision) ?? "fp32",
             Limit = limit,
             Shard = shard,
             Seed = parsed.GetValue(o.Seed),

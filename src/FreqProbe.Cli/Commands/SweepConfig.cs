@@ -44,6 +44,7 @@ internal static partial class SweepConfig
         ["batch-size"] = Kind.Count,
         ["threads"] = Kind.Count,
         ["device"] = Kind.Text,
+        ["precision"] = Kind.Text,
         ["limit"] = Kind.Count,
         ["shard"] = Kind.Text,
         ["seed"] = Kind.Integer,

@@ -71,6 +71,12 @@ internal sealed class SweepOptions
 
     public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "Forward-pass precision: fp32 (default), fp16 or bf16 (mainly for GPUs; the FFT stays fp32). See docs/gpu.md for its accuracy effect.",
+        DefaultValueFactory = _ => "fp32",
+    };
+
     public Option<int?> Limit { get; } = new("--limit") { Description = "Evaluate only the first N images in dataset order." };
 
     public Option<string?> Shard { get; } = new("--shard")
@@ -119,11 +125,12 @@ internal sealed class SweepOptions
         Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         OnBadImage.AcceptOnlyFromAmong("fail", "skip");
         Split.AcceptOnlyFromAmong("test", "train");
+        Precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
     }
 
     public IEnumerable<Option> All => new Option[]
     {
         Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
-        BatchSize, Threads, Device, Limit, Shard, Seed, OnBadImage, Out, Predictions, Resume, CheckpointEvery, PerClass, Quiet,
+        BatchSize, Threads, Device, Precision, Limit, Shard, Seed, OnBadImage, Out, Predictions, Resume, CheckpointEvery, PerClass, Quiet,
     };
 }

@@ -61,6 +61,9 @@ public sealed record RunMetadata
     public required ulong Seed { get; init; }
     /// <summary>FreqProbe, TorchSharp and libtorch versions.</summary>
     public required IReadOnlyDictionary<string, string> Versions { get; init; }
+
+    /// <summary>Inference precision of the forward pass (fp32, fp16 or bf16).</summary>
+    public string Precision { get; init; } = "fp32";
     /// <summary>Start time, UTC.</summary>
     public required DateTimeOffset StartedUtc { get; init; }
     /// <summary>End time, UTC.</summary>

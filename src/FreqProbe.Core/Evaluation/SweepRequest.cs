@@ -73,6 +73,9 @@ public sealed record SweepRequest
     /// <summary>Seconds between checkpoints.</summary>
     public double CheckpointSeconds { get; init; } = 10;
 
+    /// <summary>Inference precision of the forward pass: fp32, fp16 or bf16 (the FFT and masks stay fp32).</summary>
+    public string Precision { get; init; } = "fp32";
+
     /// <summary>The command line as typed, for provenance.</summary>
     public string CommandLine { get; init; } = "";
 }

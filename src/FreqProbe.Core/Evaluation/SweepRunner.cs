@@ -60,7 +60,10 @@ public static class SweepRunner
             warnings.Add($"no --weights: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}); accuracies are meaningless except as a smoke test");
         }
         model.to(device);
+        ScalarType precision = InferencePrecision.Parse(request.Precision);
+        if (precision != ScalarType.Float32) model.to(precision);
         model.eval();
+        Func<Tensor, Tensor> run = InferencePrecision.Forward(model, precision);
 
         int requested = request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
         var filters = request.Filters;
@@ -128,7 +131,7 @@ public static class SweepRunner
                     skipped.AddRange(batch.Skipped);
                     if (batch.Count > 0)
                     {
-                        EvaluateBatch(batch, model, forward, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                        EvaluateBatch(batch, run, forward, bank, mean, std, request.Clip, device, classes, tallies, predictions);
                     }
                     done += batch.Count + batch.Skipped.Count;
                     progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
@@ -173,6 +176,7 @@ public static class SweepRunner
             Threads = request.Threads,
             BatchSize = request.BatchSize,
             Seed = request.Seed,
+            Precision = request.Precision,
             Versions = TorchBackend.Versions(),
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,
@@ -180,7 +184,7 @@ public static class SweepRunner
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
     }
 
-    static void EvaluateBatch(ImageBatch batch, nn.Module<Tensor, Tensor> model, AdaptiveForward forward, SpectralFilterBank bank, Tensor mean, Tensor std,
+    static void EvaluateBatch(ImageBatch batch, Func<Tensor, Tensor> model, AdaptiveForward forward, SpectralFilterBank bank, Tensor mean, Tensor std,
         bool clip, Device device, int classes, FilterTally[] tallies, IPredictionSink? predictions)
     {
         using var scope = NewDisposeScope();
@@ -190,7 +194,7 @@ public static class SweepRunner
         Tensor spectrum = bank.Transform(x);
         double[] energy = bank.EnergyKept(spectrum).cpu().data<double>().ToArray(); // [B, F]
         int filterCount = slots - 1;
-        int slotsPerForward = Math.Max(1, Math.Max(b, ForwardPixelBudget / (size * size)) / b);
+        int slotsPerForward = SettingsPerForward(b, size);
         var predicted = new int[slots, b];
         var probability = new float[slots, b];
         var inTop5 = new bool[slots, b];
@@ -209,7 +213,7 @@ public static class SweepRunner
                 parts.Add(clip ? filtered.clamp(PinnedScalars.Zero, PinnedScalars.One) : filtered);
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
-            Tensor logits = forward.Logits(model.forward, (input - mean) / std);
+            Tensor logits = forward.Logits(model, (input - mean) / std);
             // Only the arg-max and its probability leave the device, not the whole [rows, classes] matrix.
             (Tensor maxProbs, Tensor argMax) = nn.functional.softmax(logits, 1).max(1);
             long[] pred = argMax.cpu().data<long>().ToArray();
@@ -242,6 +246,12 @@ public static class SweepRunner
             }
         }
     }
+
+    /// <summary>
+    /// How many filter settings (the baseline counts as one) share a forward pass for a data batch of <paramref name="batch"/>
+    /// images of side <paramref name="size"/>: small images are packed up to 256 CIFAR-sized images per pass.
+    /// </summary>
+    public static int SettingsPerForward(int batch, int size) => Math.Max(1, Math.Max(batch, ForwardPixelBudget / (size * size)) / batch);
 
     /// <summary>Warnings for settings that keep every coefficient or none at <paramref name="size"/>×<paramref name="size"/>.</summary>
     public static IEnumerable<string> FilterWarnings(IReadOnlyList<FrequencyFilter> filters, int size)

@@ -101,6 +101,7 @@ public static class ShardMerger
             ("filter convention", x.FilterConvention, y.FilterConvention),
             ("clip", x.Clip, y.Clip),
             ("per-class output", x.PerClass, y.PerClass),
+            ("precision", x.Precision, y.Precision),
         };
         return checks.Where(c => !Equals(c.A, c.B)).Select(c => $"{c.Name} ({c.B} vs {c.A})");
     }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Results;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>`freqprobe bench`: throughput of each stage of a sweep and the efficiency of the whole.</summary>
+internal static class BenchCommand
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create(CommandContext context)
+    {
+        var options = new SweepOptions();
+        var radii = new Option<string?>("--radii") { Description = "Low-pass radii of the measured sweep (default 8 radii: 2..16:2 up to 64 pixels, 4..32:4 above)." };
+        var images = new Option<int>("--images") { Description = "Images per measurement.", DefaultValueFactory = _ => 512 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per stage (after one warm-up); the median is reported.", DefaultValueFactory = _ => 3 };
+        var output = new Option<string?>("--out") { Description = "Also write the numbers as JSON." };
+        var command = new Command("bench",
+            "Measure each stage of a sweep on the current device, in one process, with a warm-up and the median of --repeats:\n" +
+            "  decode     images/s decoded and preprocessed (parallel, as in a sweep)\n" +
+            "  filter     image-radius pairs/s: one rfft2 per image, every mask, irfft2 and the energy kept\n" +
+            "  forward    images/s through the model on pre-made tensors, at the sweep's forward batch\n" +
+            "  sweep      image-settings/s of the whole sweep (radii + 1 settings per image)\n" +
+            "and the efficiency = sweep / forward: 1.0 means the sweep runs at the speed of the model.\n\n" +
+            "Examples:\n  freqprobe bench                                             (built-in model, synthetic data)\n" +
+            "  freqprobe bench --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data ../shared/data/cifar10\n" +
+            "  freqprobe bench --model resnet50 --dataset imagenet --data ../shared/data/imagenet-sample/val --images 100 --precision bf16");
+        var keep = new HashSet<Option> { options.Model, options.Weights, options.Dataset, options.Data, options.Split, options.Classes, options.NumClasses,
+            options.InputSize, options.BatchSize, options.Threads, options.Device, options.Precision, options.Seed, options.CheckpointEvery };
+        options.CheckpointEvery.Hidden = true;
+        foreach (Option option in options.All.Where(keep.Contains)) command.Options.Add(option);
+        foreach (Option option in new Option[] { radii, images, repeats, output }) command.Options.Add(option);
+        command.SetAction(parsed =>
+        {
+            var problems = new List<string>();
+            SweepRequest? sweep = SweepCommands.BuildEvaluation(parsed, options, problems, context.CommandLine);
+            int size = sweep?.Preprocess.InputSize ?? 32;
+            IReadOnlyList<double> list = InputProblems.Collect(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? (size > 64 ? "4..32:4" : "2..16:2")), Array.Empty<double>());
+            int count = parsed.GetValue(images), times = parsed.GetValue(repeats);
+            if (count < 1) problems.Add($"--images: {count} must be at least 1.");
+            if (times is < 1 or > 50) problems.Add($"--repeats: {times} must be 1 to 50.");
+            string? outPath = parsed.GetValue(output);
+            if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
+            if (problems.Count > 0 || sweep is null)
+            {
+                foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+                return ExitCodes.InputError;
+            }
+            var request = new BenchRequest(sweep with { Filters = list.Select(r => FrequencyFilter.LowPass(r)).ToArray() }, count, times);
+            BenchResult r = Benchmark.Run(request, message => context.Error.WriteLine($"freqprobe bench: {message}"));
+            context.Out.WriteLine("model            precision  device                     radii  batch  fwd batch  decode img/s  filter img*r/s  forward img/s  sweep img*s/s  efficiency");
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Model,-16} {r.Precision,-10} {Trim(r.Device, 26),-26} {r.Radii,5}  {r.BatchSize,5}  {r.ForwardBatch,9}  {r.DecodePerSecond,12:0}  {r.FilterPerSecond,14:0}  {r.ForwardPerSecond,13:0}  {r.EndToEndPerSecond,13:0}  {r.Efficiency,10:0.000}"));
+            if (outPath is not null)
+            {
+                var document = new { format = "freqprobe-bench/1", command = context.CommandLine, result = r, efficiency = r.Efficiency, versions = TorchBackend.Versions(), machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores", created_utc = DateTimeOffset.UtcNow };
+                AtomicFile.Write(outPath, stream => JsonSerializer.Serialize(stream, document, Indented));
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static string Trim(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "~";
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Spectral;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>What to benchmark: a sweep (model, weights, data, filters, batch size, threads, device, precision) on <paramref name="Images"/> images.</summary>
+public sealed record BenchRequest(SweepRequest Sweep, int Images, int Repeats);
+
+/// <summary>Throughputs of each stage, as the median over the repeats.</summary>
+/// <param name="Model">Architecture.</param>
+/// <param name="Precision">Forward precision.</param>
+/// <param name="Device">Where it ran.</param>
+/// <param name="Dataset">Data source.</param>
+/// <param name="InputSize">Model-input side in pixels.</param>
+/// <param name="Radii">Filter settings besides the baseline.</param>
+/// <param name="Images">Images per measurement.</param>
+/// <param name="BatchSize">Images per data batch.</param>
+/// <param name="Threads">CPU threads.</param>
+/// <param name="DecodePerSecond">Images decoded and preprocessed per second (parallel, as in a sweep).</param>
+/// <param name="FilterPerSecond">Image·radius pairs filtered per second (one rfft2 per image, every mask, irfft2, energy).</param>
+/// <param name="ForwardPerSecond">Images through the model per second on pre-made tensors, at the sweep's forward batch.</param>
+/// <param name="EndToEndPerSecond">Image·(radii + 1) evaluations per second of the whole sweep.</param>
+/// <param name="ForwardBatch">Images per forward pass in the sweep (radii packed for small inputs).</param>
+public sealed record BenchResult(string Model, string Precision, string Device, string Dataset, int InputSize, int Radii, int Images, int BatchSize, int ForwardBatch,
+    int Threads, double DecodePerSecond, double FilterPerSecond, double ForwardPerSecond, double EndToEndPerSecond)
+{
+    /// <summary>End-to-end over forward-only throughput: 1 means the sweep runs at the speed of the model.</summary>
+    public double Efficiency => ForwardPerSecond > 0 ? EndToEndPerSecond / ForwardPerSecond : 0;
+}
+
+/// <summary>Measures decode, filtering, forward and end-to-end throughput in one process, each warmed up first.</summary>
+public static class Benchmark
+{
+    /// <summary>Runs <paramref name="request"/>; <paramref name="log"/> hears each measurement.</summary>
+    public static BenchResult Run(BenchRequest request, Action<string>? log = null)
+    {
+        SweepRequest s = request.Sweep with { Limit = request.Images, CheckpointPath = null, Resume = false };
+        torch.set_num_threads(s.Threads);
+        Device device = TorchBackend.SelectDevice(s.Device);
+        using IImageDataset dataset = DatasetRegistry.Open(s.Dataset);
+        int n = Math.Min(request.Images, dataset.Count), size = s.Preprocess.InputSize, b = s.BatchSize;
+        int classes = s.NumClasses ?? dataset.ClassNames.Count;
+        int slots = s.Filters.Count + 1;
+        int forwardBatch = b * Math.Min(slots, SweepRunner.SettingsPerForward(b, size));
+
+        double Median(Func<double> measure)
+        {
+            measure(); // warm-up
+            double[] runs = Enumerable.Range(0, request.Repeats).Select(_ => measure()).OrderBy(v => v).ToArray();
+            return runs[runs.Length / 2];
+        }
+
+        double decode = Median(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            int count = 0;
+            foreach (ImageBatch batch in new BatchStream(dataset, n, b, s.Preprocess, s.Threads, s.OnBadImage).Read()) count += batch.Count;
+            return count / clock.Elapsed.TotalSeconds;
+        });
+        log?.Invoke($"decode and preprocess: {decode:0} images/s");
+
+        ImageBatch first = new BatchStream(dataset, Math.Min(b, n), b, s.Preprocess, s.Threads, s.OnBadImage).Read().First();
+        using Tensor x = tensor(first.Pixels, new long[] { first.Pixels.Length / (3L * size * size), 3, size, size }).to(device);
+        int batches = Math.Max(1, (n + b - 1) / b);
+        using var bank = new SpectralFilterBank(s.Filters, size, size, device);
+        double filter = Median(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < batches; i++)
+            {
+                using var scope = NewDisposeScope();
+                Tensor spectrum = bank.Transform(x);
+                bank.EnergyKept(spectrum).cpu();
+                bank.Filter(spectrum, 0, s.Filters.Count).sum().cpu(); // forces the work on asynchronous devices
+            }
+            return (double)batches * x.shape[0] * s.Filters.Count / clock.Elapsed.TotalSeconds;
+        });
+        log?.Invoke($"spectral filtering: {filter:0} image-radius pairs/s");
+
+        using nn.Module<Tensor, Tensor> model = s.Model.Create(classes);
+        if (s.WeightsPath is { } weights) StateDictBinder.LoadFile(model, weights);
+        model.to(device);
+        ScalarType precision = InferencePrecision.Parse(s.Precision);
+        if (precision != ScalarType.Float32) model.to(precision);
+        model.eval();
+        Func<Tensor, Tensor> run = InferencePrecision.Forward(model, precision);
+        using Tensor packed = x.repeat(Math.Max(1, forwardBatch / (int)x.shape[0]), 1, 1, 1);
+        int passes = Math.Max(1, (int)Math.Ceiling((double)n * slots / packed.shape[0]));
+        double forward = Median(() =>
+        {
+            using var guard = no_grad();
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < passes; i++)
+            {
+                using var scope = NewDisposeScope();
+                run(packed).argmax(1).cpu();
+            }
+            return (double)passes * packed.shape[0] / clock.Elapsed.TotalSeconds;
+        });
+        log?.Invoke($"model forward: {forward:0} images/s at {packed.shape[0]} per pass");
+
+        double endToEnd = Median(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            SweepSummary summary = SweepRunner.Run(s);
+            return (double)summary.Metadata.Evaluated * slots / clock.Elapsed.TotalSeconds;
+        });
+        log?.Invoke($"end to end: {endToEnd:0} image-settings/s");
+        return new BenchResult(s.Model.Name, s.Precision, TorchBackend.Describe(device), dataset.Name, size, s.Filters.Count, n, b, (int)packed.shape[0],
+            s.Threads, decode, filter, forward, endToEnd);
+    }
+}
