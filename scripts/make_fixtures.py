@@ -19,6 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
+from freqprobe_reference import CifarResNet  # noqa: E402  (beside this script)
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "FreqProbe.Core.Tests", "Fixtures")
 CIFAR_MEAN = [0.4914, 0.4822, 0.4465]
 CIFAR_STD = [0.2470, 0.2435, 0.2616]
@@ -73,42 +75,6 @@ def fill_hashed(model):
         if v is not None:
             tensor.copy_(torch.from_numpy(v))
     model.load_state_dict(sd)
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
-
-
-class CifarResNet(nn.Module):
-    """He et al. (2016) CIFAR ResNet, depth 6n+2, torchvision-style key names."""
-
-    def __init__(self, depth=20, num_classes=10):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.layer1 = nn.Sequential(*[Block(16, 16, 1) for _ in range(n)])
-        self.layer2 = nn.Sequential(*[Block(16 if i == 0 else 32, 32, 2 if i == 0 else 1) for i in range(n)])
-        self.layer3 = nn.Sequential(*[Block(32 if i == 0 else 64, 64, 2 if i == 0 else 1) for i in range(n)])
-        self.fc = nn.Linear(64, num_classes)
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.layer3(self.layer2(self.layer1(y)))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
 def centred_mask(h, w, kind, r):
