@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
@@ -24,6 +26,12 @@ namespace FreqProbe.Core.Training;
 public static class Trainer
 {
     const string CheckpointFolder = "checkpoint";
+
+    // Native failures retried per run before giving up (each retry redoes one epoch from its checkpoint).
+    const int MaxEpochRetries = 5;
+
+    /// <summary>Test hook: called before each training step with (request, epoch, step); it may throw to simulate a native failure.</summary>
+    internal static Action<TrainRequest, int, int>? BeforeStep { get; set; }
 
     /// <summary>Runs the training; returns the model card written beside the final weights.</summary>
     public static ModelCard Run(TrainRequest request, IProgress<TrainProgress>? progress = null, TextWriter? log = null, CancellationToken cancellation = default)
@@ -68,12 +76,28 @@ public static class Trainer
             throw new InputException($"--out: '{request.OutputDirectory}' already holds a checkpoint; use --resume to continue it or choose another folder.");
         }
 
+        int retries = 0;
         for (int epoch = state.Epoch + 1; epoch <= request.Epochs; epoch++)
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            (double loss, double accuracy, double lr) = TrainEpoch(request, scalars, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
-                mean, std, device, progress, clock, cancellation);
+            double loss, accuracy, lr;
+            try
+            {
+                (loss, accuracy, lr) = TrainEpoch(request, scalars, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
+                    mean, std, device, progress, clock, cancellation);
+            }
+            catch (ExternalException e) when (retries < MaxEpochRetries && File.Exists(Path.Combine(checkpoint, "state.json")) && !AdaptiveForward.IsOutOfMemory(e))
+            {
+                // A native error mid-epoch (TorchSharp 0.107 can free a temporary Scalar that libtorch is still reading):
+                // go back to the last checkpoint and train the epoch again. Every random choice depends only on
+                // (seed, epoch, step), so the retried epoch gives the same weights as an uninterrupted one.
+                retries++;
+                log?.WriteLine($"freqprobe train: warning: epoch {epoch} failed in libtorch ({e.Message.Split('\n')[0]}); retrying it from the checkpoint after epoch {epoch - 1} ({retries} of {MaxEpochRetries}).");
+                state = LoadCheckpoint(checkpoint, model, optimizer);
+                epoch = state.Epoch;
+                continue;
+            }
             double testAccuracy = Evaluate(model, test, testCount, request, mean, std, device);
             var record = new EpochRecord(epoch, lr, loss, accuracy, testAccuracy, clock.Elapsed.TotalSeconds);
             state = state with { Epoch = epoch, Records = state.Records.Append(record).ToArray(), Seconds = state.Seconds + record.Seconds };
@@ -139,6 +163,7 @@ public static class Trainer
             lr = LearningRateSchedule.At(request.Schedule, globalStep, totalSteps, request.MaxLearningRate);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             // Noise and attack starts depend only on (seed, epoch, step): a resumed run draws the same numbers.
+            BeforeStep?.Invoke(request, epoch, step);
             torch.manual_seed(unchecked((long)(request.Seed * 1_000_003UL + (ulong)globalStep)));
             using (var scope = NewDisposeScope())
             {

@@ -73,6 +73,34 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(Weights(Request(tag + "-whole", variant)), Weights(Request(tag + "-cut", variant)));
     }
 
+    // A native failure cannot be provoked on demand, so the hook throws the exception type libtorch errors arrive as.
+    [Fact]
+    public void A_native_failure_mid_epoch_is_retried_from_the_checkpoint_and_changes_nothing()
+    {
+        Trainer.Run(Request("clean"));
+        int failures = 0;
+        Trainer.BeforeStep = (request, epoch, step) =>
+        {
+            if (request.OutputDirectory == dir.File("faulty") && epoch == 2 && step == 1 && failures < 2)
+            {
+                failures++;
+                throw new System.Runtime.InteropServices.ExternalException("Unknown scalar type (simulated)");
+            }
+        };
+        var log = new StringWriter();
+        try
+        {
+            Trainer.Run(Request("faulty"), log: log);
+        }
+        finally
+        {
+            Trainer.BeforeStep = null;
+        }
+        Assert.Equal(2, failures);
+        Assert.Contains("epoch 2 failed in libtorch (Unknown scalar type (simulated)); retrying it from the checkpoint after epoch 1 (2 of 5)", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Weights(Request("clean")), Weights(Request("faulty")));
+    }
+
     [Fact]
     public void Writes_a_model_card_that_describes_the_weights()
     {
