@@ -31,7 +31,7 @@ internal static class BenchCommand
             "  freqprobe bench --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data ../shared/data/cifar10\n" +
             "  freqprobe bench --model resnet50 --dataset imagenet --data ../shared/data/imagenet-sample/val --images 100 --precision bf16");
         var keep = new HashSet<Option> { options.Model, options.Weights, options.Dataset, options.Data, options.Split, options.Classes, options.NumClasses,
-            options.InputSize, options.BatchSize, options.Threads, options.Device, options.Precision, options.Seed, options.CheckpointEvery };
+            options.InputSize, options.BatchSize, options.Threads, options.Device, options.Precision, options.Layout, options.Seed, options.CheckpointEvery };
         options.CheckpointEvery.Hidden = true;
         foreach (Option option in options.All.Where(keep.Contains)) command.Options.Add(option);
         foreach (Option option in new Option[] { radii, images, repeats, output }) command.Options.Add(option);

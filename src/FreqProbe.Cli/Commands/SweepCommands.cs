@@ -256,6 +256,7 @@ internal static class SweepCommands
             Threads = threads,
             Device = parsed.GetValue(o.Device)!,
             Precision = parsed.GetValue(o.Precision) ?? "fp32",
+            Layout = parsed.GetValue(o.Layout) ?? "nhwc",
             Limit = limit,
             Shard = shard,
             Seed = parsed.GetValue(o.Seed),

@@ -45,6 +45,7 @@ internal static partial class SweepConfig
         ["threads"] = Kind.Count,
         ["device"] = Kind.Text,
         ["precision"] = Kind.Text,
+        ["layout"] = Kind.Text,
         ["limit"] = Kind.Count,
         ["shard"] = Kind.Text,
         ["seed"] = Kind.Integer,

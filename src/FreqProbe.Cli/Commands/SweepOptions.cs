@@ -77,6 +77,12 @@ internal sealed class SweepOptions
         DefaultValueFactory = _ => "fp32",
     };
 
+    public Option<string> Layout { get; } = new("--layout")
+    {
+        Description = "Memory layout of the forward pass: nhwc (channels-last, the default: faster convolutions) or nchw. Counts do not depend on it.",
+        DefaultValueFactory = _ => "nhwc",
+    };
+
     public Option<int?> Limit { get; } = new("--limit") { Description = "Evaluate only the first N images in dataset order." };
 
     public Option<string?> Shard { get; } = new("--shard")
@@ -126,11 +132,12 @@ internal sealed class SweepOptions
         OnBadImage.AcceptOnlyFromAmong("fail", "skip");
         Split.AcceptOnlyFromAmong("test", "train");
         Precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        Layout.AcceptOnlyFromAmong("nhwc", "nchw");
     }
 
     public IEnumerable<Option> All => new Option[]
     {
         Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Clip,
-        BatchSize, Threads, Device, Precision, Limit, Shard, Seed, OnBadImage, Out, Predictions, Resume, CheckpointEvery, PerClass, Quiet,
+        BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, Out, Predictions, Resume, CheckpointEvery, PerClass, Quiet,
     };
 }

@@ -85,10 +85,8 @@ public static class Benchmark
         using nn.Module<Tensor, Tensor> model = s.Model.Create(classes);
         if (s.WeightsPath is { } weights) StateDictBinder.LoadFile(model, weights);
         model.to(device);
-        ScalarType precision = InferencePrecision.Parse(s.Precision);
-        if (precision != ScalarType.Float32) model.to(precision);
         model.eval();
-        Func<Tensor, Tensor> run = InferencePrecision.Forward(model, precision);
+        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, s.Precision, s.Layout);
         using Tensor packed = x.repeat(Math.Max(1, forwardBatch / (int)x.shape[0]), 1, 1, 1);
         int passes = Math.Max(1, (int)Math.Ceiling((double)n * slots / packed.shape[0]));
         double forward = Median(() =>

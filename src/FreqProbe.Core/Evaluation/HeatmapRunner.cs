@@ -74,6 +74,7 @@ public static class HeatmapRunner
         }
         model.to(device);
         model.eval();
+        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, e.Precision, e.Layout);
 
         int requested = e.Limit is { } l ? Math.Min(l, dataset.Count) : dataset.Count;
         int[] indices = Enumerable.Range(0, requested).Where(i => e.Shard?.Contains(i) ?? true).ToArray();
@@ -98,7 +99,7 @@ public static class HeatmapRunner
                 int b = batch.Count;
                 Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * size * size), 3, size, size }).narrow(0, 0, b).to(device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
-                cleanErrors += forward.Logits(model.forward, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
+                cleanErrors += forward.Logits(run, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
                 int basesPerForward = Math.Max(1, ForwardPixelBudget / (size * size) / b);
                 for (int first = 0; first < bases.Count; first += basesPerForward)
                 {
@@ -109,7 +110,7 @@ public static class HeatmapRunner
                     Tensor perturbation = basisImages.narrow(0, first, count).mul(signs).mul_(epsilon);             // [K, B, 3, N, N]
                     Tensor perturbed = x.unsqueeze(0).add(perturbation, PinnedScalars.One).reshape(count * b, 3, size, size);
                     if (request.Clip) perturbed = perturbed.clamp(PinnedScalars.Zero, PinnedScalars.One);
-                    Tensor wrong = forward.Logits(model.forward, (perturbed - mean) / std).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
+                    Tensor wrong = forward.Logits(run, (perturbed - mean) / std).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
                     long[] counts = wrong.cpu().data<long>().ToArray();
                     for (int k = 0; k < count; k++) errors[first + k] += counts[k];
                     done += (long)count * b;
@@ -157,6 +158,8 @@ public static class HeatmapRunner
             Threads = e.Threads,
             BatchSize = e.BatchSize,
             Seed = e.Seed,
+            Precision = e.Precision,
+            Layout = e.Layout,
             Versions = TorchBackend.Versions(),
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreqProbe.Core.Evaluation;
@@ -17,7 +18,26 @@ public static class InferencePrecision
         _ => throw new InputException($"--precision: '{name}' is not one of {string.Join(", ", Names)}."),
     };
 
-    /// <summary>A forward function that runs <paramref name="model"/> at <paramref name="type"/> on fp32 input and returns fp32 logits.</summary>
-    public static Func<Tensor, Tensor> Forward(nn.Module<Tensor, Tensor> model, ScalarType type) =>
-        type == ScalarType.Float32 ? model.forward : input => model.forward(input.to(type)).to(ScalarType.Float32);
+    /// <summary>The accepted memory layouts.</summary>
+    public static IReadOnlyList<string> Layouts { get; } = new[] { "nhwc", "nchw" };
+
+    /// <summary>
+    /// Prepares <paramref name="model"/> (already on its device, in eval mode) for inference at <paramref name="precision"/>
+    /// (fp32, fp16, bf16) and <paramref name="layout"/> (nhwc, nchw), and returns a forward function that takes fp32 NCHW
+    /// input and returns fp32 logits.
+    /// </summary>
+    public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout)
+    {
+        ScalarType type = Parse(precision);
+        if (!Layouts.Contains(layout)) throw new InputException($"--layout: '{layout}' is not one of {string.Join(", ", Layouts)}.");
+        if (type != ScalarType.Float32) model.to(type);
+        bool channelsLast = layout == "nhwc";
+        if (channelsLast) Models.MemoryLayout.ToChannelsLast(model);
+        return input =>
+        {
+            Tensor x = type == ScalarType.Float32 ? input : input.to(type);
+            Tensor logits = model.forward(channelsLast ? Models.MemoryLayout.ChannelsLast(x) : x);
+            return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
+        };
+    }
 }

@@ -64,6 +64,9 @@ public sealed record RunMetadata
 
     /// <summary>Inference precision of the forward pass (fp32, fp16 or bf16).</summary>
     public string Precision { get; init; } = "fp32";
+
+    /// <summary>Memory layout of the forward pass (nhwc or nchw); results written before it was recorded used nchw.</summary>
+    public string Layout { get; init; } = "nchw";
     /// <summary>Start time, UTC.</summary>
     public required DateTimeOffset StartedUtc { get; init; }
     /// <summary>End time, UTC.</summary>

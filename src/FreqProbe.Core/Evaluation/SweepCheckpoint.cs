@@ -54,5 +54,5 @@ public sealed record SweepCheckpoint
         r.Model.Name, weightsSha ?? $"random seed {r.Seed}", r.NumClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Dataset.Name, r.Dataset.DataPath ?? "", r.Dataset.Split, r.Dataset.ClassesFile ?? "", r.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Shard?.ToString() ?? "", r.Preprocess.Describe(), string.Join(',', r.Mean), string.Join(',', r.Std), r.Clip ? "clip" : "",
-        r.OnBadImage.ToString(), r.Precision, string.Join(' ', r.Filters.Select(f => f.ToString())));
+        r.OnBadImage.ToString(), r.Precision, r.Layout, string.Join(' ', r.Filters.Select(f => f.ToString())));
 }

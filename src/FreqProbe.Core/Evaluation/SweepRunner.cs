@@ -60,10 +60,8 @@ public static class SweepRunner
             warnings.Add($"no --weights: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}); accuracies are meaningless except as a smoke test");
         }
         model.to(device);
-        ScalarType precision = InferencePrecision.Parse(request.Precision);
-        if (precision != ScalarType.Float32) model.to(precision);
         model.eval();
-        Func<Tensor, Tensor> run = InferencePrecision.Forward(model, precision);
+        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, request.Precision, request.Layout);
 
         int requested = request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
         var filters = request.Filters;
@@ -177,6 +175,7 @@ public static class SweepRunner
             BatchSize = request.BatchSize,
             Seed = request.Seed,
             Precision = request.Precision,
+            Layout = request.Layout,
             Versions = TorchBackend.Versions(),
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,

@@ -91,6 +91,7 @@ public static class JsonResultReader
             BatchSize = run.GetProperty("batch_size").GetInt32(),
             Seed = run.GetProperty("seed").GetUInt64(),
             Precision = OptionalString(run, "precision") ?? "fp32",
+            Layout = OptionalString(run, "layout") ?? "nchw",
             Versions = run.GetProperty("versions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
             StartedUtc = DateTimeOffset.Parse(run.GetProperty("started_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
             FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),

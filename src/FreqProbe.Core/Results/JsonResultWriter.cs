@@ -102,6 +102,7 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteNumber("batch_size", m.BatchSize);
         json.WriteNumber("seed", m.Seed);
         json.WriteString("precision", m.Precision);
+        json.WriteString("layout", m.Layout);
         json.WriteStartObject("versions");
         foreach ((string key, string value) in m.Versions) json.WriteString(key, value);
         json.WriteEndObject();

@@ -102,6 +102,7 @@ public static class ShardMerger
             ("clip", x.Clip, y.Clip),
             ("per-class output", x.PerClass, y.PerClass),
             ("precision", x.Precision, y.Precision),
+            ("layout", x.Layout, y.Layout),
         };
         return checks.Where(c => !Equals(c.A, c.B)).Select(c => $"{c.Name} ({c.B} vs {c.A})");
     }

@@ -47,6 +47,18 @@ public sealed class SweepRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Channels_last_gives_the_same_counts_and_predictions_as_nchw_and_is_recorded()
+    {
+        var sinks = new[] { new CollectingSink(), new CollectingSink() };
+        SweepSummary nchw = SweepRunner.Run(Request(16, 2) with { Layout = "nchw" }, sinks[0]);
+        SweepSummary nhwc = SweepRunner.Run(Request(16, 2) with { Layout = "nhwc" }, sinks[1]);
+        Assert.Equal(Csv(nchw), Csv(nhwc));
+        Assert.Equal(sinks[0].Rows.Select(r => (r.Index, r.Pred)), sinks[1].Rows.Select(r => (r.Index, r.Pred)));
+        Assert.All(sinks[0].Rows.Zip(sinks[1].Rows), p => Assert.Equal(p.First.Prob, p.Second.Prob, 4));
+        Assert.Equal(("nchw", "nhwc"), (nchw.Metadata.Layout, nhwc.Metadata.Layout));
+    }
+
+    [Fact]
     public void Results_do_not_depend_on_batch_size_or_thread_count()
     {
         var sinks = new[] { new CollectingSink(), new CollectingSink(), new CollectingSink() };
