@@ -61,14 +61,7 @@ internal static class HeatmapCommand
                 context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; the heat map is a smoke test.");
             }
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var cancel = new CtrlC();
             {
                 using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
                 HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
@@ -77,10 +70,6 @@ internal static class HeatmapCommand
                 foreach (string target in targets) HeatmapWriter.Write(result, chosen, request.Epsilon, target);
                 if (!quiet) Summarise(context, result, request);
                 return ExitCodes.Success;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;

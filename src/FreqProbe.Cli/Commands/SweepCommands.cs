@@ -138,14 +138,7 @@ internal static class SweepCommands
                 "The numbers are a smoke test, not a measurement; the results file records random_weights = true.");
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
+        using var cancel = new CtrlC();
         {
             long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
             using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
@@ -167,10 +160,6 @@ internal static class SweepCommands
                     $"{(outPath is null ? "" : $"; results in {outPath}")}{(predictionsPath is null ? "" : $"; predictions in {predictionsPath}")}"));
             }
             return ExitCodes.Success;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

@@ -112,13 +112,7 @@ internal static class TrainCommand
                 CommandLine = context.CommandLine,
             };
             using var bar = new ProgressBar(context.Error, context.Interactive && !quietMode);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
+            using var cancel = new CtrlC();
             ModelCard card;
             try
             {
@@ -129,10 +123,6 @@ internal static class TrainCommand
                 bar.Finish();
                 context.Error.WriteLine($"freqprobe train: interrupted; the last completed epoch's checkpoint is kept in {request.OutputDirectory}; add --resume to continue.");
                 return ExitCodes.Interrupted;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained {card.Name}: test top-1 {100 * card.FinalTestAccuracy:0.00}% after {card.Epochs} epochs ({card.TrainingSeconds:0} s); weights {Path.Combine(request.OutputDirectory, card.WeightsFile!)}"));

@@ -47,6 +47,11 @@ public sealed record HeatmapResult(int Size, int MaxFrequency, long[,] Errors, l
 /// </summary>
 public static class HeatmapRunner
 {
+    /// <summary>The perturbation, as recorded in every result.</summary>
+    public const string Convention =
+        "Fourier heat map (Yin et al. 2019): x + s·eps·U(u,v) per channel in [0,1] space, s = ±1 per (image, channel, frequency), " +
+        "U(u,v)[y,x] = cos(2π(u·x + v·y)/N) with unit L2 norm, clamped to [0,1] unless --no-clip, then normalised";
+
     // Images per forward pass: 256 CIFAR-sized images; fewer for larger inputs.
     const int ForwardPixelBudget = 256 * 32 * 32;
 
@@ -129,41 +134,8 @@ public static class HeatmapRunner
             grid[v + size / 2, u + size / 2] = errors[k];
             grid[mv + size / 2, mu + size / 2] = errors[k];
         }
-        var metadata = new RunMetadata
-        {
-            Command = e.CommandLine,
-            Model = e.Model.Name,
-            WeightsPath = e.WeightsPath,
-            WeightsSha256 = weightsSha,
-            WeightsName = e.WeightsName,
-            NumClasses = classes,
-            ClassNames = dataset.ClassNames,
-            Dataset = dataset.Name,
-            DataSource = dataset.Source,
-            Split = dataset.Split,
-            DatasetCount = dataset.Count,
-            Requested = requested,
-            Limit = e.Limit,
-            Shard = e.Shard?.ToString(),
-            Evaluated = (int)evaluated,
-            Skipped = skipped.Count,
-            Preprocess = e.Preprocess.Describe(),
-            InputSize = size,
-            Mean = e.Mean,
-            Std = e.Std,
-            FilterConvention = "Fourier heat map (Yin et al. 2019): x + s·eps·U(u,v) per channel in [0,1] space, s = ±1 per (image, channel, frequency), " +
-                "U(u,v)[y,x] = cos(2π(u·x + v·y)/N) with unit L2 norm, clamped to [0,1] unless --no-clip, then normalised",
-            Clip = request.Clip,
-            Device = TorchBackend.Describe(device),
-            Threads = e.Threads,
-            BatchSize = e.BatchSize,
-            Seed = e.Seed,
-            Precision = e.Precision,
-            Layout = e.Layout,
-            Versions = TorchBackend.Versions(),
-            StartedUtc = started,
-            FinishedUtc = DateTimeOffset.UtcNow,
-        };
+        RunMetadata metadata = RunMetadata.For(e, dataset, weightsSha, classes, requested, (int)evaluated, skipped.Count, Convention, request.Clip,
+            TorchBackend.Describe(device), started);
         return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count);
     }
 

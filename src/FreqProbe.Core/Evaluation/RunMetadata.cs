@@ -71,4 +71,44 @@ public sealed record RunMetadata
     public required DateTimeOffset StartedUtc { get; init; }
     /// <summary>End time, UTC.</summary>
     public required DateTimeOffset FinishedUtc { get; init; }
+
+    /// <summary>
+    /// The provenance of a run of <paramref name="request"/> on <paramref name="dataset"/>, finished now; the caller sets
+    /// what is specific to its kind of run (per-class output) with a <c>with</c> expression.
+    /// </summary>
+    public static RunMetadata For(SweepRequest request, Datasets.IImageDataset dataset, string? weightsSha, int classes, int requested,
+        int evaluated, int skipped, string convention, bool clip, string device, DateTimeOffset started) => new()
+    {
+        Command = request.CommandLine,
+        Model = request.Model.Name,
+        WeightsPath = request.WeightsPath,
+        WeightsSha256 = weightsSha,
+        WeightsName = request.WeightsName,
+        NumClasses = classes,
+        ClassNames = dataset.ClassNames,
+        Dataset = dataset.Name,
+        DataSource = dataset.Source,
+        Split = dataset.Split,
+        DatasetCount = dataset.Count,
+        Requested = requested,
+        Limit = request.Limit,
+        Shard = request.Shard?.ToString(),
+        Evaluated = evaluated,
+        Skipped = skipped,
+        Preprocess = request.Preprocess.Describe(),
+        InputSize = request.Preprocess.InputSize,
+        Mean = request.Mean,
+        Std = request.Std,
+        FilterConvention = convention,
+        Clip = clip,
+        Device = device,
+        Threads = request.Threads,
+        BatchSize = request.BatchSize,
+        Seed = request.Seed,
+        Precision = request.Precision,
+        Layout = request.Layout,
+        Versions = Native.TorchBackend.Versions(),
+        StartedUtc = started,
+        FinishedUtc = DateTimeOffset.UtcNow,
+    };
 }

@@ -145,41 +145,8 @@ public static class SweepRunner
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
 
-        var metadata = new RunMetadata
-        {
-            Command = request.CommandLine,
-            Model = request.Model.Name,
-            WeightsPath = request.WeightsPath,
-            WeightsSha256 = weightsSha,
-            NumClasses = classes,
-            ClassNames = dataset.ClassNames,
-            PerClass = request.PerClass,
-            WeightsName = request.WeightsName,
-            Dataset = dataset.Name,
-            DataSource = dataset.Source,
-            Split = dataset.Split,
-            DatasetCount = dataset.Count,
-            Requested = requested,
-            Limit = request.Limit,
-            Shard = request.Shard?.ToString(),
-            Evaluated = indices.Length - skipped.Count,
-            Skipped = skipped.Count,
-            Preprocess = request.Preprocess.Describe(),
-            InputSize = size,
-            Mean = request.Mean,
-            Std = request.Std,
-            FilterConvention = FilterConvention,
-            Clip = request.Clip,
-            Device = TorchBackend.Describe(device),
-            Threads = request.Threads,
-            BatchSize = request.BatchSize,
-            Seed = request.Seed,
-            Precision = request.Precision,
-            Layout = request.Layout,
-            Versions = TorchBackend.Versions(),
-            StartedUtc = started,
-            FinishedUtc = DateTimeOffset.UtcNow,
-        };
+        RunMetadata metadata = RunMetadata.For(request, dataset, weightsSha, classes, requested, indices.Length - skipped.Count, skipped.Count,
+            FilterConvention, request.Clip, TorchBackend.Describe(device), started) with { PerClass = request.PerClass };
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
     }
 

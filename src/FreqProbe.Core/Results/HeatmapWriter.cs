@@ -153,15 +153,7 @@ public static class HeatmapWriter
         {
             for (int j = 0; j < first.Size; j++) errors[i, j] = first.Errors[i, j] < 0 ? -1 : shards.Sum(s => s.Result.Errors[i, j]);
         }
-        RunMetadata metadata = first.Metadata with
-        {
-            Command = command,
-            Shard = null,
-            Evaluated = shards.Sum(s => s.Result.Metadata.Evaluated),
-            Skipped = shards.Sum(s => s.Result.Metadata.Skipped),
-            StartedUtc = shards.Min(s => s.Result.Metadata.StartedUtc),
-            FinishedUtc = shards.Max(s => s.Result.Metadata.FinishedUtc),
-        };
+        RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => s.Result.Metadata).ToArray(), command);
         var merged = new HeatmapResult(first.Size, first.MaxFrequency, errors, shards.Sum(s => s.Result.Evaluated), shards.Sum(s => s.Result.CleanErrors),
             metadata, shards.Sum(s => s.Result.Seconds), first.Bases);
         return (merged, shards[0].Epsilon);

@@ -30,21 +30,23 @@ public static class ShardMerger
                 ClassCorrect = Enumerable.Range(0, classes).Select(k => parts.Sum(p => p.ClassCorrect[k])).ToArray(),
             });
         }
-        RunMetadata m = first.Metadata;
-        var metadata = m with
-        {
-            Command = command,
-            Shard = null,
-            Evaluated = shards.Sum(s => s.Summary.Metadata.Evaluated),
-            Skipped = shards.Sum(s => s.Summary.Metadata.Skipped),
-            StartedUtc = shards.Min(s => s.Summary.Metadata.StartedUtc),
-            FinishedUtc = shards.Max(s => s.Summary.Metadata.FinishedUtc),
-        };
+        RunMetadata metadata = MergedMetadata(shards.Select(s => s.Summary.Metadata).ToArray(), command);
         var skipped = shards.SelectMany(s => s.Summary.Skipped).OrderBy(s => s.Index).ToArray();
         var warnings = shards.SelectMany(s => s.Summary.Warnings).Distinct().Append(
             string.Create(CultureInfo.InvariantCulture, $"merged from {shards.Count} shards: {string.Join(", ", shards.Select(s => s.Path))}")).ToArray();
         return new SweepSummary(metadata, rows, skipped, warnings);
     }
+
+    /// <summary>The first shard's metadata as the merged run's: no shard, summed counts, the whole time span.</summary>
+    public static RunMetadata MergedMetadata(IReadOnlyList<RunMetadata> shards, string command) => shards[0] with
+    {
+        Command = command,
+        Shard = null,
+        Evaluated = shards.Sum(s => s.Evaluated),
+        Skipped = shards.Sum(s => s.Skipped),
+        StartedUtc = shards.Min(s => s.StartedUtc),
+        FinishedUtc = shards.Max(s => s.FinishedUtc),
+    };
 
     /// <summary>
     /// Checks that <paramref name="shards"/> are shards 0..N−1 of one run, each once, and that nothing that changes the
