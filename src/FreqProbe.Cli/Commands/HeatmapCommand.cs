@@ -62,15 +62,13 @@ internal static class HeatmapCommand
             }
 
             using var cancel = new CtrlC();
-            {
-                using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
-                HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
-                bar.Finish();
-                HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;
-                foreach (string target in targets) HeatmapWriter.Write(result, chosen, request.Epsilon, target);
-                if (!quiet) Summarise(context, result, request);
-                return ExitCodes.Success;
-            }
+            using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
+            HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+            bar.Finish();
+            HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;
+            foreach (string target in targets) HeatmapWriter.Write(result, chosen, request.Epsilon, target);
+            if (!quiet) Summarise(context, result, request);
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -139,28 +139,26 @@ internal static class SweepCommands
         }
 
         using var cancel = new CtrlC();
+        long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
+        using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
+        using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
+        SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
+            message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+        bar.Finish();
+        if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
+        predictions?.Commit();
+        if (request.CheckpointPath is not null) AtomicFile.TryDelete(request.CheckpointPath);
+        if (!quiet) TextTableWriter.Write(summary, context.Out);
+        foreach (SkippedImage skipped in summary.Skipped) context.Error.WriteLine($"freqprobe: skipped {skipped.Item}: {skipped.Reason}");
+        if (!quiet)
         {
-            long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
-            using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
-            using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
-            SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
-                message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
-            bar.Finish();
-            if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
-            predictions?.Commit();
-            if (request.CheckpointPath is not null) AtomicFile.TryDelete(request.CheckpointPath);
-            if (!quiet) TextTableWriter.Write(summary, context.Out);
-            foreach (SkippedImage skipped in summary.Skipped) context.Error.WriteLine($"freqprobe: skipped {skipped.Item}: {skipped.Reason}");
-            if (!quiet)
-            {
-                RunMetadata m = summary.Metadata;
-                double seconds = (m.FinishedUtc - m.StartedUtc).TotalSeconds;
-                context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"freqprobe: {m.Evaluated} images x {summary.Rows.Count} settings in {seconds:0.0} s ({m.Evaluated / Math.Max(seconds, 1e-9):0.0} images/s) on {m.Device}" +
-                    $"{(outPath is null ? "" : $"; results in {outPath}")}{(predictionsPath is null ? "" : $"; predictions in {predictionsPath}")}"));
-            }
-            return ExitCodes.Success;
+            RunMetadata m = summary.Metadata;
+            double seconds = (m.FinishedUtc - m.StartedUtc).TotalSeconds;
+            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"freqprobe: {m.Evaluated} images x {summary.Rows.Count} settings in {seconds:0.0} s ({m.Evaluated / Math.Max(seconds, 1e-9):0.0} images/s) on {m.Device}" +
+                $"{(outPath is null ? "" : $"; results in {outPath}")}{(predictionsPath is null ? "" : $"; predictions in {predictionsPath}")}"));
         }
+        return ExitCodes.Success;
     }
 
     // Settings precedence: command line > model card beside the weights > the model's own defaults, decided here once.
