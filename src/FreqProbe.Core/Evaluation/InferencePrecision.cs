@@ -24,12 +24,15 @@ public static class InferencePrecision
     /// <summary>
     /// Prepares <paramref name="model"/> (already on its device, in eval mode) for inference at <paramref name="precision"/>
     /// (fp32, fp16, bf16) and <paramref name="layout"/> (nhwc, nchw), and returns a forward function that takes fp32 NCHW
-    /// input and returns fp32 logits.
+    /// input and returns fp32 logits. With <paramref name="foldBatchNorm"/> (the default) every BatchNorm is first folded
+    /// into the convolution before it (in fp32), which saves a pass over the activations per layer and changes logits
+    /// only by fp32 rounding; the model is then for inference only.
     /// </summary>
-    public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout)
+    public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, bool foldBatchNorm = true)
     {
         ScalarType type = Parse(precision);
         if (!Layouts.Contains(layout)) throw new InputException($"--layout: '{layout}' is not one of {string.Join(", ", Layouts)}.");
+        if (foldBatchNorm) Models.BatchNormFolding.Fold(model);
         if (type != ScalarType.Float32) model.to(type);
         bool channelsLast = layout == "nhwc";
         if (channelsLast) Models.MemoryLayout.ToChannelsLast(model);

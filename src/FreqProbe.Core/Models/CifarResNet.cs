@@ -42,7 +42,7 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
+        Tensor y = bn1.forward(conv1.forward(x)).relu_();
         y = layer3.forward(layer2.forward(layer1.forward(y)));
         y = functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }).flatten(1);
         return fc.forward(y).MoveToOuterDisposeScope();

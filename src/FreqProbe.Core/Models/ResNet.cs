@@ -52,7 +52,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
+        Tensor y = bn1.forward(conv1.forward(x)).relu_();
         if (maxpool is not null) y = maxpool.forward(y);
         y = layer4.forward(layer3.forward(layer2.forward(layer1.forward(y))));
         y = functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }).flatten(1);

@@ -45,10 +45,10 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
+        Tensor y = bn1.forward(conv1.forward(x)).relu_();
         y = bn2.forward(conv2.forward(y));
         Tensor identity = downsample is null ? x : downsample.forward(x);
-        return functional.relu(y.add(identity, PinnedScalars.One)).MoveToOuterDisposeScope();
+        return y.add_(identity, PinnedScalars.One).relu_().MoveToOuterDisposeScope();
     }
 }
 
@@ -80,10 +80,10 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = functional.relu(bn1.forward(conv1.forward(x)));
-        y = functional.relu(bn2.forward(conv2.forward(y)));
+        Tensor y = bn1.forward(conv1.forward(x)).relu_();
+        y = bn2.forward(conv2.forward(y)).relu_();
         y = bn3.forward(conv3.forward(y));
         Tensor identity = downsample is null ? x : downsample.forward(x);
-        return functional.relu(y.add(identity, PinnedScalars.One)).MoveToOuterDisposeScope();
+        return y.add_(identity, PinnedScalars.One).relu_().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,6 +10,7 @@ namespace FreqProbe.Core.Models;
 /// training-mode step counter uses a <see cref="Scalar"/> the module owns. TorchSharp 0.107's BatchNorm2d builds a
 /// temporary native Scalar from the literal 1 on every training forward; in a long training run (about 450,000 such
 /// calls) one of them was read after it had been freed ("Unknown scalar type" from THSTensor_add_scalar_).
+/// For inference it can be folded into the convolution before it (<see cref="FoldInto"/>); it then passes its input on.
 /// </summary>
 internal sealed class TrainingSafeBatchNorm2d : NormBase
 {
@@ -24,9 +26,47 @@ internal sealed class TrainingSafeBatchNorm2d : NormBase
         if (input.dim() != 4) throw new ArgumentException($"expected 4-D input [N, C, H, W], got {input.dim()}-D");
     }
 
+    /// <summary>True once <see cref="FoldInto"/> moved this normalisation into a convolution's weights and bias.</summary>
+    public bool Folded { get; private set; }
+
+    /// <summary>
+    /// Folds the eval-mode normalisation y = (x − mean) / √(var + eps) · γ + β into <paramref name="conv"/>, which must feed
+    /// this layer: its weights are scaled per output channel by s = γ / √(var + eps) and it gets the bias β − mean · s.
+    /// Afterwards this layer passes its input on unchanged; the pair computes the same function (up to fp32 rounding)
+    /// with one pass over the activations fewer. Inference only: a folded layer refuses training mode.
+    /// </summary>
+    public void FoldInto(Conv2d conv)
+    {
+        if (Folded) throw new InvalidOperationException("this BatchNorm2d is already folded");
+        if (weight is null || bias is null || running_mean is null || running_var is null)
+            throw new InvalidOperationException("only an affine BatchNorm2d with running statistics can be folded");
+        if (conv.weight is null || conv.weight.shape[0] != running_mean.shape[0])
+            throw new InvalidOperationException($"convolution with {conv.weight?.shape[0]} outputs cannot feed BatchNorm2d({running_mean.shape[0]})");
+        using var guard = no_grad();
+        using var scope = NewDisposeScope();
+        using Scalar epsilon = eps.ToScalar();
+        Tensor scale = weight / running_var.add(epsilon, PinnedScalars.One).sqrt();
+        Tensor shift = (running_mean * scale).neg_().add_(bias, PinnedScalars.One);
+        conv.weight.mul_(scale.view(-1, 1, 1, 1));
+        if (conv.bias is null)
+        {
+            conv.bias = new Parameter(shift.clone().MoveToOuterDisposeScope(), requires_grad: false);
+        }
+        else
+        {
+            conv.bias.mul_(scale).add_(shift, PinnedScalars.One);
+        }
+        Folded = true;
+    }
+
     public override Tensor forward(Tensor input)
     {
         ValidateInputDimensions(input);
+        if (Folded)
+        {
+            if (training) throw new InvalidOperationException("a BatchNorm2d folded for inference cannot train; build the model afresh");
+            return input.alias(); // a new handle on the same data: the caller may dispose its input independently
+        }
         if (training && num_batches_tracked is not null)
         {
             num_batches_tracked.add_(one, one); // explicit alpha: the one-argument overload makes a temporary Scalar 1
