@@ -46,7 +46,7 @@ public static class Benchmark
         int n = Math.Min(request.Images, dataset.Count), size = s.Preprocess.InputSize, b = s.BatchSize;
         int classes = s.NumClasses ?? dataset.ClassNames.Count;
         int slots = s.Filters.Count + 1;
-        int forwardBatch = b * Math.Min(slots, SweepRunner.SettingsPerForward(b, size));
+        int forwardBatch = b * Math.Min(slots, ForwardBatching.SettingsPerForward(b, size, device));
 
         double Median(Func<double> measure)
         {

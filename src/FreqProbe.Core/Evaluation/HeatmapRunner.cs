@@ -52,9 +52,6 @@ public static class HeatmapRunner
         "Fourier heat map (Yin et al. 2019): x + s·eps·U(u,v) per channel in [0,1] space, s = ±1 per (image, channel, frequency), " +
         "U(u,v)[y,x] = cos(2π(u·x + v·y)/N) with unit L2 norm, clamped to [0,1] unless --no-clip, then normalised";
 
-    // Images per forward pass: 256 CIFAR-sized images; fewer for larger inputs.
-    const int ForwardPixelBudget = 256 * 32 * 32;
-
     /// <summary>Runs <paramref name="request"/>, reporting progress in (image, basis) pairs.</summary>
     public static HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null, CancellationToken cancellation = default)
     {
@@ -105,7 +102,7 @@ public static class HeatmapRunner
                 Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * size * size), 3, size, size }).narrow(0, 0, b).to(device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
                 cleanErrors += forward.Logits(run, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
-                int basesPerForward = Math.Max(1, ForwardPixelBudget / (size * size) / b);
+                int basesPerForward = ForwardBatching.SettingsPerForward(b, size, device);
                 for (int first = 0; first < bases.Count; first += basesPerForward)
                 {
                     cancellation.ThrowIfCancellationRequested();

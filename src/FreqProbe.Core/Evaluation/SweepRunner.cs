@@ -21,10 +21,6 @@ public static class SweepRunner
         "HFC (Wang et al. 2020): filter the [0,1] model-input image per channel before normalisation; centred DFT with DC at (H/2, W/2); " +
         "u, v in cycles per image; low-pass keeps d < r, high-pass d >= r, band-pass r1 <= d < r2; inverse DFT, real part; no clipping unless --clip";
 
-    // Pixels (per channel) in one forward batch: 256 CIFAR images. Small images pack several filter settings per
-    // forward pass; large ones run one setting at a time.
-    const int ForwardPixelBudget = 256 * 32 * 32;
-
     /// <summary>
     /// Runs <paramref name="request"/>, writing per-image predictions to <paramref name="predictions"/> and progress to
     /// <paramref name="progress"/>; <paramref name="notice"/> hears about adjustments made on the way, such as a smaller
@@ -160,7 +156,7 @@ public static class SweepRunner
         Tensor spectrum = bank.Transform(x);
         double[] energy = bank.EnergyKept(spectrum).cpu().data<double>().ToArray(); // [B, F]
         int filterCount = slots - 1;
-        int slotsPerForward = SettingsPerForward(b, size);
+        int slotsPerForward = ForwardBatching.SettingsPerForward(b, size, device);
         var predicted = new int[slots, b];
         var probability = new float[slots, b];
         var inTop5 = new bool[slots, b];
@@ -212,12 +208,6 @@ public static class SweepRunner
             }
         }
     }
-
-    /// <summary>
-    /// How many filter settings (the baseline counts as one) share a forward pass for a data batch of <paramref name="batch"/>
-    /// images of side <paramref name="size"/>: small images are packed up to 256 CIFAR-sized images per pass.
-    /// </summary>
-    public static int SettingsPerForward(int batch, int size) => Math.Max(1, Math.Max(batch, ForwardPixelBudget / (size * size)) / batch);
 
     /// <summary>Warnings for settings that keep every coefficient or none at <paramref name="size"/>×<paramref name="size"/>.</summary>
     public static IEnumerable<string> FilterWarnings(IReadOnlyList<FrequencyFilter> filters, int size)
