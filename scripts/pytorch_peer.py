@@ -9,8 +9,9 @@ space, normalised and classified; the unfiltered batch is the baseline. Two work
 - imagenet: torchvision's resnet50 on an ImageNet-style folder (wnid sub-folders), decoded with PIL in the loop,
             shorter side to 256 (antialiased bilinear), centre crop 224 (weights: a torchvision .pth, or random).
 
-It prints JSON with the throughput in image-settings per second and top-1 per setting, so that the comparison
-script can check that both tools agree.
+It prints JSON with the throughput in image-settings per second (timed from model building to the last batch, like
+FreqProbe's run), top-1 and the predicted classes per setting, so that the comparison script can check that both
+tools agree.
 
     /usr/bin/python3 scripts/pytorch_peer.py --data ../shared/data/cifar10 --weights W.safetensors --images 1000 --threads 2
     /usr/bin/python3 scripts/pytorch_peer.py --dataset imagenet --data ../shared/data/imagenet-sample/val --radii 4..32:4 \
@@ -118,6 +119,8 @@ def main():
     if not args.data:
         ap.error("--data is required")
     torch.set_num_threads(args.threads)
+    # Timed like FreqProbe's run (its result file's start and finish stamps): model building and loading included.
+    start = time.perf_counter()
     model_name = args.model or ("cifar-resnet20" if args.dataset == "cifar10" else "resnet50")
     batch_size = args.batch_size or (64 if args.dataset == "cifar10" else 16)
     model = build_model(model_name, args.weights)
@@ -130,22 +133,28 @@ def main():
     correct = np.zeros(len(radii) + 1, dtype=np.int64)
     batches = cifar_batches if args.dataset == "cifar10" else imagenet_batches
 
+    predictions = [[] for _ in range(len(radii) + 1)]
+
+    def classify(k, x, y):
+        predicted = model((x - mean) / std).argmax(1)
+        correct[k] += (predicted == y).sum().item()
+        predictions[k] += predicted.tolist()
+
     n = 0
-    start = time.perf_counter()
     with torch.no_grad():
         for x, y in batches(args.data, args.images, batch_size):
             n += len(y)
-            correct[0] += (model((x - mean) / std).argmax(1) == y).sum().item()
+            classify(0, x, y)
             for k, mask in enumerate(masks):
                 spectrum = torch.fft.fftshift(torch.fft.fft2(x), dim=(-2, -1)) * mask
                 filtered = torch.fft.ifft2(torch.fft.ifftshift(spectrum, dim=(-2, -1))).real
-                correct[k + 1] += (model((filtered - mean) / std).argmax(1) == y).sum().item()
+                classify(k + 1, filtered, y)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "tool": "pytorch-peer", "torch": torch.__version__, "model": model_name, "dataset": args.dataset,
         "threads": args.threads, "batch_size": batch_size, "images": n, "radii": radii,
         "seconds": seconds, "image_settings_per_second": n * (len(radii) + 1) / seconds,
-        "top1": [c / n for c in correct],
+        "top1": [c / n for c in correct], "predictions": predictions,
     }))
 
 
