@@ -169,7 +169,7 @@ public static class Trainer
             {
                 float[] pixels = CropAndFlip(batch, request, epoch);
                 if (request.DcJitter) JitterDc(pixels, batch, request, epoch);
-                Tensor x = tensor(pixels, new long[] { batch.Count, 3, batch.Size, batch.Size }).to(device);
+                Tensor x = HostToDevice.Copy(tensor(pixels, new long[] { batch.Count, 3, batch.Size, batch.Size }), device);
                 Tensor y = tensor(batch.Labels.Select(l => (long)l).ToArray()).to(device);
                 Tensor input = Perturb(request.Augment, scalars, model, optimizer, x, y, mean, std);
                 optimizer.zero_grad();

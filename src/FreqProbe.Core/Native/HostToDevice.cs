@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Native;
+
+/// <summary>
+/// Moves a batch made on the host to the compute device. On a GPU the batch is staged in page-locked (pinned) memory
+/// and copied without blocking, so the copy overlaps the kernels still queued for the previous batch; libtorch's
+/// pinned-memory allocator keeps the staging buffer until the copy has finished, so it may be disposed at once. On the
+/// CPU the tensor is used as it is.
+/// </summary>
+internal static class HostToDevice
+{
+    /// <summary><paramref name="host"/> on <paramref name="device"/>; <paramref name="host"/> itself when that is the CPU.</summary>
+    public static Tensor Copy(Tensor host, Device device)
+    {
+        if (device.type == DeviceType.CPU) return host;
+        Tensor pinned;
+        try
+        {
+            pinned = host.pin_memory();
+        }
+        catch (ExternalException)
+        {
+            return host.to(device); // no pinned-memory allocator for this device: a plain blocking copy
+        }
+        using (pinned)
+        {
+            return pinned.to(device, non_blocking: true);
+        }
+    }
+}
