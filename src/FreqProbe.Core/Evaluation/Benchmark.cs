@@ -65,7 +65,7 @@ public static class Benchmark
         log?.Invoke($"decode and preprocess: {decode:0} images/s");
 
         ImageBatch first = new BatchStream(dataset, Math.Min(b, n), b, s.Preprocess, s.Threads, s.OnBadImage).Read().First();
-        using Tensor x = tensor(first.Pixels, new long[] { first.Pixels.Length / (3L * size * size), 3, size, size }).to(device);
+        using Tensor x = HostToDevice.Images(first, device);
         int batches = Math.Max(1, (n + b - 1) / b);
         using var bank = new SpectralFilterBank(s.Filters, size, size, device);
         double filter = Median(() =>

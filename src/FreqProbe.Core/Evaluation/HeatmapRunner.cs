@@ -99,7 +99,7 @@ public static class HeatmapRunner
                 if (batch.Count == 0) continue;
                 using var scope = NewDisposeScope();
                 int b = batch.Count;
-                Tensor x = HostToDevice.Copy(tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * size * size), 3, size, size }).narrow(0, 0, b), device);
+                Tensor x = HostToDevice.Images(batch, device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
                 cleanErrors += forward.Logits(run, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
                 int basesPerForward = ForwardBatching.SettingsPerForward(b, size, device);

@@ -151,8 +151,7 @@ public static class SweepRunner
     {
         using var scope = NewDisposeScope();
         int b = batch.Count, size = batch.Size, slots = tallies.Length;
-        long stride = 3L * size * size;
-        Tensor x = HostToDevice.Copy(tensor(batch.Pixels, new long[] { batch.Pixels.Length / stride, 3, size, size }).narrow(0, 0, b), device);
+        Tensor x = HostToDevice.Images(batch, device);
         Tensor spectrum = bank.Transform(x);
         double[] energy = bank.EnergyKept(spectrum).cpu().data<double>().ToArray(); // [B, F]
         int filterCount = slots - 1;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FreqProbe.Core.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,13 @@ namespace FreqProbe.Core.Native;
 /// </summary>
 internal static class HostToDevice
 {
+    /// <summary>The <see cref="ImageBatch.Count"/> images of <paramref name="batch"/> as a [Count, 3, Size, Size] tensor on <paramref name="device"/>.</summary>
+    public static Tensor Images(ImageBatch batch, Device device)
+    {
+        long stride = 3L * batch.Size * batch.Size;
+        return Copy(tensor(batch.Pixels, new long[] { batch.Pixels.Length / stride, 3, batch.Size, batch.Size }).narrow(0, 0, batch.Count), device);
+    }
+
     /// <summary><paramref name="host"/> on <paramref name="device"/>; <paramref name="host"/> itself when that is the CPU.</summary>
     public static Tensor Copy(Tensor host, Device device)
     {

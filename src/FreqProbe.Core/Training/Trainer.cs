@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -286,7 +286,7 @@ public static class Trainer
             foreach (ImageBatch batch in stream.Read())
             {
                 using var scope = NewDisposeScope();
-                Tensor x = tensor(batch.Pixels, new long[] { batch.Pixels.Length / (3L * batch.Size * batch.Size), 3, batch.Size, batch.Size }).narrow(0, 0, batch.Count).to(device);
+                Tensor x = HostToDevice.Images(batch, device);
                 long[] predicted = model.forward((x - mean) / std).argmax(1).cpu().data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++) if (predicted[i] == batch.Labels[i]) correct++;
             }
