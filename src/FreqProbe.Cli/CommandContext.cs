@@ -1,4 +1,31 @@
+using FreqProbe.Core.Planning;
+
 namespace FreqProbe.Cli;
 
-/// <summary>Where a command writes, whether stderr is a terminal, and the command line for provenance.</summary>
-internal sealed record CommandContext(TextWriter Out, TextWriter Error, bool Interactive, string CommandLine);
+/// <summary>
+/// Where a command writes, whether stderr is a terminal, the command line for provenance, and how it reads the
+/// environment (FREQPROBE_HOME, FREQPROBE_OFFLINE, FREQPROBE_MIRROR); tests pass their own.
+/// </summary>
+internal sealed record CommandContext(TextWriter Out, TextWriter Error, bool Interactive, string CommandLine, Func<string, string?> Variable)
+{
+    /// <summary>A context that reads the process environment.</summary>
+    public CommandContext(TextWriter output, TextWriter error, bool interactive, string commandLine)
+        : this(output, error, interactive, commandLine, Environment.GetEnvironmentVariable)
+    {
+    }
+
+    /// <summary>
+    /// Set by the command tree when a command without its own --quiet handling was given --quiet: its stdout table and
+    /// progress bars are dropped (write stdout through <see cref="Table"/>); warnings and errors still reach stderr.
+    /// </summary>
+    public bool Quiet { get; set; }
+
+    /// <summary>Stdout for tables and summaries: <see cref="TextWriter.Null"/> under --quiet.</summary>
+    public TextWriter Table => Quiet ? TextWriter.Null : Out;
+
+    /// <summary>Whether to draw progress bars: stderr is a terminal and --quiet was not given.</summary>
+    public bool ShowsProgress => Interactive && !Quiet;
+
+    /// <summary>The cache, download and provenance settings that resolution consults.</summary>
+    public ResolverEnvironment Resolver => ResolverEnvironment.FromVariables(CommandLine, Variable);
+}

@@ -6,13 +6,14 @@ using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli;
 
-/// <summary>The `freqprobe` command tree and its error handling: 0 success, 2 bad usage or input, 1 internal failure, 130 interrupted.</summary>
+/// <summary>The `freqprobe` command tree and its error handling, with the exit codes of <see cref="ExitCodes"/>.</summary>
 internal static class FreqProbeApp
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, Func<string, string?>? variable = null)
     {
-        var context = new CommandContext(stdout, stderr, interactive, "freqprobe " + string.Join(' ', args.Select(Quote)));
-        RootCommand root = Build(context);
+        var context = new CommandContext(stdout, stderr, interactive, "freqprobe " + string.Join(' ', args.Select(Quote)), variable ?? Environment.GetEnvironmentVariable);
+        var sharedQuiet = new HashSet<Option>();
+        RootCommand root = Build(context, sharedQuiet);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -20,13 +21,17 @@ internal static class FreqProbeApp
             stderr.WriteLine($"Run '{CommandPath(parsed)} --help' for usage.");
             return ExitCodes.InputError;
         }
+        if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--quiet") is Option<bool> quiet && sharedQuiet.Contains(quiet))
+        {
+            context.Quiet = parsed.GetValue(quiet);
+        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (InputException e)
         {
-            stderr.WriteLine($"freqprobe: error: {e.Message}");
+            stderr.WriteLine($"freqprobe: error: {e.ToProblem().ForCommandLine()}");
             return ExitCodes.InputError;
         }
         catch (BadImageException e)
@@ -45,6 +50,10 @@ internal static class FreqProbeApp
             stderr.WriteLine("freqprobe: interrupted; no result files were replaced. Finished work is in OUT.checkpoint.json where --out was given: add --resume to continue.");
             return ExitCodes.Interrupted;
         }
+        catch (Exception e) when (IsBrokenPipe(e))
+        {
+            return ExitCodes.Success; // `freqprobe ... | head -1`: the reader left, which is not an error
+        }
         catch (Exception e)
         {
             stderr.WriteLine($"freqprobe: internal error: {e}");
@@ -52,14 +61,18 @@ internal static class FreqProbeApp
         }
     }
 
-    static RootCommand Build(CommandContext context)
+    static RootCommand Build(CommandContext context, HashSet<Option> sharedQuiet)
     {
         var root = new RootCommand(
             "FreqProbe: which frequencies does a vision model rely on?\n\n" +
             "Filters each model-input image in the Fourier domain (low-pass, high-pass or band-pass at chosen radii, in\n" +
             "cycles per image) and reports top-1/top-5 accuracy, agreement with the unfiltered prediction and the energy\n" +
             "kept, per radius. The filter follows the HFC convention (Wang et al. 2020); see `freqprobe lowpass --help`.\n\n" +
-            "Example:\n  freqprobe lowpass --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv");
+            "Examples:\n" +
+            "  freqprobe lowpass                                  (built-in default: shipped synthetic model and data, offline)\n" +
+            "  freqprobe lowpass --model resnet50 --radii 4..32   (torchvision ResNet-50 on ImageNet; weights downloaded on first use)\n" +
+            "  freqprobe lowpass --model cifar-resnet20 --weights m.safetensors --dataset cifar10 --data DIR --radii 4..28:4 --out r.csv\n\n" +
+            ExitCodes.Help);
         foreach (Command command in SweepCommands.Create(context)) root.Subcommands.Add(command);
         root.Subcommands.Add(SweepConfigCommand.Create(context));
         root.Subcommands.Add(MergeCommand.Create(context));
@@ -73,8 +86,17 @@ internal static class FreqProbeApp
         root.Subcommands.Add(FetchCommand.Create(context));
         root.Subcommands.Add(PrepareCommand.Create(context));
         root.Subcommands.Add(DoctorCommand.Create(context));
+        // Every command takes --quiet; those that do not handle it themselves drop their stdout table and progress bars.
+        foreach (Command command in root.Subcommands.Where(c => c.Options.All(o => o.Name != "--quiet")))
+        {
+            var quiet = new Option<bool>("--quiet", "-q") { Description = "No table or summary on stdout and no progress bar; warnings and errors still go to stderr." };
+            sharedQuiet.Add(quiet);
+            command.Options.Add(quiet);
+        }
         return root;
     }
+
+    static bool IsBrokenPipe(Exception e) => e is IOException io && (io.HResult == 32 || io.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase));
 
     static string CommandPath(ParseResult parsed)
     {

@@ -38,7 +38,7 @@ public sealed class CompareCommandTests : IDisposable
         string baseline = Results("b.csv", ("", 1000, 900), ("4", 1000, 500));
         string current = Results("c.csv", ("", 1000, 900), ("4", 1000, 470)); // 3 points down at r = 4
         CliRun strict = CliRun.Invoke("compare", baseline, current, "--tolerance", "2", "--report", dir.File("r.md"));
-        Assert.Equal(1, strict.ExitCode);
+        Assert.Equal(3, strict.ExitCode);
         Assert.Contains("REGRESSED", strict.Out, StringComparison.Ordinal);
         Assert.Contains("dropped 3.00 points", strict.Out, StringComparison.Ordinal);
         string report = File.ReadAllText(dir.File("r.md"));
@@ -58,7 +58,7 @@ public sealed class CompareCommandTests : IDisposable
         string current = Results("c.csv", ("", 1000, 860));
         Assert.Equal(0, CliRun.Invoke("compare", baseline, current, "--tolerance", "5").ExitCode);
         CliRun stat = CliRun.Invoke("compare", baseline, current, "--tolerance", "5", "--stat", "--alpha", "0.01");
-        Assert.Equal(1, stat.ExitCode);
+        Assert.Equal(3, stat.ExitCode);
         Assert.Contains("p = 0.0059", stat.Out, StringComparison.Ordinal);
         Assert.Equal(0, CliRun.Invoke("compare", baseline, current, "--tolerance", "5", "--stat", "--alpha", "0.005").ExitCode);
     }

@@ -42,7 +42,7 @@ public sealed class FetchCommandTests : IDisposable
     [Fact]
     public void Cifar10_without_data_uses_the_cache_or_names_the_fetch_command()
     {
-        CliRun missing = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--radii", "4");
+        CliRun missing = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--radii", "4");
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("freqprobe fetch cifar10", missing.Error, StringComparison.Ordinal);
 
@@ -51,7 +51,7 @@ public sealed class FetchCommandTests : IDisposable
         Directory.CreateDirectory(folder);
         SyntheticCifar.WriteSmoothTestBatch(folder, 12);
         File.WriteAllText(Path.Combine(cache.FinalPath(AssetCatalog.Get("cifar10")), AssetCache.CompleteMarker), "test");
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--radii", "4", "--quiet", "--out", dir.File("r.csv"));
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--radii", "4", "--quiet", "--out", dir.File("r.csv"));
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains(",12,", File.ReadAllLines(dir.File("r.csv"))[1], StringComparison.Ordinal);
 

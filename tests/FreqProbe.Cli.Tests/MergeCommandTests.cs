@@ -38,10 +38,10 @@ public sealed class MergeCommandTests : IDisposable
         Assert.Equal(2, repeated.ExitCode);
         Assert.Contains("given twice", repeated.Error, StringComparison.Ordinal);
 
-        Assert.Equal(0, Sweep(dir.File("random.json"), "--shard", "2/3", "--model", "cifar-resnet20", "--dataset", "synthetic").ExitCode);
+        Assert.Equal(0, Sweep(dir.File("random.json"), "--shard", "2/3", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic").ExitCode);
         CliRun mismatched = CliRun.Invoke("merge", dir.File("s0.json"), dir.File("s1.json"), dir.File("random.json"), "--out", dir.File("m.csv"));
         Assert.Equal(2, mismatched.ExitCode);
-        Assert.Contains("weights (sha256)", mismatched.Error, StringComparison.Ordinal);
+        Assert.Contains("weights (random vs ", mismatched.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.File("m.csv")));
 
         Assert.Equal(0, Sweep(dir.File("full.json")).ExitCode);

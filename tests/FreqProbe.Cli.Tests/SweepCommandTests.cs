@@ -23,7 +23,7 @@ public sealed class SweepCommandTests : IDisposable
     public void Lowpass_end_to_end_writes_the_table_results_and_predictions()
     {
         string results = dir.File("x.csv"), predictions = dir.File("p.csv");
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--data", dir.Path,
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", dir.Path,
             "--radii", "4..28:4", "--limit", "25", "--out", results, "--predictions", predictions, "--threads", "2");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("RANDOM weights", run.Error, StringComparison.Ordinal);
@@ -58,7 +58,7 @@ public sealed class SweepCommandTests : IDisposable
     public void Json_output_records_provenance_and_bandpass_labels_bands()
     {
         string results = dir.File("b.json");
-        CliRun run = CliRun.Invoke("bandpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--data", dir.Path,
+        CliRun run = CliRun.Invoke("bandpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", dir.Path,
             "--bands", "0-4,4-8", "--out", results, "--seed", "3", "--quiet");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("", run.Out);
@@ -110,7 +110,7 @@ public sealed class SweepCommandTests : IDisposable
         File.WriteAllBytes(bad.File("test_batch.bin"), new byte[3073 * 2 + 10]);
         string results = dir.File("r.csv");
         File.WriteAllText(results, "previous results");
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--data", bad.Path, "--radii", "4", "--out", results);
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", bad.Path, "--radii", "4", "--out", results);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(bad.File("test_batch.bin"), run.Error, StringComparison.Ordinal);
         Assert.Contains("6156 bytes", run.Error, StringComparison.Ordinal);
@@ -123,15 +123,15 @@ public sealed class SweepCommandTests : IDisposable
     public void Usage_errors_exit_2()
     {
         Assert.Equal(2, CliRun.Invoke("lowpass", "--radii").ExitCode); // an option without its value
-        Assert.Equal(2, CliRun.Invoke("bandpass", "--dataset", "synthetic", "--model", "cifar-resnet20").ExitCode); // --bands missing
-        Assert.Equal(2, CliRun.Invoke("lowpass", "--dataset", "cifar10", "--model", "cifar-resnet20", "--radii", "4").ExitCode); // --data missing
-        CliRun badShape = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--shape", "hexagon");
+        Assert.Equal(2, CliRun.Invoke("bandpass", "--dataset", "synthetic", "--model", "cifar-resnet20", "--weights", "random").ExitCode); // --bands missing
+        Assert.Equal(2, CliRun.Invoke("lowpass", "--dataset", "cifar10", "--model", "cifar-resnet20", "--weights", "random", "--radii", "4").ExitCode); // --data missing
+        CliRun badShape = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic", "--radii", "4", "--shape", "hexagon");
         Assert.Equal(2, badShape.ExitCode);
         Assert.Contains("hexagon", badShape.Error, StringComparison.Ordinal);
-        CliRun badOut = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--out", dir.File("r.xlsx"));
+        CliRun badOut = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic", "--radii", "4", "--out", dir.File("r.xlsx"));
         Assert.Equal(2, badOut.ExitCode);
         Assert.Contains(".csv, .json, .md", badOut.Error, StringComparison.Ordinal);
-        CliRun cuda = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "4", "--device", "cuda");
+        CliRun cuda = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic", "--radii", "4", "--device", "cuda");
         Assert.Equal(2, cuda.ExitCode);
         Assert.Contains("no CUDA device", cuda.Error, StringComparison.Ordinal);
     }
@@ -151,7 +151,7 @@ public sealed class SweepCommandTests : IDisposable
     [Fact]
     public void The_synthetic_dataset_runs_without_files()
     {
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "synthetic", "--radii", "2,8", "--limit", "20");
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic", "--radii", "2,8", "--limit", "20");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("lowpass", run.Out, StringComparison.Ordinal);
     }
@@ -160,7 +160,7 @@ public sealed class SweepCommandTests : IDisposable
     public void Runs_on_the_first_records_of_the_real_CIFAR_test_batch()
     {
         string results = dir.File("real.csv");
-        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--dataset", "cifar10", "--data", SharedData.Cifar10,
+        CliRun run = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", SharedData.Cifar10,
             "--radii", "4,8", "--limit", "40", "--out", results, "--quiet");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.All(ReadCsv(results), r => Assert.Equal("40", r["n"]));

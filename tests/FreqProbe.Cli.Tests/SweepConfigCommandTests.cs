@@ -85,7 +85,7 @@ public sealed class SweepConfigCommandTests : IDisposable
             "$.runs[2]: missing \"filter\"",
             "$.runs[3].bands: \"bands\" belongs to bandpass",
             "$.runs[4].out: not settable in a config",
-            "$.runs[6].data: --data: '",
+            "$.runs[6].data: '",
             "$.runs[7].threads: 0 is not a positive integer",
             "$.runs[7].clip: \"yes\" is not true or false",
             "$.runs[7].mean: an array is not three numbers",
@@ -107,7 +107,7 @@ public sealed class SweepConfigCommandTests : IDisposable
             """);
         CliRun run = CliRun.Invoke("sweep", config, "--out-dir", dir.File("o"));
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("$.runs[1].radii: --radii:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("$.runs[1].radii: '", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("$.runs[0]", run.Error, StringComparison.Ordinal);
     }
 

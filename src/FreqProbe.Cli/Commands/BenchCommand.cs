@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
-using FreqProbe.Core.Spectral;
 
 namespace FreqProbe.Cli.Commands;
 
@@ -15,8 +15,9 @@ internal static class BenchCommand
 
     public static Command Create(CommandContext context)
     {
-        var options = new SweepOptions();
-        var radii = new Option<string?>("--radii") { Description = "Low-pass radii of the measured sweep (default 8 radii: 2..16:2 up to 64 pixels, 4..32:4 above)." };
+        var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.Dataset, RunSettings.Data, RunSettings.Split, RunSettings.Classes,
+            RunSettings.NumClasses, RunSettings.InputSize, RunSettings.Radii, RunSettings.BatchSize, RunSettings.Threads, RunSettings.Device, RunSettings.Precision,
+            RunSettings.Layout, RunSettings.Seed, RunSettings.Offline });
         var images = new Option<int>("--images") { Description = "Images per measurement.", DefaultValueFactory = _ => 512 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per stage (after one warm-up); the median is reported.", DefaultValueFactory = _ => 3 };
         var output = new Option<string?>("--out") { Description = "Also write the numbers as JSON." };
@@ -30,17 +31,13 @@ internal static class BenchCommand
             "Examples:\n  freqprobe bench                                             (built-in model, synthetic data)\n" +
             "  freqprobe bench --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data ../shared/data/cifar10\n" +
             "  freqprobe bench --model resnet50 --dataset imagenet --data ../shared/data/imagenet-sample/val --images 100 --precision bf16");
-        var keep = new HashSet<Option> { options.Model, options.Weights, options.Dataset, options.Data, options.Split, options.Classes, options.NumClasses,
-            options.InputSize, options.BatchSize, options.Threads, options.Device, options.Precision, options.Layout, options.Seed, options.CheckpointEvery };
-        options.CheckpointEvery.Hidden = true;
-        foreach (Option option in options.All.Where(keep.Contains)) command.Options.Add(option);
-        foreach (Option option in new Option[] { radii, images, repeats, output }) command.Options.Add(option);
+        options.AddTo(command);
+        foreach (Option option in new Option[] { images, repeats, output }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
-            var problems = new List<string>();
-            SweepRequest? sweep = SweepCommands.BuildEvaluation(parsed, options, problems, context.CommandLine);
-            int size = sweep?.Preprocess.InputSize ?? 32;
-            IReadOnlyList<double> list = InputProblems.Collect(problems, () => RadiusList.Parse(parsed.GetValue(radii) ?? (size > 64 ? "4..32:4" : "2..16:2")), Array.Empty<double>());
+            Resolution resolution = RunResolver.Resolve(options.Bind(parsed), RunKind.LowPass, context.Resolver);
+            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
+            SweepRequest? sweep = resolution.Request;
             int count = parsed.GetValue(images), times = parsed.GetValue(repeats);
             if (count < 1) problems.Add($"--images: {count} must be at least 1.");
             if (times is < 1 or > 50) problems.Add($"--repeats: {times} must be 1 to 50.");
@@ -51,10 +48,11 @@ internal static class BenchCommand
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
-            var request = new BenchRequest(sweep with { Filters = list.Select(r => FrequencyFilter.LowPass(r)).ToArray() }, count, times);
+            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet: false);
+            var request = new BenchRequest(sweep, count, times);
             BenchResult r = Benchmark.Run(request, message => context.Error.WriteLine($"freqprobe bench: {message}"));
-            context.Out.WriteLine("model            precision  device                     radii  batch  fwd batch  decode img/s  filter img*r/s  forward img/s  sweep img*s/s  efficiency");
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            context.Table.WriteLine("model            precision  device                     radii  batch  fwd batch  decode img/s  filter img*r/s  forward img/s  sweep img*s/s  efficiency");
+            context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Model,-16} {r.Precision,-10} {Trim(r.Device, 26),-26} {r.Radii,5}  {r.BatchSize,5}  {r.ForwardBatch,9}  {r.DecodePerSecond,12:0}  {r.FilterPerSecond,14:0}  {r.ForwardPerSecond,13:0}  {r.EndToEndPerSecond,13:0}  {r.Efficiency,10:0.000}"));
             if (outPath is not null)
             {

@@ -19,7 +19,8 @@ internal static class CompareCommand
         var command = new Command("compare",
             "Compare two results files row by row (matched by model, filter and radius) and fail when a model's frequency\n" +
             "profile regressed: a top-1 drop of more than --tolerance points, or with --stat a significant drop.\n" +
-            "Exit codes: 0 nothing regressed, 1 something regressed, 2 the files cannot be compared (the reason is printed).\n\n" +
+            "Exit codes: 0 nothing regressed, 3 something regressed, 2 the files cannot be compared (the reason is printed),\n" +
+            "1 an internal failure, so that a crash never reads as a regression.\n\n" +
             "Example:\n  freqprobe compare baseline.csv current.csv --tolerance 0.5 --stat --report summary.md");
         command.Arguments.Add(baseline);
         command.Arguments.Add(current);

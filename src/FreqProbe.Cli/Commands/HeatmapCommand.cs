@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli.Commands;
@@ -10,7 +11,8 @@ internal static class HeatmapCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new SweepOptions();
+        SettingOptions options = SettingOptions.AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape, RunSettings.Profile,
+            RunSettings.Clip, RunSettings.PerClass, RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery);
         var outputs = new Option<string[]>("--out")
         {
             Description = "Output file(s), by extension: .csv (matrix, rows v and columns u), .json (counts and provenance), .png or .svg (picture). Repeat for several.",
@@ -29,15 +31,14 @@ internal static class HeatmapCommand
             "per computed frequency (about N*N/2): use --limit for quick looks.\n\n" +
             "Examples:\n  freqprobe heatmap --limit 200 --out heat.png --out heat.csv       (built-in model and data)\n" +
             "  freqprobe heatmap --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --limit 500 --out h.json --out h.png");
-        // The sweep options that mean nothing here stay out; --checkpoint-every stays, hidden, for the shared validation.
-        var skip = new HashSet<Option> { options.Out, options.Predictions, options.Resume, options.Shape, options.Profile, options.Clip, options.PerClass };
-        options.CheckpointEvery.Hidden = true;
-        foreach (Option option in options.All.Where(o => !skip.Contains(o))) command.Options.Add(option);
+        options.AddTo(command);
         foreach (Option option in new Option[] { outputs, eps, maxFreq, metric, noClip }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
-            var problems = new List<string>();
-            SweepRequest? evaluation = SweepCommands.BuildEvaluation(parsed, options, problems, context.CommandLine);
+            GivenSettings given = options.Bind(parsed);
+            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver);
+            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
+            SweepRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(outputs) ?? Array.Empty<string>();
             foreach (string target in targets)
             {
@@ -55,14 +56,15 @@ internal static class HeatmapCommand
                 return ExitCodes.InputError;
             }
             var request = new HeatmapRequest(evaluation, epsilon ?? HeatmapRequest.DefaultEpsilon(evaluation.Preprocess.InputSize), k, !parsed.GetValue(noClip));
-            bool quiet = parsed.GetValue(options.Quiet);
+            bool quiet = given.Flag(RunSettings.Quiet);
+            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
             if (evaluation.WeightsPath is null)
             {
                 context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; the heat map is a smoke test.");
             }
 
             using var cancel = new CtrlC();
-            using var bar = new ProgressBar(context.Error, enabled: context.Interactive && !quiet);
+            using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);
             HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
             bar.Finish();
             HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;

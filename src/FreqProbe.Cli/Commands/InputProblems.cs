@@ -14,7 +14,7 @@ internal static class InputProblems
         }
         catch (InputException e)
         {
-            problems.Add(e.Message);
+            problems.Add(e.ToProblem().ForCommandLine());
             return fallback;
         }
     }

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using FreqProbe.Core;
 using FreqProbe.Core.Models;
+using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Native;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
@@ -15,30 +17,28 @@ internal static class KernelsCommand
 {
     public static Command Create(CommandContext context)
     {
-        var model = new Option<string?>("--model") { Description = "Architecture; optional when a model card sits beside --weights." };
-        var weights = new Option<string?>("--weights") { Description = $"Weights file, builtin:NAME or torchvision (default {BuiltInModels.Default})." };
+        var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.NumClasses, RunSettings.Offline });
         var layers = new Option<string?>("--layers") { Description = "Regular expression on layer paths, e.g. '^conv1$' or '^layer3\\.'; default all convolutions." };
         var size = new Option<int>("--size") { Description = "Zero-pad each kernel to NxN before the DFT.", DefaultValueFactory = _ => 32 };
         var bands = new Option<string>("--bands") { Description = "Band edges in units of Nyquist (f = distance from DC / (N/2)), increasing.", DefaultValueFactory = _ => "0.25,0.5" };
         var output = new Option<string?>("--out") { Description = "Results: .csv (one row per layer) or .json (with radial profiles and provenance)." };
-        var numClasses = new Option<int?>("--num-classes") { Description = "Classifier outputs in the weights (default: the model card's, else 1000 for ImageNet models and 10 for CIFAR ones)." };
         var pictures = new Option<string?>("--pictures") { Description = "Folder for PNGs: LAYER.png (grid of channel spectra) per layer, and radial-profiles.png." };
         var command = new Command("kernels",
             "Frequency responses of convolution kernels. Each 2-D kernel slice is zero-padded to NxN and transformed; per\n" +
             "layer FreqProbe reports the share of spectral energy in low/mid/high bands (f in units of Nyquist), the\n" +
             "diversity (mean pairwise cosine similarity of the output channels' RMS magnitude spectra: 1 = every channel\n" +
             "responds alike) and the effective rank of the stacked spectra (1 = a single response, up to the channel count).\n\n" +
-            "Examples:\n  freqprobe kernels                                   (the built-in model)\n" +
+            "Without --model and --weights: the built-in model; --model resnet50 alone: torchvision's ImageNet weights.\n\n" +
+            "Examples:\n  freqprobe kernels                                   (the built-in model)\n  freqprobe kernels --model resnet50 --layers '^conv1$'\n" +
             "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/");
-        foreach (Option option in new Option[] { model, weights, numClasses, layers, size, bands, output, pictures }) command.Options.Add(option);
+        options.AddTo(command);
+        foreach (Option option in new Option[] { layers, size, bands, output, pictures }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
-            var problems = new List<string>();
-            string weightsName = parsed.GetValue(weights) ?? BuiltInModels.Default;
-            (string? weightsPath, ModelCard? card) = SweepCommands.ResolveWeights(weightsName, parsed.GetValue(model), problems);
-            string? architecture = parsed.GetValue(model) ?? card?.Model;
-            ModelSpec? spec = architecture is null ? null : InputProblems.Collect(problems, () => ModelRegistry.Get(architecture), null);
-            if (architecture is null && weightsPath is not null) problems.Add($"--model: required (no model card beside '{weightsPath}').");
+            Resolution resolution = RunResolver.Resolve(options.Bind(parsed), RunKind.Evaluation, context.Resolver, RunNeeds.Weights);
+            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
+            SweepRequest? request = resolution.Request;
+            if (request is not null && request.WeightsPath is null) problems.Add($"--weights: {RunResolver.RandomWeights} has no kernels worth analysing; expected a weights file.");
             double[] edges = ParseEdges(parsed.GetValue(bands)!, problems);
             int n = parsed.GetValue(size);
             if (n is < 4 or > 512) problems.Add($"--size: {n} is out of range; expected 4 to 512.");
@@ -47,21 +47,24 @@ internal static class KernelsCommand
                 problems.Add($"--out: '{outPath}' must end in .csv or .json.");
             else if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
             string? pictureFolder = parsed.GetValue(pictures);
-            if (problems.Count > 0 || spec is null || weightsPath is null)
+            if (problems.Count > 0 || request?.WeightsPath is not { } weightsPath)
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
 
-            using torch.nn.Module<torch.Tensor, torch.Tensor> network = spec.Create(parsed.GetValue(numClasses) ?? card?.NumClasses ?? (spec.Preprocess.InputSize > 64 ? 1000 : 10));
-            StateDictBinder.LoadFile(network, weightsPath);
-            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(network, n, edges, parsed.GetValue(layers));
+            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, context.Quiet);
+            ModelSpec spec = request.Model;
+            string weightsName = request.WeightsName ?? weightsPath;
+            // The weights as stored: on the CPU, not folded or converted for inference.
+            using EvaluationSession session = EvaluationSession.Open(request with { Device = "cpu" }, SessionParts.Weights);
+            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, parsed.GetValue(layers));
             if (result.Count == 0) throw new InputException($"--layers: '{parsed.GetValue(layers)}' matches no convolution of {spec.Name}.");
 
-            context.Out.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
+            context.Table.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
             foreach (LayerSpectrum l in result)
             {
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{l.Layer,-22} {$"{l.OutChannels}x{l.InChannels}, {l.KernelHeight}x{l.KernelWidth}",-14} {string.Join(" ", l.BandEnergy.Select(e => $"{100 * e,17:0.0}%"))} {l.Diversity,10:0.000} {l.EffectiveRank,10:0.0}"));
             }
             if (outPath is not null)

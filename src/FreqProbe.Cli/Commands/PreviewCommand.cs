@@ -2,6 +2,7 @@ using System.CommandLine;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using static TorchSharp.torch;
@@ -13,7 +14,8 @@ internal static class PreviewCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new SweepOptions();
+        var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.Dataset, RunSettings.Data, RunSettings.Split,
+            RunSettings.Classes, RunSettings.InputSize, RunSettings.Shape, RunSettings.Profile, RunSettings.Limit, RunSettings.Seed });
         var images = new Option<string[]>("--image") { Description = "Image file(s) to show instead of dataset images; resized (shorter side to size/0.875) and centre-cropped to --input-size (default 224)." };
         var radii = new Option<string?>("--radii") { Description = "Radii for both filters (default 2,4,8,12 for inputs up to 64 pixels, 4,8,16,32 above)." };
         var spectrum = new Option<bool>("--spectrum") { Description = "Add a row of log-magnitude spectra under each image, with the kept region of each mask outlined." };
@@ -25,11 +27,7 @@ internal static class PreviewCommand
             "contrast stretched per tile, since they are mostly near zero.\n\n" +
             "Examples:\n  freqprobe preview --limit 4 --spectrum --out preview.png              (built-in synthetic images)\n" +
             "  freqprobe preview --dataset cifar10 --data DIR --limit 6 --out cifar.png\n  freqprobe preview --image cat.jpg --radii 4,8,16,32 --out cat.png");
-        var keep = new HashSet<Option> { options.Model, options.Weights, options.Dataset, options.Data, options.Split, options.Classes, options.InputSize,
-            options.Shape, options.Profile, options.Limit, options.Seed, options.CheckpointEvery, options.Threads };
-        options.CheckpointEvery.Hidden = true;
-        options.Threads.Hidden = true;
-        foreach (Option option in options.All.Where(keep.Contains)) command.Options.Add(option);
+        options.AddTo(command);
         foreach (Option option in new Option[] { images, radii, spectrum, output }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
@@ -40,43 +38,51 @@ internal static class PreviewCommand
             else if (AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
             string[] files = parsed.GetValue(images) ?? Array.Empty<string>();
             foreach (string missing in files.Where(f => !File.Exists(f))) problems.Add($"--image: '{missing}' not found.");
-            int count = parsed.GetValue(options.Limit) ?? 6;
+            GivenSettings given = options.Bind(parsed);
+            int count = given.Count(RunSettings.Limit) ?? 6;
             if (count is < 1 or > 64) problems.Add($"--limit: {count} images; expected 1 to 64 for a preview.");
 
             PreprocessPolicy policy;
             IImageDataset? dataset = null;
+            EvaluationSession? session = null;
             if (files.Length > 0)
             {
-                policy = PreprocessPolicy.ResizeAndCentreCrop(parsed.GetValue(options.InputSize) ?? 224);
+                policy = PreprocessPolicy.ResizeAndCentreCrop(given.Count(RunSettings.InputSize) ?? 224);
             }
-            else if (parsed.GetValue(options.Model) is null && parsed.GetValue(options.Weights) is null && parsed.GetValue(options.Dataset) is { } name)
+            else if (!given.Has(RunSettings.Model) && !given.Has(RunSettings.Weights) && given.Text(RunSettings.Dataset) is { } name)
             {
                 // No model to take the preprocessing from: the dataset's own resolution, or 224 with resize and crop for photos.
-                var wanted = new DatasetOptions(name, parsed.GetValue(options.Data), parsed.GetValue(options.Split)!, parsed.GetValue(options.Classes), Seed: parsed.GetValue(options.Seed));
+                var wanted = new DatasetOptions(name, given.Text(RunSettings.Data), given.Text(RunSettings.Split) ?? "test", given.Text(RunSettings.Classes),
+                    Seed: given.Seed(RunSettings.Seed) ?? 0);
                 dataset = InputProblems.Collect(problems, () => DatasetRegistry.Open(wanted), null);
-                int? side = parsed.GetValue(options.InputSize);
+                int? side = given.Count(RunSettings.InputSize);
                 bool small = name is "cifar10" or "synthetic";
                 policy = small ? PreprocessPolicy.Native(side ?? 32) : PreprocessPolicy.ResizeAndCentreCrop(side ?? 224);
             }
             else
             {
-                SweepRequest? request = SweepCommands.BuildEvaluation(parsed, options, problems, context.CommandLine);
+                // The model's (or its card's) preprocessing on its data; the weights themselves are not needed.
+                Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Data);
+                problems.AddRange(resolution.Problems.Select(p => p.ForCommandLine()));
+                SweepRequest? request = resolution.Request;
                 policy = request?.Preprocess ?? PreprocessPolicy.Native(32);
-                if (request is not null) dataset = InputProblems.Collect(problems, () => DatasetRegistry.Open(request.Dataset), null);
+                session = request is null ? null : InputProblems.Collect(problems, () => EvaluationSession.Open(request, SessionParts.Data), null);
+                dataset = session?.Dataset;
             }
             int size = policy.InputSize;
             IReadOnlyList<double> radiusList = InputProblems.Collect(problems,
-                () => RadiusList.Parse(parsed.GetValue(radii) ?? (size > 64 ? "4,8,16,32" : "2,4,8,12"), "--radii"), Array.Empty<double>());
+                () => RadiusList.Parse(parsed.GetValue(radii) ?? (size > 64 ? "4,8,16,32" : "2,4,8,12")), Array.Empty<double>());
             if (problems.Count > 0)
             {
-                dataset?.Dispose();
+                if (session is null) dataset?.Dispose();
+                session?.Dispose();
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
 
             var pixels = new List<float>();
             var labels = new List<string>();
-            using (dataset)
+            using ((IDisposable?)session ?? dataset)
             {
                 int n = dataset is null ? files.Length : Math.Min(count, dataset.Count);
                 for (int i = 0; i < n; i++)
@@ -88,8 +94,8 @@ internal static class PreviewCommand
                     labels.Add(dataset is null ? Path.GetFileName(files[i]) : PreviewSheet.Label(i, dataset.ClassNames[dataset.LabelAt(i)]));
                 }
             }
-            (MaskShape shape, MaskProfile profile) = (parsed.GetValue(options.Shape) == "square" ? MaskShape.Square : MaskShape.Circle,
-                parsed.GetValue(options.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal);
+            (MaskShape shape, MaskProfile profile) = (given.Text(RunSettings.Shape) == "square" ? MaskShape.Square : MaskShape.Circle,
+                given.Text(RunSettings.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal);
             using Tensor batch = tensor(pixels.ToArray(), new long[] { labels.Count, 3, size, size });
             string temp = AtomicFile.TempPathFor(outPath) + Path.GetExtension(outPath);
             string source = dataset is null ? "image files" : $"{dataset.Name} {dataset.Split}".Trim();

@@ -2,66 +2,30 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FreqProbe.Core.Planning;
 
 namespace FreqProbe.Cli.Commands;
 
-/// <summary>One run of a sweep config: its name, its filter command and the option values, each with where it was set.</summary>
-internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, IReadOnlyList<ConfigSetting> Settings);
-
-/// <summary>An option value as the command line spells it ("true"/"false" for flags) and where it was set: a JSON path, or "the command line".</summary>
-internal sealed record ConfigSetting(string Option, string? Value, string Origin);
+/// <summary>One run of a sweep config: its name, its filter command and its settings, each with where it was set.</summary>
+internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, GivenSettings Settings)
+{
+    /// <summary>The filter family of the run's command.</summary>
+    public RunKind Kind => Filter switch { "lowpass" => RunKind.LowPass, "highpass" => RunKind.HighPass, _ => RunKind.BandPass };
+}
 
 /// <summary>A parsed sweep config.</summary>
 internal sealed record SweepPlan(string ConfigPath, string Sha256, string? Description, string? OutDir, IReadOnlyList<ConfigRun> Runs);
 
 /// <summary>
-/// Reads a sweep config (JSON) into runs. Keys are the long option names of lowpass/highpass/bandpass without the
-/// dashes (snake_case is accepted too); a top-level "defaults" object applies to every run and a run's own keys win
-/// over it. Relative paths are relative to the config file. Every problem is collected with its JSON path.
+/// Reads a sweep config (JSON) into runs. Keys are the settings of lowpass/highpass/bandpass by long name
+/// (<see cref="RunSettings"/>; snake_case is accepted too), bound straight to typed settings with their JSON path as
+/// origin; a top-level "defaults" object applies to every run and a run's own keys win over it. Relative paths are
+/// relative to the config file. Every problem is collected with its JSON path.
 /// </summary>
 internal static partial class SweepConfig
 {
-    enum Kind { Text, Path, Flag, Integer, Count, Number, Triple, Radii, Bands, Filter, Formats, Boolean }
-
-    static readonly Dictionary<string, Kind> RunKeys = new(StringComparer.Ordinal)
-    {
-        ["filter"] = Kind.Filter,
-        ["formats"] = Kind.Formats,
-        ["predictions"] = Kind.Boolean,
-        ["model"] = Kind.Text,
-        ["weights"] = Kind.Path,
-        ["dataset"] = Kind.Text,
-        ["data"] = Kind.Path,
-        ["split"] = Kind.Text,
-        ["classes"] = Kind.Path,
-        ["num-classes"] = Kind.Count,
-        ["mean"] = Kind.Triple,
-        ["std"] = Kind.Triple,
-        ["input-size"] = Kind.Count,
-        ["shape"] = Kind.Text,
-        ["profile"] = Kind.Text,
-        ["clip"] = Kind.Flag,
-        ["batch-size"] = Kind.Count,
-        ["threads"] = Kind.Count,
-        ["device"] = Kind.Text,
-        ["precision"] = Kind.Text,
-        ["layout"] = Kind.Text,
-        ["limit"] = Kind.Count,
-        ["shard"] = Kind.Text,
-        ["seed"] = Kind.Integer,
-        ["on-bad-image"] = Kind.Text,
-        ["per-class"] = Kind.Flag,
-        ["checkpoint-every"] = Kind.Number,
-        ["radii"] = Kind.Radii,
-        ["bands"] = Kind.Bands,
-    };
-
-    static readonly Dictionary<string, string> CommandLineOnly = new(StringComparer.Ordinal)
-    {
-        ["out"] = "a config's results go to OUT_DIR/NAME.json (plus the run's \"formats\"); set the folder with \"out_dir\" or --out-dir",
-        ["resume"] = "pass --resume to `freqprobe sweep`",
-        ["quiet"] = "pass --quiet to `freqprobe sweep`",
-    };
+    // The keys a run has besides the settings table's.
+    static readonly string[] RunOnlyKeys = { "filter", "formats", "predictions" };
 
     /// <summary>The filters a run may name, which are the evaluating commands.</summary>
     public static IReadOnlyList<string> Filters { get; } = new[] { "lowpass", "highpass", "bandpass" };
@@ -74,7 +38,7 @@ internal static partial class SweepConfig
     /// it) win over the config. Problems go to <paramref name="problems"/>; the plan holds the runs that had none of
     /// their own, so that their remaining checks can still be reported. It is null when the file cannot be read.
     /// </summary>
-    public static SweepPlan? Load(string path, IReadOnlyList<(string Option, string? Value)> overrides, List<string> problems)
+    public static SweepPlan? Load(string path, IReadOnlyList<GivenValue> overrides, List<string> problems)
     {
         if (!File.Exists(path))
         {
@@ -100,7 +64,7 @@ internal static partial class SweepConfig
         }
     }
 
-    static SweepPlan Read(JsonElement root, string path, string folder, IReadOnlyList<(string Option, string? Value)> overrides, List<string> problems)
+    static SweepPlan Read(JsonElement root, string path, string folder, IReadOnlyList<GivenValue> overrides, List<string> problems)
     {
         void Problem(string jsonPath, string message) => problems.Add($"{path}: {jsonPath}: {message}");
         var runs = new List<ConfigRun>();
@@ -110,7 +74,8 @@ internal static partial class SweepConfig
             return new SweepPlan(path, "", null, null, runs);
         }
         string? description = null, outDir = null;
-        var defaults = new List<ConfigSetting>();
+        var defaults = new List<GivenValue>();
+        var defaultExtras = new Dictionary<string, (JsonElement Value, string At)>(StringComparer.Ordinal);
         JsonElement? runList = null;
         foreach (JsonProperty property in root.EnumerateObject())
         {
@@ -127,7 +92,7 @@ internal static partial class SweepConfig
                     break;
                 case "defaults":
                     if (property.Value.ValueKind != JsonValueKind.Object) Problem(at, $"expected an object of run settings, got {Describe(property.Value)}.");
-                    else defaults.AddRange(Settings(property.Value, at, folder, isDefaults: true, Problem));
+                    else defaults.AddRange(Settings(property.Value, at, folder, isDefaults: true, defaultExtras, Problem));
                     break;
                 case "runs":
                     runList = property.Value;
@@ -166,27 +131,45 @@ internal static partial class SweepConfig
             }
 
             // Later settings win: defaults, then the run's own keys, then the command line.
-            var settings = new List<ConfigSetting>(defaults);
-            settings.AddRange(Settings(run, at, folder, isDefaults: false, Problem));
-            settings.AddRange(overrides.Select(o => new ConfigSetting(o.Option, o.Value, "the command line")));
-            var effective = new Dictionary<string, ConfigSetting>(StringComparer.Ordinal);
-            foreach (ConfigSetting s in settings) effective[s.Option] = s;
+            var extras = new Dictionary<string, (JsonElement Value, string At)>(defaultExtras, StringComparer.Ordinal);
+            GivenSettings settings = GivenSettings.From(defaults)
+                .Over(Settings(run, at, folder, isDefaults: false, extras, Problem).ToArray())
+                .Over(overrides);
 
-            string? filter = effective.TryGetValue("filter", out ConfigSetting? f) ? f.Value : null;
-            if (filter is null && !run.TryGetProperty("filter", out _)) Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)}.");
-            else if (filter == "bandpass" && effective.TryGetValue("radii", out ConfigSetting? r)) Problem(r.Origin, "\"radii\" belongs to lowpass and highpass; a bandpass run takes \"bands\".");
-            else if (filter != "bandpass" && effective.TryGetValue("bands", out ConfigSetting? b)) Problem(b.Origin, $"\"bands\" belongs to bandpass; a {filter} run takes \"radii\".");
-            else if (filter == "bandpass" && !effective.ContainsKey("bands")) Problem(at, "a bandpass run needs \"bands\", e.g. \"0-4,4-8,8-16\".");
+            string? filter = null;
+            if (extras.TryGetValue("filter", out var f))
+            {
+                if (f.Value.ValueKind == JsonValueKind.String && Filters.Contains(f.Value.GetString())) filter = f.Value.GetString();
+                else Problem(f.At, $"{Describe(f.Value)} is not a filter: one of {string.Join(", ", Filters)}.");
+            }
+            else Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)}.");
+            if (filter == "bandpass" && settings.Find(RunSettings.Radii) is { } r) Problem(r.Origin, "\"radii\" belongs to lowpass and highpass; a bandpass run takes \"bands\".");
+            else if (filter is "lowpass" or "highpass" && settings.Find(RunSettings.Bands) is { } b) Problem(b.Origin, $"\"bands\" belongs to bandpass; a {filter} run takes \"radii\".");
+            else if (filter == "bandpass" && !settings.Has(RunSettings.Bands)) Problem(at, "a bandpass run needs \"bands\", e.g. \"0-4,4-8,8-16\".");
 
-            string[] formats = effective.TryGetValue("formats", out ConfigSetting? fmt) ? fmt.Value!.Split(',') : new[] { "json", "csv" };
-            bool predictions = effective.TryGetValue("predictions", out ConfigSetting? p) && p.Value == "true";
-            var options = effective.Values.Where(s => s.Option is not ("filter" or "formats" or "predictions")).ToArray();
-            if (name is not null && filter is not null && problems.Count == before) runs.Add(new ConfigRun(name, filter, at, formats, predictions, options));
+            string[] formats = new[] { "json", "csv" };
+            if (extras.TryGetValue("formats", out var fmt))
+            {
+                if (fmt.Value.ValueKind == JsonValueKind.Array && fmt.Value.GetArrayLength() > 0
+                    && fmt.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String && FormatNames.Contains(e.GetString())))
+                {
+                    formats = fmt.Value.EnumerateArray().Select(e => e.GetString()!).Append("json").Distinct().ToArray();
+                }
+                else Problem(fmt.At, $"{Describe(fmt.Value)} is not a non-empty array of formats from {string.Join(", ", FormatNames)}.");
+            }
+            bool predictions = false;
+            if (extras.TryGetValue("predictions", out var p))
+            {
+                if (p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False) predictions = p.Value.ValueKind == JsonValueKind.True;
+                else Problem(p.At, $"{Describe(p.Value)} is not true or false.");
+            }
+            if (name is not null && filter is not null && problems.Count == before) runs.Add(new ConfigRun(name, filter, at, formats, predictions, settings));
         }
         return new SweepPlan(path, "", description, outDir, runs);
     }
 
-    static IEnumerable<ConfigSetting> Settings(JsonElement run, string at, string folder, bool isDefaults, Action<string, string> problem)
+    static IEnumerable<GivenValue> Settings(JsonElement run, string at, string folder, bool isDefaults,
+        Dictionary<string, (JsonElement Value, string At)> extras, Action<string, string> problem)
     {
         foreach (JsonProperty property in run.EnumerateObject())
         {
@@ -197,76 +180,65 @@ internal static partial class SweepConfig
                 if (isDefaults) problem(where, "a name belongs to one run, not to the defaults.");
                 continue;
             }
-            if (CommandLineOnly.TryGetValue(key, out string? why))
+            if (RunOnlyKeys.Contains(key))
+            {
+                extras[key] = (property.Value.Clone(), where);
+                continue;
+            }
+            if (RunSettings.Find(key) is not { } setting)
+            {
+                problem(where, $"unknown key; expected name, {string.Join(", ", RunOnlyKeys.Concat(RunSettings.All.Where(s => s.NotInConfig is null).Select(s => s.Name)))}.");
+                continue;
+            }
+            if (setting.NotInConfig is { } why)
             {
                 problem(where, $"not settable in a config: {why}.");
                 continue;
             }
-            if (!RunKeys.TryGetValue(key, out Kind kind))
-            {
-                problem(where, $"unknown key; expected name, {string.Join(", ", RunKeys.Keys)}.");
-                continue;
-            }
-            string? value = Value(property.Value, kind, folder, out string? error);
-            if (error is not null) problem(where, error);
-            else yield return new ConfigSetting(key, value, where);
+            object? value = Value(property.Value, setting, folder);
+            if (value is null) problem(where, $"{Describe(property.Value)} is not {Expected(setting)}.");
+            else yield return new GivenValue(setting, value, where);
         }
     }
 
-    // The value as the command line would spell it; null and an error message when the JSON type is wrong.
-    static string? Value(JsonElement element, Kind kind, string folder, out string? error)
+    // The typed value of a setting, as the command line would bind it; null when the JSON does not fit the kind.
+    static object? Value(JsonElement element, Setting setting, string folder)
     {
-        error = null;
-        switch (kind)
+        static string Numbers(JsonElement array) => string.Join(',', array.EnumerateArray().Select(e => e.GetDouble().ToString("R", CultureInfo.InvariantCulture)));
+        bool numbers = element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number);
+        return setting.Kind switch
         {
-            case Kind.Text when element.ValueKind == JsonValueKind.String:
-                return element.GetString();
-            case Kind.Path when element.ValueKind == JsonValueKind.String:
-                string text = element.GetString()!;
-                return text.Contains(':', StringComparison.Ordinal) || text is "torchvision" or "torchvision-v2" ? text : Resolve(folder, text);
-            case Kind.Flag or Kind.Boolean when element.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                return element.ValueKind == JsonValueKind.True ? "true" : "false";
-            case Kind.Integer when element.ValueKind == JsonValueKind.Number && element.TryGetUInt64(out ulong whole):
-                return whole.ToString(CultureInfo.InvariantCulture);
-            case Kind.Count when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int count) && count > 0:
-                return count.ToString(CultureInfo.InvariantCulture);
-            case Kind.Number when element.ValueKind == JsonValueKind.Number:
-                return element.GetDouble().ToString("R", CultureInfo.InvariantCulture);
-            case Kind.Triple when element.ValueKind == JsonValueKind.String:
-                return element.GetString();
-            case Kind.Triple when element.ValueKind == JsonValueKind.Array && element.GetArrayLength() == 3 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number):
-                return string.Join(',', element.EnumerateArray().Select(e => e.GetDouble().ToString("R", CultureInfo.InvariantCulture)));
-            case Kind.Radii when element.ValueKind == JsonValueKind.String:
-                return element.GetString();
-            case Kind.Radii when element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number):
-                return string.Join(',', element.EnumerateArray().Select(e => e.GetDouble().ToString("R", CultureInfo.InvariantCulture)));
-            case Kind.Bands when element.ValueKind == JsonValueKind.String:
-                return element.GetString();
-            case Kind.Bands when element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
-                return string.Join(',', element.EnumerateArray().Select(e => e.GetString()));
-            case Kind.Filter when element.ValueKind == JsonValueKind.String && Filters.Contains(element.GetString()):
-                return element.GetString();
-            case Kind.Formats when element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0
-                                   && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String && FormatNames.Contains(e.GetString())):
-                return string.Join(',', element.EnumerateArray().Select(e => e.GetString()).Append("json").Distinct());
-        }
-        error = $"{Describe(element)} is not {Expected(kind)}.";
-        return null;
+            SettingKind.Text or SettingKind.Shard when element.ValueKind == JsonValueKind.String => element.GetString(),
+            SettingKind.Choice when element.ValueKind == JsonValueKind.String && setting.Choices.Contains(element.GetString()) => element.GetString(),
+            SettingKind.Path when element.ValueKind == JsonValueKind.String => Resolve(folder, element.GetString()!),
+            SettingKind.Weights when element.ValueKind == JsonValueKind.String => element.GetString() is { } text
+                && (text.Contains(':', StringComparison.Ordinal) || text is "torchvision" or "torchvision-v2" or RunResolver.RandomWeights) ? text : Resolve(folder, element.GetString()!),
+            SettingKind.Flag when element.ValueKind is JsonValueKind.True or JsonValueKind.False => element.ValueKind == JsonValueKind.True,
+            SettingKind.Seed when element.ValueKind == JsonValueKind.Number && element.TryGetUInt64(out ulong whole) => whole,
+            SettingKind.Count when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int count) && count > 0 => count,
+            SettingKind.Number when element.ValueKind == JsonValueKind.Number => element.GetDouble(),
+            SettingKind.Triple or SettingKind.Radii or SettingKind.Bands when element.ValueKind == JsonValueKind.String => element.GetString(),
+            SettingKind.Triple when numbers && element.GetArrayLength() == 3 => Numbers(element),
+            SettingKind.Radii when numbers => Numbers(element),
+            SettingKind.Bands when element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
+                => string.Join(',', element.EnumerateArray().Select(e => e.GetString())),
+            _ => null,
+        };
     }
 
-    static string Expected(Kind kind) => kind switch
+    static string Expected(Setting setting) => setting.Kind switch
     {
-        Kind.Text => "a string",
-        Kind.Path => "a path (a string; relative paths are relative to the config file)",
-        Kind.Flag or Kind.Boolean => "true or false",
-        Kind.Integer => "a non-negative integer",
-        Kind.Count => "a positive integer",
-        Kind.Number => "a number",
-        Kind.Triple => "three numbers, [r, g, b] or \"r,g,b\"",
-        Kind.Radii => "radii: a string like \"4..32:4\" or an array of numbers",
-        Kind.Bands => "bands: a string like \"0-4,4-8\" or an array like [\"0-4\", \"4-8\"]",
-        Kind.Filter => $"a filter: one of {string.Join(", ", Filters)}",
-        Kind.Formats => $"a non-empty array of formats from {string.Join(", ", FormatNames)}",
+        SettingKind.Text or SettingKind.Shard => "a string",
+        SettingKind.Choice => $"one of {string.Join(", ", setting.Choices)}",
+        SettingKind.Path => "a path (a string; relative paths are relative to the config file)",
+        SettingKind.Weights => "a weights path (relative to the config file) or a name such as builtin:synthetic, torchvision or random",
+        SettingKind.Flag => "true or false",
+        SettingKind.Seed => "a non-negative integer",
+        SettingKind.Count => "a positive integer",
+        SettingKind.Number => "a number",
+        SettingKind.Triple => "three numbers, [r, g, b] or \"r,g,b\"",
+        SettingKind.Radii => "radii: a string like \"4..32:4\" or an array of numbers",
+        SettingKind.Bands => "bands: a string like \"0-4,4-8\" or an array like [\"0-4\", \"4-8\"]",
         _ => "valid",
     };
 

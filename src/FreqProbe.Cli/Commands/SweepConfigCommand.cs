@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CsvHelper;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
 
@@ -16,7 +15,7 @@ namespace FreqProbe.Cli.Commands;
 /// file per run and a combined summary. Settings resolve once, command line &gt; config (run &gt; defaults) &gt; the
 /// commands' own defaults, and every run is checked before the first one starts.
 /// </summary>
-internal static partial class SweepConfigCommand
+internal static class SweepConfigCommand
 {
     const string Help =
         "Run the sweeps listed in a JSON config. Each run names a filter command (lowpass, highpass or bandpass) and sets\n" +
@@ -41,45 +40,27 @@ internal static partial class SweepConfigCommand
     public static Command Create(CommandContext context)
     {
         var config = new Argument<string>("CONFIG") { Description = "The sweep config (JSON; comments and trailing commas are allowed)." };
-        var options = new SweepOptions();
+        // Every run setting except the per-run results paths and filter lists; --resume, --offline and --quiet apply to every run.
+        SettingOptions options = SettingOptions.AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Radii, RunSettings.Bands);
         var outDir = new Option<string?>("--out-dir") { Description = "Folder for the results (created if missing); overrides the config's \"out_dir\"." };
         var only = new Option<string?>("--only") { Description = "Run only these runs, by name: NAME[,NAME...]." };
         var check = new Option<bool>("--check") { Description = "Check the config and print each run's resolved command; run nothing." };
-        var command = new Command("sweep", Help);
+        var command = new Command("sweep", Help + "\n\n" + ExitCodes.Help);
         command.Arguments.Add(config);
-        Option[] forwarded = Forwarded(options).ToArray();
-        foreach (Option option in forwarded) command.Options.Add(option);
-        command.Options.Add(options.Resume);
-        command.Options.Add(options.Quiet);
+        options.AddTo(command);
         command.Options.Add(outDir);
         command.Options.Add(only);
         command.Options.Add(check);
-        command.SetAction(parsed =>
-        {
-            var overrides = new List<(string, string?)>();
-            foreach (Option option in forwarded)
-            {
-                OptionResult? given = parsed.GetResult(option);
-                if (given is null || given.Implicit) continue;
-                string? value = option is Option<bool> ? "true" : string.Join(' ', given.Tokens.Select(t => t.Value));
-                overrides.Add((option.Name.TrimStart('-'), value));
-            }
-            return Execute(context, parsed.GetValue(config)!, overrides, parsed.GetValue(outDir), parsed.GetValue(only),
-                parsed.GetValue(check), parsed.GetValue(options.Resume), parsed.GetValue(options.Quiet));
-        });
+        command.SetAction(parsed => Execute(context, parsed.GetValue(config)!, options.BindValues(parsed).ToArray(), parsed.GetValue(outDir), parsed.GetValue(only),
+            parsed.GetValue(check)));
         return command;
     }
 
-    // The lowpass/highpass/bandpass options that `sweep` accepts as overrides; results paths and resume are its own.
-    static IEnumerable<Option> Forwarded(SweepOptions o) =>
-        o.All.Where(option => option != o.Out && option != o.Predictions && option != o.Resume && option != o.Quiet);
-
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, PreparedSweep Prepared);
+    sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, Resolution Resolution);
 
-    static int Execute(CommandContext context, string configPath, IReadOnlyList<(string, string?)> overrides, string? outDirOption,
-        string? only, bool check, bool resume, bool quiet)
+    static int Execute(CommandContext context, string configPath, IReadOnlyList<GivenValue> overrides, string? outDirOption, string? only, bool check)
     {
         var problems = new List<string>();
         SweepPlan? plan = SweepConfig.Load(configPath, overrides, problems);
@@ -94,54 +75,20 @@ internal static partial class SweepConfigCommand
             }
             runs = runs.Where(r => wanted.Contains(r.Name)).ToArray();
         }
-        // Every run is resolved and checked before the first starts.
+        bool resume = overrides.Any(o => o.Setting == RunSettings.Resume && o.Value is true);
+        // Every run is resolved and checked before the first starts; nothing is created until all of them check out.
+        ResolverEnvironment environment = context.Resolver with { OutputFoldersCreated = !Directory.Exists(outDir) };
         var planned = new List<PlannedRun>();
-        IReadOnlyList<FilterCommand> commands = SweepCommands.CreateAll(context);
         foreach (ConfigRun run in runs)
         {
             string outPath = Path.Combine(outDir, run.Name + ".json");
-            var args = new List<string>();
-            foreach (ConfigSetting setting in run.Settings)
-            {
-                if (setting.Value is "true" or "false" && IsFlag(setting.Option))
-                {
-                    if (setting.Value == "true") args.Add("--" + setting.Option);
-                    continue;
-                }
-                args.Add("--" + setting.Option);
-                args.Add(setting.Value!);
-            }
             string? predictionsPath = run.Predictions ? Path.Combine(outDir, run.Name + ".predictions.csv") : null;
-            args.AddRange(new[] { "--out", outPath });
-            if (predictionsPath is not null) args.AddRange(new[] { "--predictions", predictionsPath });
-            string commandLine = "freqprobe " + run.Filter + " " + string.Join(' ', args.Select(FreqProbeApp.Quote));
-            if (quiet) args.Add("--quiet");
-            if (resume) args.Add("--resume");
-            if (!Directory.Exists(outDir))
-            {
-                // Nothing is created before every run checks out: outputs for a folder that does not exist yet are
-                // checked in the temp folder, and the folder is made just before the first run starts.
-                string stand = Path.GetTempPath();
-                for (int k = 0; k < args.Count - 1; k++)
-                {
-                    if (args[k] is "--out" or "--predictions") args[k + 1] = Path.Combine(stand, Path.GetFileName(args[k + 1]));
-                }
-            }
-
-            FilterCommand filter = commands.Single(c => c.Command.Name == run.Filter);
-            ParseResult parsed = filter.Command.Parse(args);
-            var runProblems = new List<string>();
-            runProblems.AddRange(parsed.Errors.Select(e => e.Message));
-            PreparedSweep? prepared = runProblems.Count == 0 ? SweepCommands.Prepare(parsed, filter, commandLine, runProblems) : null;
-            foreach (string problem in runProblems) problems.Add($"{configPath}: {Locate(problem, run)}: {problem}");
-            if (prepared is null) continue;
-            prepared = prepared with
-            {
-                Request = prepared.Request with { CheckpointPath = SweepCheckpoint.PathFor(outPath) },
-                OutPath = outPath,
-                PredictionsPath = predictionsPath,
-            };
-            planned.Add(new PlannedRun(run, outPath, commandLine, prepared));
+            var outputs = new List<GivenValue> { new(RunSettings.Out, outPath, $"{run.JsonPath} (results file)") };
+            if (predictionsPath is not null) outputs.Add(new GivenValue(RunSettings.Predictions, predictionsPath, $"{run.JsonPath} (predictions file)"));
+            GivenSettings settings = run.Settings.Over(outputs);
+            Resolution resolution = RunResolver.Resolve(settings, run.Kind, environment with { CommandLine = CommandOf(run.Filter, settings) });
+            foreach (Problem problem in resolution.Problems) problems.Add(Render(configPath, run, settings, problem));
+            if (resolution.Ok) planned.Add(new PlannedRun(run, outPath, resolution.Request!.CommandLine, resolution));
         }
         if (problems.Count > 0)
         {
@@ -180,7 +127,7 @@ internal static partial class SweepConfigCommand
                     finished.Add((p, done));
                     continue;
                 }
-                int code = SweepCommands.Run(context, p.Prepared);
+                int code = SweepCommands.Run(context, p.Resolution);
                 if (code != ExitCodes.Success) return code;
                 SweepSummary summary = JsonResultReader.Read(p.OutPath);
                 foreach (string format in p.Run.Formats.Where(f => f != "json"))
@@ -199,16 +146,30 @@ internal static partial class SweepConfigCommand
         return ExitCodes.Success;
     }
 
-    static bool IsFlag(string option) => option is "clip" or "per-class";
-
-    // Where a problem reported by a run's command comes from: the JSON path (or the command line) that set its option.
-    static string Locate(string problem, ConfigRun run)
+    // The run as the equivalent single command, for --check and provenance: the settings in the order given, flags
+    // only when on, and none of the command-line-only switches (--resume, --offline, --quiet).
+    static string CommandOf(string filter, GivenSettings settings)
     {
-        Match match = OptionPrefix().Match(problem);
-        if (!match.Success) return run.JsonPath;
-        string option = match.Groups[1].Value;
-        if (option is "out" or "predictions") return $"{run.JsonPath} (results file)";
-        return run.Settings.LastOrDefault(s => s.Option == option)?.Origin ?? run.JsonPath;
+        var args = new List<string>();
+        foreach (GivenValue value in settings.All.Where(v => v.Setting.NotInConfig is null || v.Setting == RunSettings.Out || v.Setting == RunSettings.Predictions))
+        {
+            if (value.Value is bool on)
+            {
+                if (on) args.Add(value.Setting.Option);
+                continue;
+            }
+            args.Add(value.Setting.Option);
+            args.Add(value.Spelling);
+        }
+        return "freqprobe " + filter + " " + string.Join(' ', args.Select(FreqProbeApp.Quote));
+    }
+
+    // A problem where it was set: an option on the sweep's command line, else the JSON path of the key (or the run).
+    static string Render(string configPath, ConfigRun run, GivenSettings settings, Problem problem)
+    {
+        string? origin = settings.OriginOf(problem.Setting);
+        if (origin is not null && origin.StartsWith("--", StringComparison.Ordinal)) return $"{origin}: {problem.Message}";
+        return $"{configPath}: {origin ?? run.JsonPath}: {problem.Message}";
     }
 
     // A run whose results file exists, matches the planned command and has no checkpoint pending is complete.
@@ -286,7 +247,4 @@ internal static partial class SweepConfigCommand
         AtomicFile.Write(Path.Combine(outDir, "summary.json"),
             stream => JsonSerializer.Serialize(stream, provenance, Indented));
     }
-
-    [GeneratedRegex("^--([a-z][a-z-]*):")]
-    private static partial Regex OptionPrefix();
 }

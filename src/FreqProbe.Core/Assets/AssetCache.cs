@@ -35,20 +35,11 @@ public sealed class AssetCache(string root)
     /// <summary>The marker written last into an unpacked archive's folder.</summary>
     public const string CompleteMarker = ".freqprobe-complete";
 
-    /// <summary>
-    /// Resolves <c>--weights torchvision</c> (IMAGENET1K_V1) or <c>torchvision-v2</c> for <paramref name="model"/> to the
-    /// cached file; a miss names the fetch command.
-    /// </summary>
-    public string TorchvisionWeights(string spelling, string model)
-    {
-        bool v2 = spelling == "torchvision-v2";
-        AssetSpec spec = AssetCatalog.TorchvisionWeightsFor(model, v2)
-            ?? throw new InputException($"--weights: torchvision publishes no {(v2 ? "V2 " : "")}ImageNet weights for '{model}'; expected one of: " +
-                string.Join(", ", AssetCatalog.All.Where(a => a.Kind == AssetKind.Weights).Select(a => a.Name)) + ".");
-        return Has(spec)
-            ? FinalPath(spec)
-            : throw new InputException($"--weights {spelling}: {spec.FileName} is not in the cache ({FinalPath(spec)}); run `freqprobe fetch {spec.Name}` first.");
-    }
+    /// <summary>Where <c>freqprobe prepare imagenet-val</c> writes without --out: <c>datasets/imagenet</c> (images in its <c>val/</c>).</summary>
+    public string ImageNetRoot => Path.Combine(Root, "datasets", "imagenet");
+
+    /// <summary>The ImageNet validation folders (<c>val/&lt;wnid&gt;/</c>) that the imagenet dataset reads without --data.</summary>
+    public string ImageNetValFolder => Path.Combine(ImageNetRoot, "val");
 
     /// <summary>The cached CIFAR-10 batches folder, or null when CIFAR-10 has not been fetched.</summary>
     public string? Cifar10Folder()

@@ -51,7 +51,7 @@ public sealed class Cifar10BinaryDataset : IImageDataset
     {
         "test" => new[] { "test_batch.bin" },
         "train" => Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(),
-        _ => throw new InputException($"--split: '{split}' is not a CIFAR-10 split; expected test or train."),
+        _ => throw new InputException("split", $"'{split}' is not a CIFAR-10 split; expected test or train."),
     };
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed class Cifar10BinaryDataset : IImageDataset
     {
         if (!Directory.Exists(root))
         {
-            throw new InputException($"--data: '{root}' is not a directory; expected a folder with CIFAR-10 binary batches (test_batch.bin, data_batch_1..5.bin).");
+            throw new InputException("data", $"'{root}' is not a directory; expected a folder with CIFAR-10 binary batches (test_batch.bin, data_batch_1..5.bin).");
         }
         IReadOnlyList<string> names = FileNames(split);
         var paths = new string[names.Count];

@@ -39,7 +39,7 @@ public sealed class ClassList
     /// <summary>Reads a class list file; blank lines are errors because they would shift every later label.</summary>
     public static ClassList Load(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"--classes: '{path}' not found; expected a file with one class folder name per line.");
+        if (!File.Exists(path)) throw new InputException("classes", $"'{path}' not found; expected a file with one class folder name per line.");
         return Parse(File.ReadAllLines(path), path);
     }
 

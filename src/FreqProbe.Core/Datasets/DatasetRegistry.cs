@@ -32,12 +32,12 @@ public static class DatasetRegistry
         Entry entry = Get(options.Name);
         if (entry.NeedsData && string.IsNullOrEmpty(options.DataPath))
         {
-            throw new InputException($"--data: dataset '{options.Name}' needs --data DIR ({entry.Description}).");
+            throw new InputException("data", $"dataset '{options.Name}' needs --data DIR ({entry.Description}).");
         }
         return entry.Open(options);
     }
 
     static Entry Get(string name) => Entries.TryGetValue(name, out Entry? entry)
         ? entry
-        : throw new InputException($"--dataset: unknown dataset '{name}'; expected one of: {string.Join(", ", Entries.Keys)}.");
+        : throw new InputException("dataset", $"unknown dataset '{name}'; expected one of: {string.Join(", ", Entries.Keys)}.");
 }

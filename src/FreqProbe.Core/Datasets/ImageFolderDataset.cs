@@ -50,16 +50,16 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         if (!Directory.Exists(root))
         {
-            throw new InputException($"--data: '{root}' is not a directory; expected root/<class>/<image> folders.");
+            throw new InputException("data", $"'{root}' is not a directory; expected root/<class>/<image> folders.");
         }
         string[] folders = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToArray();
-        if (folders.Length == 0) throw new InputException($"--data: '{root}' has no class folders; expected root/<class>/<image>.");
+        if (folders.Length == 0) throw new InputException("data", $"'{root}' has no class folders; expected root/<class>/<image>.");
         classes ??= ClassList.FromSortedFolders(folders);
         string[] unknown = folders.Where(f => classes.IndexOf(f) < 0).OrderBy(f => f, StringComparer.Ordinal).ToArray();
         if (unknown.Length > 0)
         {
-            throw new InputException(
-                $"--data: {unknown.Length} folder(s) in '{root}' are not in the class list ({classes.Source}): " +
+            throw new InputException("data",
+                $"{unknown.Length} folder(s) in '{root}' are not in the class list ({classes.Source}): " +
                 $"{string.Join(", ", unknown.Take(10))}{(unknown.Length > 10 ? ", …" : "")}; expected folder names from that list.");
         }
         var files = new List<string>();
@@ -76,7 +76,7 @@ public sealed class ImageFolderDataset : IImageDataset
         }
         if (files.Count == 0)
         {
-            throw new InputException($"--data: no images under '{root}'; expected files ending in {string.Join(", ", Extensions)} (any case).");
+            throw new InputException("data", $"no images under '{root}'; expected files ending in {string.Join(", ", Extensions)} (any case).");
         }
         return new ImageFolderDataset(name, root, classes, files.ToArray(), labels.ToArray());
     }

@@ -34,7 +34,7 @@ public sealed class SyntheticDataset : IImageDataset
     /// <summary>Creates a split of <paramref name="count"/> images; train and test draw from different seeds.</summary>
     public SyntheticDataset(string split = "test", int count = 0, ulong seed = 0)
     {
-        if (split is not ("train" or "test")) throw new InputException($"--split: '{split}' is not a synthetic split; expected test or train.");
+        if (split is not ("train" or "test")) throw new InputException("split", $"'{split}' is not a synthetic split; expected test or train.");
         Split = split;
         Count = count > 0 ? count : split == "train" ? DefaultTrainCount : DefaultTestCount;
         this.seed = seed * 2 + (split == "train" ? 1UL : 0UL) + 0x5EED;

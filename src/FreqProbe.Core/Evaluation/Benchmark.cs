@@ -40,11 +40,10 @@ public static class Benchmark
     public static BenchResult Run(BenchRequest request, Action<string>? log = null)
     {
         SweepRequest s = request.Sweep with { Limit = request.Images, CheckpointPath = null, Resume = false };
-        torch.set_num_threads(s.Threads);
-        Device device = TorchBackend.SelectDevice(s.Device);
-        using IImageDataset dataset = DatasetRegistry.Open(s.Dataset);
-        int n = Math.Min(request.Images, dataset.Count), size = s.Preprocess.InputSize, b = s.BatchSize;
-        int classes = s.NumClasses ?? dataset.ClassNames.Count;
+        using EvaluationSession session = EvaluationSession.Open(s);
+        Device device = session.Device;
+        IImageDataset dataset = session.Dataset;
+        int n = session.Requested, size = s.Preprocess.InputSize, b = s.BatchSize;
         int slots = s.Filters.Count + 1;
         int forwardBatch = b * Math.Min(slots, ForwardBatching.SettingsPerForward(b, size, device));
 
@@ -82,11 +81,7 @@ public static class Benchmark
         });
         log?.Invoke($"spectral filtering: {filter:0} image-radius pairs/s");
 
-        using nn.Module<Tensor, Tensor> model = s.Model.Create(classes);
-        if (s.WeightsPath is { } weights) StateDictBinder.LoadFile(model, weights);
-        model.to(device);
-        model.eval();
-        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, s.Precision, s.Layout);
+        Func<Tensor, Tensor> run = session.Forward;
         using Tensor packed = x.repeat(Math.Max(1, forwardBatch / (int)x.shape[0]), 1, 1, 1);
         int passes = Math.Max(1, (int)Math.Ceiling((double)n * slots / packed.shape[0]));
         double forward = Median(() =>

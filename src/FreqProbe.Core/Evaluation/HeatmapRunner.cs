@@ -57,40 +57,24 @@ public static class HeatmapRunner
     {
         SweepRequest e = request.Evaluation;
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        torch.set_num_threads(e.Threads);
-        torch.manual_seed(unchecked((long)e.Seed));
-        Device device = TorchBackend.SelectDevice(e.Device);
-        using IImageDataset dataset = DatasetRegistry.Open(e.Dataset);
-        int classes = e.NumClasses ?? dataset.ClassNames.Count;
+        using EvaluationSession session = EvaluationSession.Open(e);
+        Device device = session.Device;
+        IImageDataset dataset = session.Dataset;
         int size = e.Preprocess.InputSize;
         int limit = request.MaxFrequency ?? size / 2;
-        if (limit < 0) throw new InputException($"--max-freq: {limit} must be 0 or more.");
+        if (limit < 0) throw new InputException("max-freq", $"{limit} must be 0 or more.");
         IReadOnlyList<(int U, int V)> bases = FourierBasis.HalfPlane(size, limit);
-
-        using nn.Module<Tensor, Tensor> model = e.Model.Create(classes);
-        string? weightsSha = null;
-        if (e.WeightsPath is { } weightsPath)
-        {
-            StateDictBinder.LoadFile(model, weightsPath);
-            weightsSha = WeightsFile.Sha256(weightsPath);
-        }
-        model.to(device);
-        model.eval();
-        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, e.Precision, e.Layout);
-
-        int requested = e.Limit is { } l ? Math.Min(l, dataset.Count) : dataset.Count;
-        int[] indices = Enumerable.Range(0, requested).Where(i => e.Shard?.Contains(i) ?? true).ToArray();
+        Func<Tensor, Tensor> run = session.Forward;
+        IReadOnlyList<int> indices = session.Indices;
         using Tensor basisImages = tensor(bases.SelectMany(b => FourierBasis.Image(b.U, b.V, size)).ToArray(), new long[] { bases.Count, 1, 1, size, size }).to(device);
-        using Tensor mean = tensor(e.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
-        using Tensor std = tensor(e.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Scalar epsilon = request.Epsilon.ToScalar();
         var errors = new long[bases.Count];
         long cleanErrors = 0, evaluated = 0;
         var forward = new AdaptiveForward(notice);
         var clock = Stopwatch.StartNew();
-        var stream = new BatchStream(dataset, indices, e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
+        var stream = new BatchStream(dataset, indices.ToArray(), e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
         var skipped = new List<SkippedImage>();
-        long total = (long)indices.Length * bases.Count, done = 0;
+        long total = (long)indices.Count * bases.Count, done = 0;
         using (no_grad())
         {
             foreach (ImageBatch batch in stream.Read(cancellation))
@@ -101,7 +85,7 @@ public static class HeatmapRunner
                 int b = batch.Count;
                 Tensor x = HostToDevice.Images(batch, device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
-                cleanErrors += forward.Logits(run, (x - mean) / std).argmax(1).ne(labels).sum().item<long>();
+                cleanErrors += forward.Logits(run, session.Normalise(x)).argmax(1).ne(labels).sum().item<long>();
                 int basesPerForward = ForwardBatching.SettingsPerForward(b, size, device);
                 for (int first = 0; first < bases.Count; first += basesPerForward)
                 {
@@ -112,7 +96,7 @@ public static class HeatmapRunner
                     Tensor perturbation = basisImages.narrow(0, first, count).mul(signs).mul_(epsilon);             // [K, B, 3, N, N]
                     Tensor perturbed = x.unsqueeze(0).add(perturbation, PinnedScalars.One).reshape(count * b, 3, size, size);
                     if (request.Clip) perturbed = perturbed.clamp(PinnedScalars.Zero, PinnedScalars.One);
-                    Tensor wrong = forward.Logits(run, (perturbed - mean) / std).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
+                    Tensor wrong = forward.Logits(run, session.Normalise(perturbed)).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
                     long[] counts = wrong.cpu().data<long>().ToArray();
                     for (int k = 0; k < count; k++) errors[first + k] += counts[k];
                     done += (long)count * b;
@@ -131,8 +115,7 @@ public static class HeatmapRunner
             grid[v + size / 2, u + size / 2] = errors[k];
             grid[mv + size / 2, mu + size / 2] = errors[k];
         }
-        RunMetadata metadata = RunMetadata.For(e, dataset, weightsSha, classes, requested, (int)evaluated, skipped.Count, Convention, request.Clip,
-            TorchBackend.Describe(device), started);
+        RunMetadata metadata = session.Metadata(Convention, request.Clip, (int)evaluated, skipped.Count, started);
         return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count);
     }
 

@@ -15,7 +15,7 @@ public static class InferencePrecision
         "fp32" => ScalarType.Float32,
         "fp16" => ScalarType.Float16,
         "bf16" => ScalarType.BFloat16,
-        _ => throw new InputException($"--precision: '{name}' is not one of {string.Join(", ", Names)}."),
+        _ => throw new InputException("precision", $"'{name}' is not one of {string.Join(", ", Names)}."),
     };
 
     /// <summary>The accepted memory layouts.</summary>
@@ -31,7 +31,7 @@ public static class InferencePrecision
     public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, bool foldBatchNorm = true)
     {
         ScalarType type = Parse(precision);
-        if (!Layouts.Contains(layout)) throw new InputException($"--layout: '{layout}' is not one of {string.Join(", ", Layouts)}.");
+        if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
         if (foldBatchNorm) Models.BatchNormFolding.Fold(model);
         if (type != ScalarType.Float32) model.to(type);
         bool channelsLast = layout == "nhwc";

@@ -49,6 +49,8 @@ public sealed record RunMetadata
     public required IReadOnlyList<float> Std { get; init; }
     /// <summary>The filter convention, in words.</summary>
     public required string FilterConvention { get; init; }
+    /// <summary>The filter settings after the baseline, in order, in words ("" for runs without filters).</summary>
+    public string Filters { get; init; } = "";
     /// <summary>Whether filtered images were clamped to [0, 1].</summary>
     public required bool Clip { get; init; }
     /// <summary>Device used, e.g. cpu or cuda:0 (name).</summary>
@@ -100,6 +102,7 @@ public sealed record RunMetadata
         Mean = request.Mean,
         Std = request.Std,
         FilterConvention = convention,
+        Filters = string.Join(" ", request.Filters.Select(f => f.ToString())),
         Clip = clip,
         Device = device,
         Threads = request.Threads,

@@ -16,7 +16,7 @@ public sealed record ShardSpec(int Index, int Count)
         {
             return new ShardSpec(k, n);
         }
-        throw new InputException($"--shard: '{text}' is not K/N with 0 <= K < N, e.g. 0/4 for the first of four shards.");
+        throw new InputException("shard", $"'{text}' is not K/N with 0 <= K < N, e.g. 0/4 for the first of four shards.");
     }
 
     /// <summary>True when dataset index <paramref name="index"/> belongs to this shard.</summary>

@@ -13,6 +13,11 @@ namespace FreqProbe.Core.Evaluation;
 /// </summary>
 public sealed record SweepCheckpoint
 {
+    /// <summary>The current format: the fingerprint is <see cref="Planning.RunSettings.Fingerprint"/>.</summary>
+    public const string CurrentFormat = "freqprobe-checkpoint/2";
+
+    /// <summary>Format tag; null for checkpoints of the first format, whose fingerprint was a fixed list of values.</summary>
+    public string? Format { get; init; }
     /// <summary>Images (of the run's index list) finished.</summary>
     public int Done { get; init; }
     /// <summary>Everything that changes the numbers, in words.</summary>
@@ -49,8 +54,21 @@ public sealed record SweepCheckpoint
         }
     }
 
-    /// <summary>The fingerprint of a request.</summary>
-    public static string FingerprintOf(SweepRequest r, string? weightsSha) => string.Join(" | ",
+    /// <summary>
+    /// The fingerprint of a session's run: every setting of the settings table that changes the numbers, as its
+    /// provenance would record it (<see cref="Planning.RunSettings.Fingerprint"/>).
+    /// </summary>
+    public static string FingerprintOf(EvaluationSession session) =>
+        Planning.RunSettings.Fingerprint(session.Metadata(SweepRunner.FilterConvention, session.Request.Clip, 0, 0, DateTimeOffset.UnixEpoch)
+            with { PerClass = session.Request.PerClass });
+
+    /// <summary>True when this checkpoint was saved by a run of the same settings as <paramref name="session"/>'s.</summary>
+    public bool Matches(EvaluationSession session) => Format is null
+        ? Fingerprint == LegacyFingerprint(session.Request, session.WeightsSha256)
+        : Fingerprint == FingerprintOf(session);
+
+    // The first format's fingerprint, so that a run interrupted before an upgrade still resumes after it.
+    static string LegacyFingerprint(SweepRequest r, string? weightsSha) => string.Join(" | ",
         r.Model.Name, weightsSha ?? $"random seed {r.Seed}", r.NumClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Dataset.Name, r.Dataset.DataPath ?? "", r.Dataset.Split, r.Dataset.ClassesFile ?? "", r.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Shard?.ToString() ?? "", r.Preprocess.Describe(), string.Join(',', r.Mean), string.Join(',', r.Std), r.Clip ? "clip" : "",

@@ -31,51 +31,29 @@ public static class SweepRunner
         Action<string>? notice = null, CancellationToken cancellation = default)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        if (request.Resume && request.CheckpointPath is null) throw new InputException("--resume: needs --out, beside which the checkpoint is kept.");
-        torch.set_num_threads(request.Threads);
-        torch.manual_seed(unchecked((long)request.Seed));
-        Device device = TorchBackend.SelectDevice(request.Device);
-        using IImageDataset dataset = DatasetRegistry.Open(request.Dataset);
-        int classes = request.NumClasses ?? dataset.ClassNames.Count;
-        if (classes < dataset.ClassNames.Count)
-        {
-            throw new InputException($"--num-classes: {classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; expected at least {dataset.ClassNames.Count}.");
-        }
+        if (request.Resume && request.CheckpointPath is null) throw new InputException("resume", "needs --out, beside which the checkpoint is kept.");
+        using EvaluationSession session = EvaluationSession.Open(request);
+        Device device = session.Device;
+        IImageDataset dataset = session.Dataset;
+        int classes = session.Classes;
         int size = request.Preprocess.InputSize;
         var warnings = new List<string>(FilterWarnings(request.Filters, size));
+        warnings.AddRange(session.Warnings);
 
-        using nn.Module<Tensor, Tensor> model = request.Model.Create(classes);
-        string? weightsSha = null;
-        if (request.WeightsPath is { } weightsPath)
-        {
-            StateDictBinder.LoadFile(model, weightsPath);
-            weightsSha = WeightsFile.Sha256(weightsPath);
-        }
-        else
-        {
-            warnings.Add($"no --weights: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}); accuracies are meaningless except as a smoke test");
-        }
-        model.to(device);
-        model.eval();
-        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, request.Precision, request.Layout);
-
-        int requested = request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
         var filters = request.Filters;
         using var bank = new SpectralFilterBank(filters, size, size, device);
         var tallies = new FilterTally[filters.Count + 1];
         tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5, dataset.ClassNames.Count);
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
-        string fingerprint = SweepCheckpoint.FingerprintOf(request, weightsSha);
-        // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
-        // into exactly the limited run.
-        int[] indices = Enumerable.Range(0, requested).Where(i => request.Shard?.Contains(i) ?? true).ToArray();
+        string fingerprint = SweepCheckpoint.FingerprintOf(session);
+        IReadOnlyList<int> indices = session.Indices;
         int done = 0;
         if (request.Resume && request.CheckpointPath is { } resumeFrom && SweepCheckpoint.Load(resumeFrom) is { } checkpoint)
         {
-            if (checkpoint.Fingerprint != fingerprint)
+            if (!checkpoint.Matches(session))
             {
-                throw new InputException($"--resume: {resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
+                throw new InputException("resume", $"{resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
             }
             for (int t = 0; t < tallies.Length; t++)
             {
@@ -89,11 +67,9 @@ public static class SweepRunner
             skipped.AddRange(checkpoint.Skipped);
             done = checkpoint.Done;
             started = checkpoint.StartedUtc;
-            warnings.Add($"resumed after {done} of {indices.Length} images from {resumeFrom}");
+            warnings.Add($"resumed after {done} of {indices.Count} images from {resumeFrom}");
         }
-        var stream = new BatchStream(dataset, indices[done..], request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
-        using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
-        using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+        var stream = new BatchStream(dataset, indices.Skip(done).ToArray(), request.BatchSize, request.Preprocess, request.Threads, request.OnBadImage);
         var forward = new AdaptiveForward(message =>
         {
             if (!warnings.Contains(message)) warnings.Add(message);
@@ -108,6 +84,7 @@ public static class SweepRunner
             {
                 Done = done,
                 Fingerprint = fingerprint,
+                Format = SweepCheckpoint.CurrentFormat,
                 Tallies = tallies.Select(t => t.ToResult()).Select(r => new SweepCheckpoint.SavedTally(
                     r.N, r.Correct, r.Top5Correct, r.Agreeing, r.EnergyKeptSum, r.ClassTotals.ToArray(), r.ClassCorrect.ToArray())).ToArray(),
                 Skipped = skipped.ToArray(),
@@ -125,10 +102,10 @@ public static class SweepRunner
                     skipped.AddRange(batch.Skipped);
                     if (batch.Count > 0)
                     {
-                        EvaluateBatch(batch, run, forward, bank, mean, std, request.Clip, device, classes, tallies, predictions);
+                        EvaluateBatch(batch, session, forward, bank, request.Clip, tallies, predictions);
                     }
                     done += batch.Count + batch.Skipped.Count;
-                    progress?.Report(new SweepProgress(done, indices.Length, clock.Elapsed));
+                    progress?.Report(new SweepProgress(done, indices.Count, clock.Elapsed));
                     if (sinceCheckpoint.Elapsed.TotalSeconds >= request.CheckpointSeconds) SaveCheckpoint();
                     cancellation.ThrowIfCancellationRequested();
                 }
@@ -141,15 +118,16 @@ public static class SweepRunner
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
 
-        RunMetadata metadata = RunMetadata.For(request, dataset, weightsSha, classes, requested, indices.Length - skipped.Count, skipped.Count,
-            FilterConvention, request.Clip, TorchBackend.Describe(device), started) with { PerClass = request.PerClass };
+        RunMetadata metadata = session.Metadata(FilterConvention, request.Clip, indices.Count - skipped.Count, skipped.Count, started) with { PerClass = request.PerClass };
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
     }
 
-    static void EvaluateBatch(ImageBatch batch, Func<Tensor, Tensor> model, AdaptiveForward forward, SpectralFilterBank bank, Tensor mean, Tensor std,
-        bool clip, Device device, int classes, FilterTally[] tallies, IPredictionSink? predictions)
+    static void EvaluateBatch(ImageBatch batch, EvaluationSession session, AdaptiveForward forward, SpectralFilterBank bank,
+        bool clip, FilterTally[] tallies, IPredictionSink? predictions)
     {
         using var scope = NewDisposeScope();
+        Device device = session.Device;
+        int classes = session.Classes;
         int b = batch.Count, size = batch.Size, slots = tallies.Length;
         Tensor x = HostToDevice.Images(batch, device);
         Tensor spectrum = bank.Transform(x);
@@ -174,7 +152,7 @@ public static class SweepRunner
                 parts.Add(clip ? filtered.clamp(PinnedScalars.Zero, PinnedScalars.One) : filtered);
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
-            Tensor logits = forward.Logits(model, (input - mean) / std);
+            Tensor logits = forward.Logits(session.Forward, session.Normalise(input));
             // Only the arg-max and its probability leave the device, not the whole [rows, classes] matrix.
             (Tensor maxProbs, Tensor argMax) = nn.functional.softmax(logits, 1).max(1);
             long[] pred = argMax.cpu().data<long>().ToArray();

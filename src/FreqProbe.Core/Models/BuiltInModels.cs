@@ -23,16 +23,30 @@ public static class BuiltInModels
     /// <summary>The built-in names, without the prefix.</summary>
     public static IReadOnlyCollection<string> Names => Files.Keys;
 
-    /// <summary>A file path for <paramref name="weights"/>: built-in names are materialised; other values pass through.</summary>
-    public static string Resolve(string weights)
+    /// <summary>
+    /// The CIFAR-10 models trained with FreqProbe and committed in the repository's models/ folder (see models/README.md),
+    /// named where a CIFAR architecture is given no --weights.
+    /// </summary>
+    public static IReadOnlyList<string> TrainedInRepository { get; } = new[]
+    {
+        "models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors",
+        "models/cifar-resnet20-gaussian/cifar-resnet20-gaussian.safetensors",
+        "models/cifar-resnet20-fgsm/cifar-resnet20-fgsm.safetensors",
+    };
+
+    /// <summary>
+    /// A file path for <paramref name="weights"/>: built-in names are materialised in the <c>builtin/</c> folder of the
+    /// cache at <paramref name="cacheRoot"/> (default <see cref="Assets.AssetCache.DefaultRoot"/>); other values pass through.
+    /// </summary>
+    public static string Resolve(string weights, string? cacheRoot = null)
     {
         if (!weights.StartsWith(Prefix, StringComparison.Ordinal)) return weights;
         string name = weights[Prefix.Length..];
         if (!Files.TryGetValue(name, out string? stem))
         {
-            throw new InputException($"--weights: unknown built-in weights '{weights}'; expected one of: {string.Join(", ", Files.Keys.Select(k => Prefix + k))}.");
+            throw new InputException("weights", $"unknown built-in weights '{weights}'; expected one of: {string.Join(", ", Files.Keys.Select(k => Prefix + k))}.");
         }
-        string folder = Path.Combine(Assets.AssetCache.DefaultRoot, "builtin");
+        string folder = Path.Combine(cacheRoot ?? Assets.AssetCache.DefaultRoot, "builtin");
         Directory.CreateDirectory(folder);
         string weightsPath = Path.Combine(folder, stem + ".safetensors");
         Materialize(stem + ".safetensors", weightsPath);

@@ -21,7 +21,7 @@ public static class ModelRegistry
     /// <summary>The model called <paramref name="name"/>.</summary>
     public static ModelSpec Get(string name) => Specs.TryGetValue(name, out ModelSpec? spec)
         ? spec
-        : throw new InputException($"--model: unknown model '{name}'; expected one of: {string.Join(", ", Specs.Keys)}.");
+        : throw new InputException("model", $"unknown model '{name}'; expected one of: {string.Join(", ", Specs.Keys)}.");
 
     static SortedDictionary<string, ModelSpec> Build()
     {
@@ -43,14 +43,14 @@ public static class ModelRegistry
             {
                 Add(specs, new ModelSpec($"cifar-resnet{depth}", $"ResNet-{depth} with a 3x3 stride-1 stem and no max-pool (32x32)",
                     PreprocessPolicy.Native(32), CifarMean, CifarStd,
-                    classes => new ResNet(bottleneck, blocks, classes, cifarStem: true)));
+                    classes => new ResNet(bottleneck, blocks, classes, cifarStem: true)) { DefaultDataset = "cifar10" });
             }
         }
         foreach (int depth in new[] { 20, 32, 44, 56 })
         {
             Add(specs, new ModelSpec($"cifar-resnet{depth}", $"He et al. (2016) CIFAR ResNet-{depth}, 16/32/64 channels (32x32)",
                 PreprocessPolicy.Native(32), CifarMean, CifarStd,
-                classes => new CifarResNet(depth, classes)));
+                classes => new CifarResNet(depth, classes)) { DefaultDataset = "cifar10" });
         }
         return specs;
     }

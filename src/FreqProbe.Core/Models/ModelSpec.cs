@@ -16,6 +16,12 @@ public sealed record ModelSpec(
     IReadOnlyList<float> Std,
     Func<int, nn.Module<Tensor, Tensor>> Factory)
 {
+    /// <summary>The dataset the model is made for, used when none is given: imagenet or cifar10.</summary>
+    public string DefaultDataset { get; init; } = "imagenet";
+
+    /// <summary>Classifier outputs when neither a model card nor a dataset says: 1000 for ImageNet models, 10 for CIFAR ones.</summary>
+    public int DefaultClasses => DefaultDataset == "imagenet" ? 1000 : 10;
+
     /// <summary>Builds the network with random (TorchSharp default) weights and <paramref name="numClasses"/> outputs.</summary>
     public nn.Module<Tensor, Tensor> Create(int numClasses) => Factory(numClasses);
 }

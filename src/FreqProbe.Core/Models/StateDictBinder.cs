@@ -26,12 +26,12 @@ public static class StateDictBinder
         }
         if (missing.Count + unexpected.Count + wrongShape.Count > 0)
         {
-            var message = new StringBuilder($"--weights: '{origin}' does not match the model's state dict");
+            var message = new StringBuilder($"'{origin}' does not match the model's state dict");
             message.Append($" ({missing.Count} missing, {unexpected.Count} unexpected, {wrongShape.Count} wrong shape)");
             AppendList(message, "missing keys", missing.Select(k => $"{k} {Shape(target[k])}"));
             AppendList(message, "unexpected keys", unexpected.Select(k => $"{k} {Shape(source[k])}"));
             AppendList(message, "wrong shapes", wrongShape);
-            throw new InputException(message.ToString());
+            throw new InputException("weights", message.ToString());
         }
         using (no_grad())
         {

@@ -19,7 +19,7 @@ public static class WeightsFile
     /// <summary>Loads the state dict in <paramref name="path"/>; bad files raise <see cref="InputException"/>.</summary>
     public static Dictionary<string, Tensor> Load(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"--weights: '{path}' not found.");
+        if (!File.Exists(path)) throw new InputException("weights", $"'{path}' not found.");
         string extension = Path.GetExtension(path).ToLowerInvariant();
         try
         {
@@ -28,7 +28,7 @@ public static class WeightsFile
                 ".pth" or ".pt" => LoadPickled(path),
                 ".safetensors" => Safetensors.LoadStateDict(path),
                 ".dat" => LoadTorchSharp(path),
-                _ => throw new InputException($"--weights: '{path}' has extension '{extension}'; expected one of {string.Join(", ", Extensions)}."),
+                _ => throw new InputException("weights", $"'{path}' has extension '{extension}'; expected one of {string.Join(", ", Extensions)}."),
             };
             return StripPrefix(raw, "module.");
         }
@@ -38,7 +38,7 @@ public static class WeightsFile
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InputException($"--weights: cannot read '{path}' as a {extension} state dict: {e.Message}", e);
+            throw new InputException("weights", $"cannot read '{path}' as a {extension} state dict: {e.Message}", e);
         }
     }
 
@@ -62,7 +62,7 @@ public static class WeightsFile
         {
             if (entry.Key is string key && entry.Value is Tensor tensor) result[key] = tensor;
         }
-        if (result.Count == 0) throw new InputException($"--weights: '{path}' holds no tensors; expected a state dict, or a checkpoint with one under 'state_dict' or 'model'.");
+        if (result.Count == 0) throw new InputException("weights", $"'{path}' holds no tensors; expected a state dict, or a checkpoint with one under 'state_dict' or 'model'.");
         return result;
     }
 

@@ -115,12 +115,12 @@ public static class TorchBackend
             case "cpu":
                 return CPU;
             case "cuda":
-                if (!cuda.is_available()) throw new InputException("--device: cuda was requested but no CUDA device is available (this build or machine has no CUDA; see `freqprobe doctor`).");
+                if (!cuda.is_available()) throw new InputException("device", "cuda was requested but no CUDA device is available (this build or machine has no CUDA; see `freqprobe doctor`).");
                 return CUDA;
             case "auto":
                 return cuda.is_available() ? CUDA : CPU;
             default:
-                throw new InputException($"--device: '{request}' is not a device; expected auto, cpu or cuda.");
+                throw new InputException("device", $"'{request}' is not a device; expected auto, cpu or cuda.");
         }
     }
 }

@@ -14,7 +14,7 @@ public static partial class ImageNetValPreparer
     /// <summary>Places the images of the folder <paramref name="images"/>.</summary>
     public static PrepareSummary FromFolder(string images, ValidationGroundTruth truth, string outputRoot, PlacementMode mode, IProgress<int>? progress = null)
     {
-        if (!Directory.Exists(images)) throw new InputException($"--images: '{images}' is not a directory; expected the extracted validation images.");
+        if (!Directory.Exists(images)) throw new InputException("images", $"'{images}' is not a directory; expected the extracted validation images.");
         var run = new Run(truth, outputRoot);
         int fallbacks = 0;
         foreach (string source in Directory.EnumerateFiles(images).Order(StringComparer.Ordinal))
@@ -30,7 +30,7 @@ public static partial class ImageNetValPreparer
     /// <summary>Places the images inside the flat tar <paramref name="tarPath"/> (copies; the tar is read once).</summary>
     public static PrepareSummary FromTar(string tarPath, ValidationGroundTruth truth, string outputRoot, IProgress<int>? progress = null)
     {
-        if (!File.Exists(tarPath)) throw new InputException($"--tar: '{tarPath}' not found; expected ILSVRC2012_img_val.tar.");
+        if (!File.Exists(tarPath)) throw new InputException("tar", $"'{tarPath}' not found; expected ILSVRC2012_img_val.tar.");
         var run = new Run(truth, outputRoot);
         try
         {

@@ -25,7 +25,7 @@ public sealed class ValidationGroundTruth
     /// <summary>The ILSVRC2012_ID → wnid map of the leaf classes (IDs 1–1000) in a devkit meta.mat.</summary>
     public static IReadOnlyDictionary<int, string> ReadMeta(string metaPath)
     {
-        if (!File.Exists(metaPath)) throw new InputException($"--meta: '{metaPath}' not found; expected the devkit's data/meta.mat.");
+        if (!File.Exists(metaPath)) throw new InputException("meta", $"'{metaPath}' not found; expected the devkit's data/meta.mat.");
         if (!MatFileReader.Read(metaPath).TryGetValue("synsets", out MatValue? value) || value is not MatStruct synsets)
         {
             throw new InputException($"{metaPath}: no 'synsets' struct array; expected the ImageNet devkit's data/meta.mat.");
@@ -101,7 +101,7 @@ public sealed class ValidationGroundTruth
 
     static string[] ReadLines(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"--ground-truth: '{path}' not found.");
+        if (!File.Exists(path)) throw new InputException("ground-truth", $"'{path}' not found.");
         string[] lines = File.ReadAllLines(path);
         int count = lines.Length;
         while (count > 0 && string.IsNullOrWhiteSpace(lines[count - 1])) count--;

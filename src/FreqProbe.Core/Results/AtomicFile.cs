@@ -57,12 +57,25 @@ public static class AtomicFile
 
     /// <summary>
     /// Checks up front that <paramref name="path"/> can be written: its folder exists and accepts a new file. Returns
-    /// null when it can, or the reason it cannot.
+    /// null when it can, or the reason it cannot. With <paramref name="folderWillBeCreated"/>, a missing folder is fine
+    /// when its nearest existing ancestor accepts new entries (the caller creates the folder before writing).
     /// </summary>
-    public static string? CheckWritable(string path)
+    public static string? CheckWritable(string path, bool folderWillBeCreated = false)
     {
         string full = Path.GetFullPath(path);
         string? folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder) && folderWillBeCreated)
+        {
+            string? ancestor = folder;
+            while (ancestor is not null && !Directory.Exists(ancestor))
+            {
+                if (File.Exists(ancestor)) return $"'{ancestor}' is a file, so folder '{folder}' cannot be created";
+                ancestor = Path.GetDirectoryName(ancestor);
+            }
+            if (ancestor is null) return $"folder '{folder}' cannot be created";
+            full = Path.Combine(ancestor, Path.GetFileName(full));
+            folder = ancestor;
+        }
         if (folder is null || !Directory.Exists(folder)) return $"folder '{folder}' does not exist";
         if (Directory.Exists(full)) return "it is a folder";
         if (FreeBytes(folder) is { } free && free < MinimumFreeBytes)

@@ -37,7 +37,7 @@ public static class HeatmapWriter
                 File.Move(temp, path, overwrite: true);
                 break;
             default:
-                throw new InputException($"--out: '{path}' must end in .csv, .json, .png or .svg.");
+                throw new InputException("out", $"'{path}' must end in .csv, .json, .png or .svg.");
         }
     }
 

@@ -48,7 +48,7 @@ public static class JsonResultReader
             }
             var skipped = root.GetProperty("skipped_images").EnumerateArray()
                 .Select(s => new SkippedImage(s.GetProperty("index").GetInt32(), s.GetProperty("item").GetString()!, s.GetProperty("reason").GetString()!)).ToArray();
-            RunMetadata metadata = ReadRun(run, classNames);
+            RunMetadata metadata = ReadRun(run, classNames) with { Filters = string.Join(" ", rows.Where(r => r.Filter.Kind != Spectral.FilterKind.None).Select(r => r.Filter.ToString())) };
             string[] warnings = root.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
             return new SweepSummary(metadata, rows, skipped, warnings);
         }

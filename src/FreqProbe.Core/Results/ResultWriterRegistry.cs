@@ -19,6 +19,6 @@ public static class ResultWriterRegistry
         string extension = Path.GetExtension(path);
         return Writers.TryGetValue(extension, out Func<IResultWriter>? make)
             ? make()
-            : throw new InputException($"--out: '{path}' has extension '{extension}'; expected one of {string.Join(", ", Writers.Keys)}.");
+            : throw new InputException("out", $"'{path}' has extension '{extension}'; expected one of {string.Join(", ", Writers.Keys)}.");
     }
 }

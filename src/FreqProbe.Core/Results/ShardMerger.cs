@@ -13,8 +13,7 @@ public static class ShardMerger
     /// <summary>Merges <paramref name="shards"/> (path, summary); <paramref name="command"/> is recorded as the merged run's command.</summary>
     public static SweepSummary Merge(IReadOnlyList<(string Path, SweepSummary Summary)> shards, string command)
     {
-        CheckShards(shards.Select(s => (s.Path, s.Summary.Metadata)).ToArray(),
-            k => Filters(shards[0].Summary) == Filters(shards[k].Summary) ? Array.Empty<string>() : new[] { $"filters ({Filters(shards[k].Summary)} vs {Filters(shards[0].Summary)})" });
+        CheckShards(shards.Select(s => (s.Path, s.Summary.Metadata)).ToArray(), _ => Array.Empty<string>());
         SweepSummary first = shards[0].Summary;
 
         var rows = new List<FilterResult>();
@@ -83,31 +82,14 @@ public static class ShardMerger
         if (problems.Count > 0) throw new InputException("merge refused:\n  " + string.Join("\n  ", problems));
     }
 
-    // What makes two shards parts of the same run: everything that changes the numbers.
-    static IEnumerable<string> Differences(RunMetadata x, RunMetadata y)
+    // What makes two shards parts of the same run: every setting that changes the numbers (the settings table's
+    // identities; settings recorded together, like the radii and the mask shape, are named together), and the convention.
+    static IEnumerable<string> Differences(RunMetadata first, RunMetadata other)
     {
-        var checks = new (string Name, object? A, object? B)[]
+        foreach (var group in Planning.RunSettings.ShardDifferences(first, other).GroupBy(d => (d.Value, d.First)))
         {
-            ("model", x.Model, y.Model),
-            ("weights (sha256)", x.WeightsSha256 ?? "random", y.WeightsSha256 ?? "random"),
-            ("seed of the random weights", x.RandomWeights ? x.Seed : null, y.RandomWeights ? y.Seed : null),
-            ("num_classes", x.NumClasses, y.NumClasses),
-            ("dataset", x.Dataset, y.Dataset),
-            ("data path", x.DataSource, y.DataSource),
-            ("split", x.Split, y.Split),
-            ("dataset size", x.DatasetCount, y.DatasetCount),
-            ("limit", x.Limit, y.Limit),
-            ("preprocessing", x.Preprocess, y.Preprocess),
-            ("mean", string.Join(',', x.Mean), string.Join(',', y.Mean)),
-            ("std", string.Join(',', x.Std), string.Join(',', y.Std)),
-            ("filter convention", x.FilterConvention, y.FilterConvention),
-            ("clip", x.Clip, y.Clip),
-            ("per-class output", x.PerClass, y.PerClass),
-            ("precision", x.Precision, y.Precision),
-            ("layout", x.Layout, y.Layout),
-        };
-        return checks.Where(c => !Equals(c.A, c.B)).Select(c => $"{c.Name} ({c.B} vs {c.A})");
+            yield return $"{string.Join("/", group.Select(d => d.Setting.Name))} ({group.Key.Value} vs {group.Key.First})";
+        }
+        if (first.FilterConvention != other.FilterConvention) yield return $"filter convention ({other.FilterConvention} vs {first.FilterConvention})";
     }
-
-    static string Filters(SweepSummary s) => string.Join(" ", s.Rows.Select(r => r.Filter.ToString()));
 }

@@ -33,9 +33,9 @@ public static class KernelSpectra
     /// <summary>Every Conv2d of <paramref name="model"/> whose path matches <paramref name="layers"/> (a regex; null for all), in module order.</summary>
     public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null)
     {
-        if (size < 4) throw new InputException($"--size: {size} is too small; expected at least 4 (and at least the kernel size).");
+        if (size < 4) throw new InputException("size", $"{size} is too small; expected at least 4 (and at least the kernel size).");
         if (edges.Count == 0 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second) || edges[0] <= 0)
-            throw new InputException($"--bands: '{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
+            throw new InputException("bands", $"'{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
         Regex? filter = layers is null ? null : new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         var results = new List<LayerSpectrum>();
         foreach ((string name, nn.Module module) in model.named_modules())
@@ -52,7 +52,7 @@ public static class KernelSpectra
     {
         using var scope = NewDisposeScope();
         long o = weight.shape[0], i = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3];
-        if (kh > size || kw > size) throw new InputException($"--size: {size} is smaller than the {kh}x{kw} kernels of layer {name}.");
+        if (kh > size || kw > size) throw new InputException("size", $"{size} is smaller than the {kh}x{kw} kernels of layer {name}.");
         Tensor padded = nn.functional.pad(weight.to(ScalarType.Float64), new long[] { 0, size - kw, 0, size - kh });
         Tensor power = fft.fftshift(fft.fft2(padded).abs().square(), new long[] { -2, -1 });      // [O, I, N, N]
         Tensor channel = power.mean(new long[] { 1 }).sqrt();                                      // [O, N, N] RMS magnitude

@@ -11,11 +11,11 @@ public static class RadiusList
     const int MaxRadii = 100_000;
 
     /// <summary>Parses <paramref name="text"/>; throws <see cref="InputException"/> naming the bad part.</summary>
-    public static IReadOnlyList<double> Parse(string text, string optionName = "--radii")
+    public static IReadOnlyList<double> Parse(string text, string setting = "radii")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new InputException($"{optionName}: empty radius list; expected e.g. '4..32', '4..32:4' or '2,4,8'.");
+            throw new InputException(setting, $"empty radius list; expected e.g. '4..32', '4..32:4' or '2,4,8'.");
         }
         var radii = new SortedSet<double>();
         foreach (string rawPart in text.Split(','))
@@ -23,14 +23,14 @@ public static class RadiusList
             string part = rawPart.Trim();
             if (part.Length == 0)
             {
-                throw new InputException($"{optionName}: empty item in '{text}'; expected numbers or ranges separated by commas.");
+                throw new InputException(setting, $"empty item in '{text}'; expected numbers or ranges separated by commas.");
             }
-            foreach (double r in ParseItem(part, text, optionName))
+            foreach (double r in ParseItem(part, text, setting))
             {
                 radii.Add(r);
                 if (radii.Count > MaxRadii)
                 {
-                    throw new InputException($"{optionName}: '{text}' expands to more than {MaxRadii} radii.");
+                    throw new InputException(setting, $"'{text}' expands to more than {MaxRadii} radii.");
                 }
             }
         }
@@ -40,11 +40,11 @@ public static class RadiusList
     /// <summary>
     /// Parses band lists such as <c>0-4,4-8,8-16</c>: pairs r1-r2 with 0 ≤ r1 &lt; r2. Order is kept; duplicates collapse.
     /// </summary>
-    public static IReadOnlyList<(double Inner, double Outer)> ParseBands(string text, string optionName = "--bands")
+    public static IReadOnlyList<(double Inner, double Outer)> ParseBands(string text, string setting = "bands")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new InputException($"{optionName}: empty band list; expected e.g. '0-4,4-8,8-16'.");
+            throw new InputException(setting, $"empty band list; expected e.g. '0-4,4-8,8-16'.");
         }
         var bands = new List<(double, double)>();
         foreach (string rawPart in text.Split(','))
@@ -53,29 +53,29 @@ public static class RadiusList
             int dash = part.IndexOf('-', 1);
             if (part.StartsWith('-'))
             {
-                throw new InputException($"{optionName}: band '{part}' has a negative radius; radii are non-negative cycles per image.");
+                throw new InputException(setting, $"band '{part}' has a negative radius; radii are non-negative cycles per image.");
             }
             if (dash < 0)
             {
-                throw new InputException($"{optionName}: '{part}' is not a band; expected 'r1-r2' such as '4-8'.");
+                throw new InputException(setting, $"'{part}' is not a band; expected 'r1-r2' such as '4-8'.");
             }
-            double inner = ParseNumber(part[..dash], part, optionName);
-            double outer = ParseNumber(part[(dash + 1)..], part, optionName);
+            double inner = ParseNumber(part[..dash], part, setting);
+            double outer = ParseNumber(part[(dash + 1)..], part, setting);
             if (outer <= inner)
             {
-                throw new InputException($"{optionName}: band '{part}' is empty; expected r1 < r2.");
+                throw new InputException(setting, $"band '{part}' is empty; expected r1 < r2.");
             }
             if (!bands.Contains((inner, outer))) bands.Add((inner, outer));
         }
         return bands;
     }
 
-    static IEnumerable<double> ParseItem(string part, string whole, string optionName)
+    static IEnumerable<double> ParseItem(string part, string whole, string setting)
     {
         int dots = part.IndexOf("..", StringComparison.Ordinal);
         if (dots < 0)
         {
-            return new[] { ParseNumber(part, whole, optionName) };
+            return new[] { ParseNumber(part, whole, setting) };
         }
         string startText = part[..dots];
         string rest = part[(dots + 2)..];
@@ -86,20 +86,20 @@ public static class RadiusList
             stepText = rest[(colon + 1)..];
             rest = rest[..colon];
         }
-        double start = ParseNumber(startText, whole, optionName);
-        double end = ParseNumber(rest, whole, optionName);
-        double step = ParseNumber(stepText, whole, optionName);
+        double start = ParseNumber(startText, whole, setting);
+        double end = ParseNumber(rest, whole, setting);
+        double step = ParseNumber(stepText, whole, setting);
         if (step <= 0)
         {
-            throw new InputException($"{optionName}: step {stepText} in '{part}' must be positive.");
+            throw new InputException(setting, $"step {stepText} in '{part}' must be positive.");
         }
         if (end < start)
         {
-            throw new InputException($"{optionName}: range '{part}' runs backwards; expected start ≤ end.");
+            throw new InputException(setting, $"range '{part}' runs backwards; expected start ≤ end.");
         }
         if ((end - start) / step > MaxRadii)
         {
-            throw new InputException($"{optionName}: '{part}' expands to more than {MaxRadii} radii.");
+            throw new InputException(setting, $"'{part}' expands to more than {MaxRadii} radii.");
         }
         var values = new List<double>();
         // Multiply instead of accumulating so that 0..1:0.1 ends at exactly 1 and not at 0.9999999.
@@ -112,16 +112,16 @@ public static class RadiusList
         return values;
     }
 
-    static double ParseNumber(string text, string whole, string optionName)
+    static double ParseNumber(string text, string whole, string setting)
     {
         string trimmed = text.Trim();
         if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
-            throw new InputException($"{optionName}: '{trimmed}' in '{whole}' is not a number; expected e.g. '4..32', '4..32:4' or '2,4,8'.");
+            throw new InputException(setting, $"'{trimmed}' in '{whole}' is not a number; expected e.g. '4..32', '4..32:4' or '2,4,8'.");
         }
         if (value < 0)
         {
-            throw new InputException($"{optionName}: radius {trimmed} in '{whole}' is negative; radii are non-negative cycles per image.");
+            throw new InputException(setting, $"radius {trimmed} in '{whole}' is negative; radii are non-negative cycles per image.");
         }
         return value;
     }

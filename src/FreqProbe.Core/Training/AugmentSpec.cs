@@ -33,11 +33,11 @@ public sealed record AugmentSpec(AugmentKind Kind, double Sigma, double Epsilon,
                 string[] parts = args.Split(',');
                 if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int steps) || steps < 1)
                 {
-                    throw new InputException($"--augment: '{text}' is not pgd:EPS,STEPS with STEPS a positive integer, e.g. pgd:8/255,7.");
+                    throw new InputException("augment", $"'{text}' is not pgd:EPS,STEPS with STEPS a positive integer, e.g. pgd:8/255,7.");
                 }
                 return new AugmentSpec(AugmentKind.Pgd, 0, Number(parts[0], text, "EPS"), steps);
             default:
-                throw new InputException($"--augment: '{text}' is not a training variant; expected none, gaussian:SIGMA, fgsm:EPS or pgd:EPS,STEPS.");
+                throw new InputException("augment", $"'{text}' is not a training variant; expected none, gaussian:SIGMA, fgsm:EPS or pgd:EPS,STEPS.");
         }
     }
 
@@ -52,7 +52,7 @@ public sealed record AugmentSpec(AugmentKind Kind, double Sigma, double Epsilon,
         }
         if (!ok || fraction.Length > 2 || !double.IsFinite(number) || number <= 0)
         {
-            throw new InputException($"--augment: {name} '{value}' in '{whole}' is not a positive number (fractions such as 8/255 are fine).");
+            throw new InputException("augment", $"{name} '{value}' in '{whole}' is not a positive number (fractions such as 8/255 are fine).");
         }
         return number;
     }

@@ -25,7 +25,7 @@ public static class LearningRateSchedule
                     ? Anneal(initial, maxLr, t / warmup)
                     : Anneal(maxLr, final, (t - warmup) / (1 - warmup));
             default:
-                throw new InputException($"--schedule: '{schedule}' is not a schedule; expected {string.Join(" or ", Names)}.");
+                throw new InputException("schedule", $"'{schedule}' is not a schedule; expected {string.Join(" or ", Names)}.");
         }
     }
 

@@ -73,7 +73,7 @@ public static class Trainer
         }
         else if (!request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
         {
-            throw new InputException($"--out: '{request.OutputDirectory}' already holds a checkpoint; use --resume to continue it or choose another folder.");
+            throw new InputException("out", $"'{request.OutputDirectory}' already holds a checkpoint; use --resume to continue it or choose another folder.");
         }
 
         int retries = 0;

@@ -122,21 +122,6 @@ public sealed class AssetFetcherTests : IDisposable
     }
 
     [Fact]
-    public void Cache_lookups_name_the_fetch_command_when_missing()
-    {
-        var cache = new AssetCache(dir.File("cache"));
-        var error = Assert.Throws<InputException>(() => cache.TorchvisionWeights("torchvision", "resnet50"));
-        Assert.Contains("freqprobe fetch resnet50", error.Message, StringComparison.Ordinal);
-        Assert.Contains("freqprobe fetch resnet50-v2", Assert.Throws<InputException>(() => cache.TorchvisionWeights("torchvision-v2", "resnet50")).Message, StringComparison.Ordinal);
-        Assert.Contains("no ImageNet weights", Assert.Throws<InputException>(() => cache.TorchvisionWeights("torchvision", "cifar-resnet20")).Message, StringComparison.Ordinal);
-        string expected = cache.FinalPath(AssetCatalog.Get("resnet50"));
-        Directory.CreateDirectory(Path.GetDirectoryName(expected)!);
-        File.WriteAllBytes(expected, new byte[] { 1 });
-        Assert.Equal(expected, cache.TorchvisionWeights("torchvision", "resnet50"));
-        Assert.EndsWith("resnet50-0676ba61.pth", expected, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Catalog_prefixes_come_from_the_torchvision_file_names()
     {
         foreach (AssetSpec spec in AssetCatalog.All.Where(a => a.Kind == AssetKind.Weights))

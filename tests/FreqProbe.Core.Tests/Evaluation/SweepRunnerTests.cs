@@ -109,6 +109,6 @@ public sealed class SweepRunnerTests : IDisposable
     public void Too_few_model_outputs_for_the_dataset_is_an_input_error()
     {
         var error = Assert.Throws<InputException>(() => SweepRunner.Run(Request(8, 1) with { NumClasses = 5 }));
-        Assert.Contains("--num-classes", error.Message, StringComparison.Ordinal);
+        Assert.Equal("num-classes", error.Setting);
     }
 }

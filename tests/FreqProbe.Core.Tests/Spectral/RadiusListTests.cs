@@ -30,7 +30,7 @@ public sealed class RadiusListTests
     {
         var error = Assert.Throws<InputException>(() => RadiusList.Parse(text));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-        Assert.Contains("--radii", error.Message, StringComparison.Ordinal);
+        Assert.Equal("radii", error.Setting);
     }
 
     [Fact]

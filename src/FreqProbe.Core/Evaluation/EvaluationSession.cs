@@ -1,0 +1,156 @@
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Evaluation;
+
+/// <summary>What an evaluating command needs of a session.</summary>
+[Flags]
+public enum SessionParts
+{
+    /// <summary>The dataset, the image indices after --limit and --shard, and the class count.</summary>
+    Data = 1,
+    /// <summary>The network, created, loaded strictly and hashed, on the CPU and untouched (kernel spectra read its weights).</summary>
+    Weights = 2,
+    /// <summary>The network as <see cref="Weights"/>, then on the device, in eval mode, prepared for the precision and layout; and the normalisation.</summary>
+    Model = Weights | 4,
+    /// <summary>Both.</summary>
+    All = Data | Model,
+}
+
+/// <summary>
+/// The set-up every evaluating command shares, built once from a run description: threads and seed, the device, the
+/// dataset and its image indices after --limit and --shard, the class-count check, the model (created, loaded
+/// strictly, hashed, moved to the device, in eval mode and prepared for --precision and --layout) and the
+/// normalisation on the device. Sweeps, heat maps, benchmarks, kernel spectra and previews open one and add only
+/// their own loop; other kinds of model plug in here.
+/// </summary>
+public sealed class EvaluationSession : IDisposable
+{
+    readonly IImageDataset? dataset;
+    readonly nn.Module<Tensor, Tensor>? model;
+    readonly Func<Tensor, Tensor>? forward;
+    readonly Tensor? mean, std;
+
+    EvaluationSession(SweepRequest request, Device device, IImageDataset? dataset, int classes, int requested, int[] indices,
+        nn.Module<Tensor, Tensor>? model, Func<Tensor, Tensor>? forward, string? weightsSha, Tensor? mean, Tensor? std)
+    {
+        Request = request;
+        Device = device;
+        this.dataset = dataset;
+        Classes = classes;
+        Requested = requested;
+        Indices = indices;
+        this.model = model;
+        this.forward = forward;
+        WeightsSha256 = weightsSha;
+        this.mean = mean;
+        this.std = std;
+    }
+
+    /// <summary>The run description the session was built from.</summary>
+    public SweepRequest Request { get; }
+
+    /// <summary>Where tensors live.</summary>
+    public Device Device { get; }
+
+    /// <summary>The dataset (opened with <see cref="SessionParts.Data"/>).</summary>
+    public IImageDataset Dataset => dataset ?? throw new InvalidOperationException("the session was opened without its data");
+
+    /// <summary>Model outputs: --num-classes (or the card's), else the dataset's class count, else the model's default.</summary>
+    public int Classes { get; }
+
+    /// <summary>Images attempted before sharding: the dataset count, or --limit when smaller.</summary>
+    public int Requested { get; }
+
+    /// <summary>The dataset indices this run evaluates, in order: the first <see cref="Requested"/>, then every N-th for a shard.</summary>
+    public IReadOnlyList<int> Indices { get; }
+
+    /// <summary>The network itself (opened with <see cref="SessionParts.Model"/>).</summary>
+    public nn.Module<Tensor, Tensor> Network => model ?? throw new InvalidOperationException("the session was opened without its model");
+
+    /// <summary>The forward pass at the run's precision and layout: normalised images in, logits out.</summary>
+    public Func<Tensor, Tensor> Forward => forward ?? throw new InvalidOperationException("the session was opened without its model");
+
+    /// <summary>SHA-256 of the weights file, or null for random weights.</summary>
+    public string? WeightsSha256 { get; }
+
+    /// <summary>Warnings about the set-up (random weights).</summary>
+    public IReadOnlyList<string> Warnings => Request.WeightsPath is null && model is not null
+        ? new[] { $"no --weights: {Request.Model.Name} runs on RANDOM weights (seed {Request.Seed}); accuracies are meaningless except as a smoke test" }
+        : Array.Empty<string>();
+
+    /// <summary>Normalises [0,1] images on the device with the run's mean and std.</summary>
+    public Tensor Normalise(Tensor images) => (images - (mean ?? throw new InvalidOperationException("no model"))) / std!;
+
+    /// <summary>Builds what <paramref name="parts"/> asks for; bad input raises <see cref="InputException"/>.</summary>
+    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All)
+    {
+        torch.set_num_threads(request.Threads);
+        torch.manual_seed(unchecked((long)request.Seed));
+        bool inference = parts.HasFlag(SessionParts.Model);
+        Device device = inference ? TorchBackend.SelectDevice(request.Device) : CPU;
+        IImageDataset? dataset = parts.HasFlag(SessionParts.Data) ? DatasetRegistry.Open(request.Dataset) : null;
+        nn.Module<Tensor, Tensor>? model = null;
+        Tensor? mean = null, std = null;
+        try
+        {
+            int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses;
+            if (dataset is not null && classes < dataset.ClassNames.Count)
+            {
+                throw new InputException("num-classes", $"{classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; " +
+                    $"expected at least {dataset.ClassNames.Count}.");
+            }
+            int requested = dataset is null ? 0 : request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
+            // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
+            // into exactly the limited run.
+            int[] indices = Enumerable.Range(0, requested).Where(i => request.Shard?.Contains(i) ?? true).ToArray();
+            Func<Tensor, Tensor>? forward = null;
+            string? weightsSha = null;
+            if (parts.HasFlag(SessionParts.Weights))
+            {
+                model = request.Model.Create(classes);
+                if (request.WeightsPath is { } weightsPath)
+                {
+                    StateDictBinder.LoadFile(model, weightsPath);
+                    weightsSha = WeightsFile.Sha256(weightsPath);
+                }
+            }
+            if (inference && model is not null)
+            {
+                model.to(device);
+                model.eval();
+                forward = InferencePrecision.Prepare(model, request.Precision, request.Layout);
+                mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+                std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+            }
+            return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std);
+        }
+        catch
+        {
+            dataset?.Dispose();
+            model?.Dispose();
+            mean?.Dispose();
+            std?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The provenance of this session's run: <paramref name="convention"/> names the analysis, <paramref name="evaluated"/>
+    /// and <paramref name="skipped"/> count images, <paramref name="started"/> is when it began.
+    /// </summary>
+    public RunMetadata Metadata(string convention, bool clip, int evaluated, int skipped, DateTimeOffset started) =>
+        RunMetadata.For(Request, Dataset, WeightsSha256, Classes, Requested, evaluated, skipped, convention, clip, TorchBackend.Describe(Device), started);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        dataset?.Dispose();
+        model?.Dispose();
+        mean?.Dispose();
+        std?.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using FreqProbe.Core.Assets;
+
+namespace FreqProbe.Core.Planning;
+
+/// <summary>
+/// What resolution may consult besides the given settings: the cache, whether downloads are allowed and from where,
+/// and the command line for provenance.
+/// </summary>
+/// <param name="CacheRoot">The cache folder ($FREQPROBE_HOME, else ~/.cache/freqprobe).</param>
+/// <param name="Offline">Never download (--offline, FREQPROBE_OFFLINE=1).</param>
+/// <param name="Mirror">Base URL holding the official file names (FREQPROBE_MIRROR), or null for the publishers' URLs.</param>
+/// <param name="CommandLine">The command as typed.</param>
+/// <param name="OutputFoldersCreated">Output folders that do not exist yet will be created (a sweep's out_dir).</param>
+public sealed record ResolverEnvironment(string CacheRoot, bool Offline = false, string? Mirror = null, string CommandLine = "", bool OutputFoldersCreated = false)
+{
+    /// <summary>The cache.</summary>
+    public AssetCache Cache => new(CacheRoot);
+
+    /// <summary>
+    /// The environment of this process: FREQPROBE_HOME (or ~/.cache/freqprobe), FREQPROBE_OFFLINE=1 and FREQPROBE_MIRROR,
+    /// read through <paramref name="variable"/> (default: the process environment).
+    /// </summary>
+    public static ResolverEnvironment FromVariables(string commandLine, Func<string, string?>? variable = null)
+    {
+        variable ??= Environment.GetEnvironmentVariable;
+        string? home = variable("FREQPROBE_HOME");
+        string root = home is { Length: > 0 } ? home : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "freqprobe");
+        bool offline = variable("FREQPROBE_OFFLINE") is { Length: > 0 } flag && flag != "0" && !flag.Equals("false", StringComparison.OrdinalIgnoreCase);
+        string? mirror = variable("FREQPROBE_MIRROR") is { Length: > 0 } m ? m : null;
+        return new ResolverEnvironment(root, offline, mirror, commandLine);
+    }
+
+    /// <summary>Where <paramref name="spec"/> is downloaded from: the mirror when set, else the publisher.</summary>
+    public Uri SourceOf(AssetSpec spec) => Mirror is null ? new Uri(spec.Url) : new Uri(Mirror.TrimEnd('/') + "/" + spec.FileName);
+}
+
+/// <summary>Weights the plan needs that are not in the cache yet: what, from where, and where they go.</summary>
+public sealed record WeightsDownload(AssetSpec Spec, Uri Source, string FinalPath);

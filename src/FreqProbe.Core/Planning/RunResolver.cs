@@ -1,0 +1,360 @@
+using System.Globalization;
+using FreqProbe.Core.Assets;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Results;
+using FreqProbe.Core.Spectral;
+
+namespace FreqProbe.Core.Planning;
+
+/// <summary>Which filters a run evaluates: one filter family, or none (heat maps, previews).</summary>
+public enum RunKind
+{
+    /// <summary>Low-pass at each radius.</summary>
+    LowPass,
+    /// <summary>High-pass at each radius.</summary>
+    HighPass,
+    /// <summary>Band-pass at each band.</summary>
+    BandPass,
+    /// <summary>No filters: the model, data and execution settings only.</summary>
+    Evaluation,
+}
+
+/// <summary>What a command needs resolved besides the model: its weights and its data.</summary>
+[Flags]
+public enum RunNeeds
+{
+    /// <summary>The model architecture and its preprocessing only (previews).</summary>
+    Architecture = 0,
+    /// <summary>The weights file, downloaded if need be.</summary>
+    Weights = 1,
+    /// <summary>The dataset and its folder.</summary>
+    Data = 2,
+    /// <summary>Both: every evaluating run.</summary>
+    All = Weights | Data,
+}
+
+/// <summary>The outcome of resolving a run: the plan, or every problem found, plus what the run must do first.</summary>
+/// <param name="Request">The run description, or null when there are problems.</param>
+/// <param name="Problems">Every problem found, in setting order.</param>
+/// <param name="BuiltInDefault">True when none of model, weights, dataset and data was given and the built-in default runs.</param>
+/// <param name="Download">Weights to download into the cache before the run, or null.</param>
+/// <param name="OutPath">The results file, or null.</param>
+/// <param name="PredictionsPath">The per-image predictions file, or null.</param>
+/// <param name="Quiet">No progress and no table.</param>
+public sealed record Resolution(SweepRequest? Request, IReadOnlyList<Problem> Problems, bool BuiltInDefault, WeightsDownload? Download,
+    string? OutPath, string? PredictionsPath, bool Quiet)
+{
+    /// <summary>True when the run can start.</summary>
+    public bool Ok => Request is not null && Problems.Count == 0;
+}
+
+/// <summary>
+/// Turns given settings into one run description, deciding every default once. Precedence: the given settings (the
+/// command line over a config run over config defaults, merged by <see cref="GivenSettings"/>) &gt; the model card
+/// beside the weights &gt; the model's own defaults (its weights, dataset, input size, crop and normalisation) &gt;
+/// built-ins. With none of model, weights, dataset and data the built-in default runs: the shipped synthetic model
+/// on the synthetic test split. Nothing is read beyond small files (the card) and nothing is downloaded: weights
+/// missing from the cache come back as a <see cref="WeightsDownload"/>.
+/// </summary>
+public static class RunResolver
+{
+    /// <summary>The --weights spelling for random weights.</summary>
+    public const string RandomWeights = "random";
+
+    /// <summary>Resolves <paramref name="given"/> for a run of <paramref name="kind"/>.</summary>
+    public static Resolution Resolve(GivenSettings given, RunKind kind, ResolverEnvironment environment, RunNeeds needs = RunNeeds.All)
+    {
+        var problems = new List<Problem>();
+        T Collect<T>(Func<T> action, T fallback)
+        {
+            try
+            {
+                return action();
+            }
+            catch (InputException e)
+            {
+                problems.Add(e.ToProblem());
+                return fallback;
+            }
+        }
+        void Add(Setting setting, string message) => problems.Add(new Problem(setting.Name, message));
+
+        string? modelName = given.Text(RunSettings.Model);
+        string? weightsName = given.Text(RunSettings.Weights);
+        string? datasetName = given.Text(RunSettings.Dataset);
+        string? data = given.Text(RunSettings.Data);
+        bool builtInDefault = modelName is null && weightsName is null && datasetName is null && data is null;
+        if (builtInDefault)
+        {
+            weightsName = BuiltInModels.Default;
+            datasetName = "synthetic";
+        }
+        bool offline = environment.Offline || given.Flag(RunSettings.Offline);
+
+        // The model: given, else the card's. Its standard weights, when it has them, are the default weights.
+        ModelSpec? model = modelName is null ? null : Collect(() => ModelRegistry.Get(modelName), null);
+        if (weightsName is null && model is not null && needs.HasFlag(RunNeeds.Weights))
+        {
+            if (AssetCatalog.TorchvisionWeightsFor(model.Name) is not null) weightsName = "torchvision";
+            else
+            {
+                Add(RunSettings.Weights, $"{model.Name} has no standard pretrained weights; pass --weights FILE, e.g. a model trained here " +
+                    $"({string.Join(", ", BuiltInModels.TrainedInRepository)}), {BuiltInModels.Default}, or --weights {RandomWeights} for a smoke test.");
+            }
+        }
+        WeightsChoice weights = ResolveWeights(weightsName, model?.Name ?? modelName, environment, offline, needs.HasFlag(RunNeeds.Weights), Add, Collect);
+        ModelCard? card = weights.Card;
+        if (model is null && modelName is null && card?.Model is { } cardModel) model = Collect(() => ModelRegistry.Get(cardModel), null);
+        if (model is null && modelName is null)
+        {
+            Add(RunSettings.Model, weights.Path is null
+                ? $"required; expected one of: {string.Join(", ", ModelRegistry.Names)}."
+                : $"required (no model card beside '{weights.Path}' to take it from); expected one of: {string.Join(", ", ModelRegistry.Names)}.");
+        }
+
+        // The data: given, else the card's training set (when it needs no folder or one was given), else the model's own.
+        if (datasetName is null && card?.Dataset is { } cardDataset && DatasetRegistry.Names.Contains(cardDataset)
+            && (data is not null || !DatasetRegistry.NeedsData(cardDataset)))
+        {
+            datasetName = cardDataset;
+        }
+        datasetName ??= model?.DefaultDataset;
+        bool? needsData = datasetName is null ? null : Collect<bool?>(() => DatasetRegistry.NeedsData(datasetName), null);
+        bool dataNeeded = needs.HasFlag(RunNeeds.Data);
+        if (dataNeeded && needsData == true && data is null)
+        {
+            data = DefaultDataFolder(datasetName!, environment.Cache, out string? missing);
+            if (missing is not null) Add(RunSettings.Data, missing);
+        }
+        else if (data is not null && !Directory.Exists(data))
+        {
+            Add(RunSettings.Data, File.Exists(data) ? $"'{data}' is a file; expected a folder." : $"'{data}' is not a directory.");
+        }
+        string? classes = given.Text(RunSettings.Classes);
+        if (classes is not null && !File.Exists(classes)) Add(RunSettings.Classes, $"'{classes}' not found; expected a file with one class folder name per line.");
+
+        // Execution.
+        ShardSpec? shard = given.Text(RunSettings.Shard) is { } shardText ? Collect<ShardSpec?>(() => ShardSpec.Parse(shardText), null) : null;
+        int? limit = Positive(given, RunSettings.Limit, "images", Add);
+        int? batch = Positive(given, RunSettings.BatchSize, "images per batch", Add);
+        int threads = Positive(given, RunSettings.Threads, "threads", Add) ?? Environment.ProcessorCount;
+        int? numClasses = Positive(given, RunSettings.NumClasses, "outputs", Add) ?? card?.NumClasses;
+        double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? 10;
+        if (!(checkpointSeconds > 0) || double.IsInfinity(checkpointSeconds))
+        {
+            Add(RunSettings.CheckpointEvery, $"{checkpointSeconds.ToString(CultureInfo.InvariantCulture)} is not a positive number of seconds.");
+        }
+        int? inputSize = Positive(given, RunSettings.InputSize, "pixels", Add);
+        if (inputSize is < 8) Add(RunSettings.InputSize, $"{inputSize} is too small; expected at least 8 pixels.");
+        float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add);
+        float[]? std = Triple(given, RunSettings.Std, positive: true, Add);
+
+        // Preprocessing: the card's (its own resize, if any) over the model's; a given input size keeps the crop ratio.
+        PreprocessPolicy? preprocess = card is not null ? new PreprocessPolicy(card.InputSize, card.ResizeShorter) : model?.Preprocess;
+        if (preprocess is not null && inputSize is { } size && size >= 8) preprocess = Rescaled(preprocess, size);
+
+        // Checked even when the model is unknown, so that every problem is reported at once.
+        IReadOnlyList<FrequencyFilter> filters = Filters(given, kind, preprocess?.InputSize ?? 32, Add, Collect);
+
+        // Outputs.
+        string? outPath = given.Text(RunSettings.Out);
+        string? predictionsPath = given.Text(RunSettings.Predictions);
+        if (outPath is not null)
+        {
+            Collect(() => ResultWriterRegistry.ForPath(outPath), null);
+            if (AtomicFile.CheckWritable(outPath, environment.OutputFoldersCreated) is { } why) Add(RunSettings.Out, $"cannot write '{outPath}': {why}.");
+        }
+        if (predictionsPath is not null)
+        {
+            if (!predictionsPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) Add(RunSettings.Predictions, $"'{predictionsPath}' must end in .csv.");
+            else if (AtomicFile.CheckWritable(predictionsPath, environment.OutputFoldersCreated) is { } why) Add(RunSettings.Predictions, $"cannot write '{predictionsPath}': {why}.");
+        }
+        bool resume = given.Flag(RunSettings.Resume);
+        if (resume && outPath is null)
+        {
+            Add(RunSettings.Resume, "needs --out, beside which the checkpoint is kept.");
+        }
+
+        if (problems.Count > 0 || model is null || (datasetName is null && dataNeeded) || preprocess is null)
+        {
+            return new Resolution(null, problems, builtInDefault, null, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
+        }
+        var request = new SweepRequest
+        {
+            Model = model,
+            WeightsPath = weights.Path,
+            WeightsName = weights.Random ? null : weightsName,
+            NumClasses = numClasses,
+            Preprocess = preprocess,
+            Mean = mean ?? card?.Mean ?? model.Mean,
+            Std = std ?? card?.Std ?? model.Std,
+            Dataset = new DatasetOptions(datasetName ?? model.DefaultDataset, data, given.Text(RunSettings.Split) ?? "test", classes, Seed: given.Seed(RunSettings.Seed) ?? 0),
+            Filters = filters,
+            Clip = given.Flag(RunSettings.Clip),
+            BatchSize = batch ?? (preprocess.InputSize <= 64 ? 64 : 16),
+            Threads = threads,
+            Device = given.Text(RunSettings.Device) ?? "auto",
+            Precision = given.Text(RunSettings.Precision) ?? "fp32",
+            Layout = given.Text(RunSettings.Layout) ?? "nhwc",
+            Limit = limit,
+            Shard = shard,
+            Seed = given.Seed(RunSettings.Seed) ?? 0,
+            OnBadImage = given.Text(RunSettings.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
+            PerClass = given.Flag(RunSettings.PerClass),
+            CheckpointPath = outPath is null ? null : SweepCheckpoint.PathFor(outPath),
+            Resume = resume,
+            CheckpointSeconds = checkpointSeconds,
+            CommandLine = environment.CommandLine,
+        };
+        return new Resolution(request, problems, builtInDefault, weights.Download, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
+    }
+
+    /// <summary>The default radius list for a model-input side: 2..16:2 up to 64 pixels, 4..32:4 above.</summary>
+    public static string DefaultRadii(int inputSize) => inputSize > 64 ? "4..32:4" : "2..16:2";
+
+    /// <summary><paramref name="policy"/> at another input side, keeping its crop ratio (or its lack of a resize).</summary>
+    public static PreprocessPolicy Rescaled(PreprocessPolicy policy, int inputSize) => policy.ResizeShorter is { } shorter
+        ? new PreprocessPolicy(inputSize, (int)Math.Floor((double)inputSize * shorter / policy.InputSize))
+        : PreprocessPolicy.Native(inputSize);
+
+    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random);
+
+    static WeightsChoice ResolveWeights(string? name, string? architecture, ResolverEnvironment environment, bool offline, bool needed,
+        Action<Setting, string> add, Func<Func<ModelCard?>, ModelCard?, ModelCard?> collectCard)
+    {
+        var none = new WeightsChoice(null, null, null, Random: false);
+        switch (name)
+        {
+            case null:
+                return none;
+            case RandomWeights:
+                return none with { Random = true };
+            case "torchvision" or "torchvision-v2":
+            {
+                if (architecture is null)
+                {
+                    add(RunSettings.Weights, $"{name} needs --model, e.g. --model resnet50.");
+                    return none;
+                }
+                bool v2 = name == "torchvision-v2";
+                if (AssetCatalog.TorchvisionWeightsFor(architecture, v2) is not { } spec)
+                {
+                    add(RunSettings.Weights, $"torchvision publishes no {(v2 ? "V2 " : "")}ImageNet weights for '{architecture}'; expected a model with them: " +
+                        string.Join(", ", AssetCatalog.All.Where(a => a.Kind == AssetKind.Weights).Select(a => a.Name)) + ".");
+                    return none;
+                }
+                AssetCache cache = environment.Cache;
+                string final = cache.FinalPath(spec);
+                if (!needed) return none;
+                if (cache.Has(spec)) return none with { Path = final };
+                Uri source = environment.SourceOf(spec);
+                if (offline)
+                {
+                    add(RunSettings.Weights, $"{spec.FileName} ({name} for {architecture}) is not in the cache and downloads are off (--offline or FREQPROBE_OFFLINE=1): " +
+                        $"place the file from {source} at {final}, or run `freqprobe fetch {spec.Name}` where there is network.");
+                    return none;
+                }
+                return none with { Path = final, Download = new WeightsDownload(spec, source, final) };
+            }
+            default:
+            {
+                string? path;
+                try
+                {
+                    path = BuiltInModels.Resolve(name, environment.CacheRoot);
+                }
+                catch (InputException e)
+                {
+                    add(RunSettings.Weights, e.Message);
+                    return none;
+                }
+                if (Directory.Exists(path))
+                {
+                    add(RunSettings.Weights, $"'{path}' is a folder; expected a weights file (.pth, .pt, .safetensors or .dat).");
+                    return none;
+                }
+                if (!File.Exists(path))
+                {
+                    add(RunSettings.Weights, $"'{path}' not found.");
+                    return none;
+                }
+                return none with { Path = path, Card = collectCard(() => ModelCard.TryLoadFor(path), null) };
+            }
+        }
+    }
+
+    // Where a dataset's files are when --data is not given; a message naming how to get them when they are not there.
+    static string? DefaultDataFolder(string dataset, AssetCache cache, out string? missing)
+    {
+        missing = null;
+        switch (dataset)
+        {
+            case "cifar10":
+                if (cache.Cifar10Folder() is { } cifar) return cifar;
+                missing = $"not given, and CIFAR-10 is not in the cache ({cache.Root}); run `freqprobe fetch cifar10` or pass --data DIR.";
+                return null;
+            case "imagenet":
+                if (Directory.Exists(cache.ImageNetValFolder)) return cache.ImageNetValFolder;
+                missing = $"not given, and no ImageNet validation images are at {cache.ImageNetValFolder}; run `freqprobe prepare imagenet-val " +
+                    "--images DIR --ground-truth LOC_val_solution.csv` (it writes there without --out), or pass --data DIR/val.";
+                return null;
+            default:
+                missing = $"dataset '{dataset}' needs --data DIR ({DatasetRegistry.Describe(dataset)}).";
+                return null;
+        }
+    }
+
+    static IReadOnlyList<FrequencyFilter> Filters(GivenSettings given, RunKind kind, int inputSize, Action<Setting, string> add,
+        Func<Func<IReadOnlyList<FrequencyFilter>>, IReadOnlyList<FrequencyFilter>, IReadOnlyList<FrequencyFilter>> collect)
+    {
+        MaskShape shape = given.Text(RunSettings.Shape) == "square" ? MaskShape.Square : MaskShape.Circle;
+        MaskProfile profile = given.Text(RunSettings.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal;
+        switch (kind)
+        {
+            case RunKind.LowPass or RunKind.HighPass:
+                if (given.Has(RunSettings.Bands)) add(RunSettings.Bands, $"belongs to bandpass; a {(kind == RunKind.LowPass ? "lowpass" : "highpass")} run takes radii.");
+                return collect(() => RadiusList.Parse(given.Text(RunSettings.Radii) ?? DefaultRadii(inputSize))
+                    .Select(r => kind == RunKind.LowPass ? FrequencyFilter.LowPass(r, shape, profile) : FrequencyFilter.HighPass(r, shape, profile)).ToArray(),
+                    Array.Empty<FrequencyFilter>());
+            case RunKind.BandPass:
+                if (given.Has(RunSettings.Radii)) add(RunSettings.Radii, "belongs to lowpass and highpass; a bandpass run takes bands.");
+                if (given.Text(RunSettings.Bands) is not { } bands)
+                {
+                    add(RunSettings.Bands, "required for a bandpass run, e.g. 0-4,4-8,8-16.");
+                    return Array.Empty<FrequencyFilter>();
+                }
+                return collect(() => RadiusList.ParseBands(bands).Select(b => FrequencyFilter.BandPass(b.Inner, b.Outer, shape, profile)).ToArray(),
+                    Array.Empty<FrequencyFilter>());
+            default:
+                return Array.Empty<FrequencyFilter>();
+        }
+    }
+
+    static int? Positive(GivenSettings given, Setting setting, string unit, Action<Setting, string> add)
+    {
+        int? value = given.Count(setting);
+        if (value is < 1)
+        {
+            add(setting, $"{value} is not a positive number of {unit}; expected 1 or more.");
+            return null;
+        }
+        return value;
+    }
+
+    static float[]? Triple(GivenSettings given, Setting setting, bool positive, Action<Setting, string> add)
+    {
+        if (given.Text(setting) is not { } text) return null;
+        string[] parts = text.Split(',');
+        var values = new float[parts.Length];
+        bool ok = parts.Length == 3;
+        for (int i = 0; ok && i < parts.Length; i++)
+        {
+            ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && float.IsFinite(values[i]) && (!positive || values[i] > 0);
+        }
+        if (ok) return values;
+        add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406.");
+        return null;
+    }
+}
