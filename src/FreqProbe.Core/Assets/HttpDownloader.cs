@@ -30,6 +30,10 @@ public sealed class HttpDownloader(HttpClient client, int maxAttempts = 5, TimeS
                 log?.WriteLine($"freqprobe fetch: {url}: {e.Message}; retrying in {delay.TotalSeconds:0.#} s (attempt {attempt + 1} of {maxAttempts}), resuming from byte {Length(partialPath)}");
                 await Task.Delay(delay, cancellation).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.NameResolutionError)
+            {
+                throw new InputException($"{url}: the host name does not resolve ({e.Message}); expected network access to it, or a mirror.", e);
+            }
             catch (Exception e) when (IsTransient(e))
             {
                 throw new InputException($"{url}: download failed after {attempt} attempts: {e.Message}; the partial file {partialPath} is kept, so running the same command again resumes it.", e);
@@ -76,8 +80,10 @@ public sealed class HttpDownloader(HttpClient client, int maxAttempts = 5, TimeS
 
     static long Length(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    static bool IsTransient(Exception e) => e is IOException or HttpRequestException or TransientHttpException
-        || (e is TaskCanceledException && e.InnerException is TimeoutException);
+    // A host name that does not resolve means no network (or a wrong mirror), not a passing failure: no retries.
+    static bool IsTransient(Exception e) => e is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }
+        ? false
+        : e is IOException or HttpRequestException or TransientHttpException || (e is TaskCanceledException && e.InnerException is TimeoutException);
 
     sealed class TransientHttpException(string message) : Exception(message);
 }

@@ -100,8 +100,10 @@ public static class RunResolver
             if (AssetCatalog.TorchvisionWeightsFor(model.Name) is not null) weightsName = "torchvision";
             else
             {
+                // The weights decide the rest (their card names the data), so this is the one thing to say.
                 Add(RunSettings.Weights, $"{model.Name} has no standard pretrained weights; pass --weights FILE, e.g. a model trained here " +
                     $"({string.Join(", ", BuiltInModels.TrainedInRepository)}), {BuiltInModels.Default}, or --weights {RandomWeights} for a smoke test.");
+                return new Resolution(null, problems, false, null, given.Text(RunSettings.Out), given.Text(RunSettings.Predictions), given.Flag(RunSettings.Quiet));
             }
         }
         WeightsChoice weights = ResolveWeights(weightsName, model?.Name ?? modelName, environment, offline, needs.HasFlag(RunNeeds.Weights), Add, Collect);
