@@ -87,7 +87,8 @@ internal static class FreqProbeApp
         root.Subcommands.Add(PrepareCommand.Create(context));
         root.Subcommands.Add(DoctorCommand.Create(context));
         // Every command takes --quiet; those that do not handle it themselves drop their stdout table and progress bars.
-        foreach (Command command in root.Subcommands.Where(c => c.Options.All(o => o.Name != "--quiet")))
+        static IEnumerable<Command> All(Command c) => c.Subcommands.SelectMany(s => All(s).Prepend(s));
+        foreach (Command command in All(root).Where(c => c.Options.All(o => o.Name != "--quiet")).ToArray())
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "No table or summary on stdout and no progress bar; warnings and errors still go to stderr." };
             sharedQuiet.Add(quiet);

@@ -10,6 +10,7 @@ public sealed class KernelsCommandTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Builtin_model_gives_a_row_per_convolution_and_pictures_of_the_stated_size()
     {
         string csv = dir.File("k.csv"), pictures = dir.File("pictures");

@@ -14,6 +14,7 @@ public sealed class MergeCommandTests : IDisposable
     }.Concat(extra).ToArray());
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Three_shards_merged_equal_the_unsharded_run_field_for_field()
     {
         Assert.Equal(0, Sweep(dir.File("full.csv")).ExitCode);

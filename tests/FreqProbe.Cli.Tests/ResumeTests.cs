@@ -51,6 +51,7 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_killed_run_resumes_to_the_results_of_an_uninterrupted_run()
     {
         var full = Run(Args("full"));

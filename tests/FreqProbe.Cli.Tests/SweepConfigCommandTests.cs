@@ -19,6 +19,7 @@ public sealed class SweepConfigCommandTests : IDisposable
     static JsonElement Rows(string resultsJson) => JsonDocument.Parse(File.ReadAllText(resultsJson)).RootElement.GetProperty("rows");
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void The_shipped_default_config_runs_and_each_run_equals_the_same_single_command()
     {
         string config = Path.Combine(SharedData.RepositoryRoot, "configs", "default.json");

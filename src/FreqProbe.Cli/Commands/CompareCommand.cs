@@ -38,7 +38,7 @@ internal static class CompareCommand
             IReadOnlyList<ComparedRow> rows = RegressionComparison.Compare(b, c, tol, statistical, a);
             foreach (ComparedRow r in rows)
             {
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(r.Regressed ? "REGRESSED" : "ok       ")}  {r.Model,-16} {r.Filter,-26} {r.Radius,-7} {r.BaselineTop1,7:0.00}% -> {r.CurrentTop1,7:0.00}%  {(r.Reason.Length > 0 ? r.Reason : "")}"));
             }
             if (parsed.GetValue(report) is { } reportPath)

@@ -20,7 +20,8 @@ internal static class FetchCommand
             "              `--dataset cifar10` without --data then reads it.\n" +
             "  resnet50 …  torchvision's ImageNet weights (SHA-256 prefix from the file name, as torchvision checks);\n" +
             "              `--model resnet50 --weights torchvision` (or torchvision-v2) then loads them.\n" +
-            "Transfers resume with HTTP range requests and retry with backoff. Nothing downloads unless you run this.\n" +
+            "Transfers resume with HTTP range requests and retry with backoff. Datasets download only with this command; the\n" +
+            "weights of `--model NAME` also download on first use (not with --offline or FREQPROBE_OFFLINE=1).\n" +
             "ImageNet itself cannot be downloaded without an account; see README.\n\n" +
             "Example:\n  freqprobe fetch cifar10 resnet50");
         command.Arguments.Add(names);
@@ -33,9 +34,9 @@ internal static class FetchCommand
             {
                 foreach (AssetSpec spec in AssetCatalog.All)
                 {
-                    context.Out.WriteLine($"{spec.Name,-14} {(cache.Has(spec) ? "cached " : "missing")}  {spec.Description}\n{"",-14}          {spec.Url}");
+                    context.Table.WriteLine($"{spec.Name,-14} {(cache.Has(spec) ? "cached " : "missing")}  {spec.Description}\n{"",-14}          {spec.Url}");
                 }
-                context.Out.WriteLine($"cache: {cache.Root}");
+                context.Table.WriteLine($"cache: {cache.Root}");
                 return ExitCodes.Success;
             }
             var problems = new List<string>();
@@ -67,7 +68,7 @@ internal static class FetchCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
             http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
             var fetcher = new AssetFetcher(cache, new HttpDownloader(http));
-            using var bar = new ProgressBar(context.Error, context.Interactive);
+            using var bar = new ProgressBar(context.Error, context.ShowsProgress);
             foreach (AssetSpec spec in specs)
             {
                 Uri? source = overrideUrl is not null ? new Uri(overrideUrl)
@@ -75,7 +76,7 @@ internal static class FetchCommand
                 context.Error.WriteLine($"freqprobe fetch: {spec.Name} from {source ?? new Uri(spec.Url)}");
                 string path = await fetcher.FetchAsync(spec, source, bar, bar.LinesBelow(context.Error), cancellation);
                 bar.Finish();
-                context.Out.WriteLine($"{spec.Name}: {path}");
+                context.Table.WriteLine($"{spec.Name}: {path}");
             }
             return ExitCodes.Success;
         });

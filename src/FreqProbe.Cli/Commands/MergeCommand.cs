@@ -26,6 +26,16 @@ internal static class MergeCommand
         {
             string outPath = parsed.GetValue(output)!;
             string[] paths = parsed.GetValue(files)!;
+            string[] notJson = paths.Where(p => !p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (notJson.Length > 0)
+            {
+                foreach (string path in notJson)
+                {
+                    context.Error.WriteLine($"freqprobe: error: {path}: merge needs the shards' JSON results (the --out NAME.json of each --shard K/N run), " +
+                        $"which keep the exact counts; '{Path.GetExtension(path)}' files do not.");
+                }
+                return ExitCodes.InputError;
+            }
             if (paths.Length > 0 && IsHeatmap(paths[0])) return MergeHeatmaps(context, paths, outPath);
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)

@@ -25,7 +25,10 @@ internal static class PrepareCommand
         };
         var meta = new Option<string?>("--meta") { Description = "The devkit's data/meta.mat, which maps ILSVRC2012_IDs to wnids." };
         var devkit = new Option<string?>("--devkit") { Description = "The extracted devkit folder (ILSVRC2012_devkit_t12); its data/meta.mat is used." };
-        var output = new Option<string>("--out") { Description = "Output root; images go to OUT/val/<wnid>/.", Required = true };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Output root; images go to OUT/val/<wnid>/ (default: $FREQPROBE_HOME/datasets/imagenet, where `--dataset imagenet` looks without --data).",
+        };
         var mode = new Option<string>("--mode") { Description = "hardlink (default; falls back to symlink across file systems), symlink or copy.", DefaultValueFactory = _ => "hardlink" };
         var copy = new Option<bool>("--copy") { Description = "Same as --mode copy." };
         mode.AcceptOnlyFromAmong("hardlink", "symlink", "copy");
@@ -34,8 +37,10 @@ internal static class PrepareCommand
             "ground truth (with meta.mat order) or Kaggle's LOC_val_solution.csv. Per-class counts are checked against the\n" +
             "ground truth; images without a usable label and labels without an image are listed, never silently dropped.\n" +
             "Exit code 0 when everything was placed, 2 when anything could not be (what could be placed stays placed).\n\n" +
-            "Example:\n  freqprobe prepare imagenet-val --images ILSVRC2012_img_val --ground-truth LOC_val_solution.csv --out ~/data/imagenet\n" +
-            "  freqprobe --dataset imagenet --data ~/data/imagenet/val ...");
+            "Examples:\n  freqprobe prepare imagenet-val --images ILSVRC2012_img_val --ground-truth LOC_val_solution.csv\n" +
+            "      (into $FREQPROBE_HOME/datasets/imagenet; `freqprobe lowpass --model resnet50` then finds it)\n" +
+            "  freqprobe prepare imagenet-val --tar ILSVRC2012_img_val.tar --ground-truth LOC_val_solution.csv --out ~/data/imagenet\n" +
+            "  freqprobe lowpass --model resnet50 --data ~/data/imagenet/val");
         foreach (Option option in new Option[] { images, tar, truth, meta, devkit, output, mode, copy }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
@@ -66,7 +71,7 @@ internal static class PrepareCommand
                 "copy" => PlacementMode.Copy,
                 _ => PlacementMode.HardLink,
             };
-            string outRoot = parsed.GetValue(output)!;
+            string outRoot = parsed.GetValue(output) ?? context.Resolver.Cache.ImageNetRoot;
             PrepareSummary summary = tarPath is not null
                 ? ImageNetValPreparer.FromTar(tarPath, groundTruth, outRoot)
                 : ImageNetValPreparer.FromFolder(imagesPath!, groundTruth, outRoot, placement);

@@ -169,7 +169,8 @@ internal static class SweepConfigCommand
     {
         string? origin = settings.OriginOf(problem.Setting);
         if (origin is not null && origin.StartsWith("--", StringComparison.Ordinal)) return $"{origin}: {problem.Message}";
-        return $"{configPath}: {origin ?? run.JsonPath}: {problem.Message}";
+        if (origin is not null) return $"{configPath}: {origin}: {problem.Message}";
+        return $"{configPath}: {run.JsonPath}: {(problem.Setting is null ? "" : problem.Setting + ": ")}{problem.Message}";
     }
 
     // A run whose results file exists, matches the planned command and has no checkpoint pending is complete.

@@ -33,6 +33,7 @@ public sealed class HeatmapRunnerTests
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Mirrored_half_plane_equals_a_full_computation_and_batching_changes_nothing()
     {
         HeatmapResult heat = HeatmapRunner.Run(Request(batch: 4, threads: 2));

@@ -58,6 +58,7 @@ public sealed class BatchNormFoldingTests
         Assert.Equal(conv, BatchNormFolding.FeedingConvolution(norm));
 
     [Cifar10Fact]
+    [Trait("Speed", "slow")]
     public void The_committed_natural_model_predicts_the_same_classes_folded_on_real_CIFAR10_images()
     {
         using var scope = NewDisposeScope();

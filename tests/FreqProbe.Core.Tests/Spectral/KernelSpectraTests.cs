@@ -66,6 +66,7 @@ public sealed class KernelSpectraTests
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Every_convolution_of_a_registry_model_is_analysed_and_filtered_by_name()
     {
         torch.manual_seed(1);

@@ -12,6 +12,7 @@ namespace FreqProbe.Core.Tests.Training;
 /// the hot paths run many times. With <c>(x + randn_like(x) * sigma).clamp(0, 1)</c> the first test failed within
 /// about 4 seconds here.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class PerturbUnderGcPressureTests
 {
     static void UnderFinalizerPressure(Action<int> body, int iterations)

@@ -40,6 +40,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Same_seed_gives_the_same_weights_and_an_interrupted_run_resumes_to_them()
     {
         ModelCard first = Trainer.Run(Request("a"));
@@ -75,6 +76,7 @@ public sealed class TrainerTests : IDisposable
 
     // A native failure cannot be provoked on demand, so the hook throws the exception type libtorch errors arrive as.
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_native_failure_mid_epoch_is_retried_from_the_checkpoint_and_changes_nothing()
     {
         Trainer.Run(Request("clean"));
@@ -102,6 +104,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Writes_a_model_card_that_describes_the_weights()
     {
         ModelCard card = Trainer.Run(Request("card"));
@@ -120,6 +123,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_second_run_into_a_used_folder_needs_resume()
     {
         Trainer.Run(Request("used") with { Epochs = 1 });

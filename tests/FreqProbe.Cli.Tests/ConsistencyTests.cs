@@ -1,0 +1,65 @@
+using FreqProbe.Core.Tests.Support;
+
+namespace FreqProbe.Cli.Tests;
+
+/// <summary>What every command shares: --quiet, the documented exit codes, messages that say what was expected.</summary>
+public sealed class ConsistencyTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    static IEnumerable<string> Commands()
+    {
+        string help = CliRun.Invoke("--help").Out;
+        int at = help.IndexOf("Commands:", StringComparison.Ordinal);
+        return help[at..].Split('\n').Skip(1).Where(l => l.Length > 2 && l.StartsWith("  ", StringComparison.Ordinal) && l[2] != ' ')
+            .Select(l => l.Trim().Split(' ')[0]).Append("prepare imagenet-val");
+    }
+
+    [Fact]
+    public void Every_command_accepts_quiet_and_the_root_help_lists_the_exit_codes()
+    {
+        string[] commands = Commands().ToArray();
+        Assert.Contains("kernels", commands);
+        Assert.Contains("preview", commands);
+        foreach (string command in commands)
+        {
+            CliRun help = CliRun.Invoke(command.Split(' ').Append("--help").ToArray());
+            Assert.True(help.ExitCode == 0, command);
+            Assert.Contains("--quiet", help.Out, StringComparison.Ordinal);
+        }
+        string root = CliRun.Invoke("--help").Out;
+        Assert.Contains("3 `compare` found a regression", root, StringComparison.Ordinal);
+        Assert.Contains("1 internal failure", root, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quiet_kernels_and_preview_print_no_table_and_still_write_their_files()
+    {
+        string csv = dir.File("k.csv");
+        CliRun kernels = CliRun.Invoke("kernels", "--layers", "^conv1$", "--out", csv, "--quiet");
+        Assert.True(kernels.ExitCode == 0, kernels.Error);
+        Assert.Equal("", kernels.Out);
+        Assert.Equal(2, File.ReadAllLines(csv).Length);
+        CliRun loud = CliRun.Invoke("kernels", "--layers", "^conv1$");
+        Assert.Contains("conv1", loud.Out, StringComparison.Ordinal);
+
+        string png = dir.File("p.png");
+        CliRun preview = CliRun.Invoke("preview", "--limit", "1", "--radii", "4", "--out", png, "-q");
+        Assert.True(preview.ExitCode == 0, preview.Error);
+        Assert.Equal("", preview.Out);
+        Assert.True(new FileInfo(png).Length > 0);
+    }
+
+    [Fact]
+    public void Merge_given_csv_shards_says_it_needs_the_json_results()
+    {
+        string csv = dir.File("s0.csv");
+        File.WriteAllText(csv, "model,filter\n");
+        CliRun run = CliRun.Invoke("merge", csv, "--out", dir.File("m.csv"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"{csv}: merge needs the shards' JSON results", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("invalid start", run.Error, StringComparison.Ordinal);
+    }
+}
