@@ -22,7 +22,7 @@ weights="$out/resnet50-random.pth"
 "$python" -c "import torch, torchvision; torch.manual_seed(0); torch.save(torchvision.models.resnet50().state_dict(), '$weights')" 2>/dev/null \
   || weights=""
 for precision in fp32 bf16 fp16; do
-  fp bench --model resnet50 ${weights:+--weights "$weights"} --dataset synthetic --input-size 224 --num-classes 1000 --images "${IMAGES:-512}" \
+  fp bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 --num-classes 1000 --images "${IMAGES:-512}" \
      --batch-size 64 --device "${DEVICE:-cuda}" --precision "$precision" --out "$out/bench-resnet50-$precision.json" 2>&1 | tee -a "$out/bench.txt"
 done
 rm -f "$weights"

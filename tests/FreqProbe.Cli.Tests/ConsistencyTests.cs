@@ -62,4 +62,21 @@ public sealed class ConsistencyTests : IDisposable
         Assert.Contains($"{csv}: merge needs the shards' JSON results", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("invalid start", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_evaluating_command_refuses_a_model_with_fewer_outputs_than_the_dataset_has_classes()
+    {
+        // One evaluation session checks this for all of them; the heat map once counted every image as an error instead.
+        foreach (string[] command in new[]
+        {
+            new[] { "lowpass", "--radii", "4", "--limit", "2" },
+            new[] { "heatmap", "--max-freq", "1", "--limit", "2" },
+            new[] { "bench", "--images", "2", "--repeats", "1", "--radii", "4" },
+        })
+        {
+            CliRun run = CliRun.Invoke(command.Concat(new[] { "--model", "cifar-resnet20", "--weights", "random", "--dataset", "synthetic", "--num-classes", "5" }).ToArray());
+            Assert.True(run.ExitCode == 2, command[0] + ": " + run.Error);
+            Assert.Contains("--num-classes: 5 outputs cannot score dataset 'synthetic' with 10 classes", run.Error, StringComparison.Ordinal);
+        }
+    }
 }
