@@ -38,6 +38,8 @@ internal static class WeightsDownloads
     static string Reason(Exception e)
     {
         string message = e.InnerException is { } inner && e is not InputException ? inner.Message : e.Message;
+        int colon = message.IndexOf(": ", StringComparison.Ordinal);
+        if (colon > 0 && Uri.TryCreate(message[..colon], UriKind.Absolute, out _)) message = message[(colon + 2)..]; // the URL is said once already
         return message.Replace(Environment.NewLine, " ", StringComparison.Ordinal).TrimEnd('.');
     }
 }
