@@ -36,6 +36,11 @@ internal static class MergeCommand
                 }
                 return ExitCodes.InputError;
             }
+            if (paths.FirstOrDefault(p => AtomicFile.SameFile(p, outPath)) is { } input)
+            {
+                context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' is also an input ('{input}'); merging into it would destroy that shard. Expected a new file.");
+                return ExitCodes.InputError;
+            }
             if (paths.Length > 0 && IsHeatmap(paths[0])) return MergeHeatmaps(context, paths, outPath);
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)

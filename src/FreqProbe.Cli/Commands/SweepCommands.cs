@@ -70,6 +70,9 @@ internal static class SweepCommands
     {
         SweepRequest request = resolution.Request!;
         (string? outPath, string? predictionsPath, bool quiet) = (resolution.OutPath, resolution.PredictionsPath, resolution.Quiet);
+        // One run at a time per results file: a second run that wants it refuses, naming the first.
+        using OutputLock? outLock = outPath is null ? null : OutputLock.Acquire(outPath, "out", context.CommandLine);
+        using OutputLock? predictionsLock = predictionsPath is null ? null : OutputLock.Acquire(predictionsPath, "predictions", context.CommandLine);
         if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
         foreach (string warning in SweepRunner.FilterWarnings(request.Filters, request.Preprocess.InputSize))
         {
@@ -86,7 +89,13 @@ internal static class SweepCommands
         }
 
         using var cancel = new CtrlC();
-        long? resumeBytes = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved)?.PredictionBytes : null;
+        SweepCheckpoint? checkpoint = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved) : null;
+        if (checkpoint is { PredictionBytes: null, Done: > 0 } && predictionsPath is not null)
+        {
+            throw new FreqProbe.Core.InputException("resume", $"the checkpoint {request.CheckpointPath} was saved by a run without --predictions, so the predictions of its " +
+                $"{checkpoint.Done} finished images do not exist; resume without --predictions, or run without --resume to start afresh.");
+        }
+        long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);
         SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,

@@ -10,9 +10,9 @@ public static class DatasetRegistry
         ["cifar10"] = new("CIFAR-10 binary batches (test_batch.bin, data_batch_1..5.bin); --split test|train", true,
             o => Cifar10BinaryDataset.Open(o.DataPath!, o.Split)),
         ["imagefolder"] = new("root/<class>/*.{jpg,jpeg,png,bmp,webp}; classes from --classes or sorted folder names", true,
-            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? null : ClassList.Load(o.ClassesFile))),
+            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? null : ClassList.Load(o.ClassesFile), maxPixels: o.MaxImagePixels)),
         ["imagenet"] = new("an image folder of ImageNet-1k wnid folders, labels from the built-in class list", true,
-            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? ClassList.ImageNet1k : ClassList.Load(o.ClassesFile), "imagenet")),
+            o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? ClassList.ImageNet1k : ClassList.Load(o.ClassesFile), "imagenet", o.MaxImagePixels)),
         ["synthetic"] = new("built-in known-answer 32x32 set: 5 shape classes (low frequencies only) and 5 texture classes (>= 10 cycles/image); --split test|train", false,
             o => new SyntheticDataset(o.Split, o.GeneratedCount, o.Seed)),
     };

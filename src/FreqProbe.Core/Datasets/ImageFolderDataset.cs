@@ -46,7 +46,7 @@ public sealed class ImageFolderDataset : IImageDataset
     /// Indexes <paramref name="root"/>. With a class list, every class folder present must be in it (a folder outside
     /// the list is an error, never silently dropped); without one, the sorted folder names are the classes.
     /// </summary>
-    public static ImageFolderDataset Open(string root, ClassList? classes = null, string name = "imagefolder")
+    public static ImageFolderDataset Open(string root, ClassList? classes = null, string name = "imagefolder", long maxPixels = ImageFileCheck.DefaultMaxPixels)
     {
         if (!Directory.Exists(root))
         {
@@ -78,8 +78,11 @@ public sealed class ImageFolderDataset : IImageDataset
         {
             throw new InputException("data", $"no images under '{root}'; expected files ending in {string.Join(", ", Extensions)} (any case).");
         }
-        return new ImageFolderDataset(name, root, classes, files.ToArray(), labels.ToArray());
+        return new ImageFolderDataset(name, root, classes, files.ToArray(), labels.ToArray()) { MaxPixels = maxPixels };
     }
+
+    /// <summary>The most pixels an image header may declare; larger images are refused before decoding.</summary>
+    public long MaxPixels { get; private init; } = ImageFileCheck.DefaultMaxPixels;
 
     /// <summary>The image file at <paramref name="index"/>.</summary>
     public string PathAt(int index) => files[index];
@@ -90,7 +93,7 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <inheritdoc />
     public RgbImage Decode(int index)
     {
-        return RgbImage.Load(files[index]);
+        return RgbImage.Load(files[index], MaxPixels);
     }
 
     /// <inheritdoc />

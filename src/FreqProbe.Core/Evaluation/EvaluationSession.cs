@@ -115,6 +115,7 @@ public sealed class EvaluationSession : IDisposable
                 if (request.WeightsPath is { } weightsPath)
                 {
                     StateDictBinder.LoadFile(model, weightsPath);
+                    if (!request.AllowNonfinite) FiniteWeights.Check(model, weightsPath);
                     weightsSha = WeightsFile.Sha256(weightsPath);
                 }
             }

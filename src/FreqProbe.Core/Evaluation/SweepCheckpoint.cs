@@ -30,28 +30,70 @@ public sealed record SweepCheckpoint
     public long? PredictionBytes { get; init; }
     /// <summary>When the run first started.</summary>
     public DateTimeOffset StartedUtc { get; init; }
+    /// <summary>SHA-256 of the checkpoint's own JSON without this field; null in checkpoints written before it existed.</summary>
+    public string? Checksum { get; init; }
 
     /// <summary>Counts of one setting.</summary>
     public sealed record SavedTally(long N, long Correct, long? Top5Correct, long Agreeing, double EnergyKeptSum, long[] ClassTotals, long[] ClassCorrect);
 
+    /// <summary>The input error for a checkpoint that cannot be used: nothing was overwritten, and how to go on.</summary>
+    public static InputException Corrupt(string path, string why, Exception? inner = null) =>
+        new("resume", $"checkpoint {path} is corrupt or does not belong to this run: {why}; nothing was overwritten. Delete it, or run without --resume to start afresh.", inner);
+
     /// <summary>The checkpoint path for a results file.</summary>
     public static string PathFor(string resultsPath) => resultsPath + ".checkpoint.json";
 
-    /// <summary>Writes the checkpoint atomically.</summary>
-    public void Save(string path) => AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this))));
+    /// <summary>Writes the checkpoint atomically, sealed with the checksum of its content.</summary>
+    public void Save(string path)
+    {
+        SweepCheckpoint sealedCopy = this with { Checksum = ContentChecksum() };
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sealedCopy))));
+    }
+
+    string ContentChecksum() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this with { Checksum = null }))));
+
+    /// <summary>
+    /// Why this checkpoint cannot belong to a run over <paramref name="images"/> images with <paramref name="settings"/>
+    /// settings (baseline included) and <paramref name="classes"/> dataset classes, or null when it can.
+    /// </summary>
+    public string? Inconsistency(int images, int settings, int classes)
+    {
+        if (Done < 0 || Done > images) return $"it claims {Done} images done of a run over {images}";
+        if (Tallies.Count != settings) return $"it holds {Tallies.Count} settings, the run has {settings}";
+        if (Skipped.Count > Done) return $"it lists {Skipped.Count} skipped images but only {Done} done";
+        long evaluated = Done - Skipped.Count;
+        foreach (SavedTally t in Tallies)
+        {
+            if (t.N != evaluated || t.Correct < 0 || t.Correct > t.N || t.Agreeing < 0 || t.Agreeing > t.N || t.Top5Correct is < 0 || t.Top5Correct > t.N
+                || t.ClassTotals.Length != classes || t.ClassCorrect.Length != classes || t.ClassTotals.Sum() != t.N
+                || t.ClassCorrect.Where((c, k) => c < 0 || c > t.ClassTotals[k]).Any() || !(t.EnergyKeptSum >= 0) || t.EnergyKeptSum > t.N + 1e-6 * t.N)
+            {
+                return $"its counts do not add up (n = {t.N} for {Done} images done, {Skipped.Count} skipped)";
+            }
+        }
+        return PredictionBytes is < 0 ? $"it claims {PredictionBytes} bytes of predictions" : null;
+    }
 
     /// <summary>Reads a checkpoint, or null when there is none.</summary>
     public static SweepCheckpoint? Load(string path)
     {
         if (!File.Exists(path)) return null;
+        SweepCheckpoint? checkpoint;
         try
         {
-            return JsonSerializer.Deserialize<SweepCheckpoint>(File.ReadAllText(path));
+            checkpoint = JsonSerializer.Deserialize<SweepCheckpoint>(File.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}: unreadable checkpoint ({e.Message}); delete it to start over.", e);
+            throw Corrupt(path, $"it is not a checkpoint ({e.Message.Split(" Path:", 2)[0]})", e);
         }
+        if (checkpoint?.Tallies is null || checkpoint.Fingerprint is null || checkpoint.Skipped is null || checkpoint.Tallies.Any(t => t?.ClassTotals is null || t.ClassCorrect is null))
+        {
+            throw Corrupt(path, "it lacks the counts a checkpoint holds");
+        }
+        if (checkpoint.Checksum is { } saved && saved != checkpoint.ContentChecksum()) throw Corrupt(path, "its content does not match its checksum (it was edited or damaged)");
+        return checkpoint;
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ public sealed record SweepRequest
     /// <summary>How the user named the weights (a path, or builtin:NAME); null for random weights.</summary>
     public string? WeightsName { get; init; }
 
+    /// <summary>Evaluate weights that hold NaN or infinite values instead of refusing them.</summary>
+    public bool AllowNonfinite { get; init; }
+
     /// <summary>Write per-class top-1 in every output format.</summary>
     public bool PerClass { get; init; }
 

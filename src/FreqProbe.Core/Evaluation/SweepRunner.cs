@@ -55,6 +55,7 @@ public static class SweepRunner
             {
                 throw new InputException("resume", $"{resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
             }
+            if (checkpoint.Inconsistency(indices.Count, tallies.Length, dataset.ClassNames.Count) is { } why) throw SweepCheckpoint.Corrupt(resumeFrom, why);
             for (int t = 0; t < tallies.Length; t++)
             {
                 SweepCheckpoint.SavedTally saved = checkpoint.Tallies[t];

@@ -150,6 +150,7 @@ public static class RunResolver
         }
         int? inputSize = Positive(given, RunSettings.InputSize, "pixels", Add);
         if (inputSize is < 8) Add(RunSettings.InputSize, $"{inputSize} is too small; expected at least 8 pixels.");
+        int? maxImagePixels = Positive(given, RunSettings.MaxImagePixels, "pixels", Add);
         float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add);
         float[]? std = Triple(given, RunSettings.Std, positive: true, Add);
 
@@ -159,6 +160,11 @@ public static class RunResolver
 
         // Checked even when the model is unknown, so that every problem is reported at once.
         IReadOnlyList<FrequencyFilter> filters = Filters(given, kind, preprocess?.InputSize ?? 32, Add, Collect);
+
+        if (preprocess is not null)
+        {
+            problems.AddRange(RunLimits.Check(threads, preprocess.InputSize, batch ?? (preprocess.InputSize <= 64 ? 64 : 16), filters.Count));
+        }
 
         // Outputs.
         string? outPath = given.Text(RunSettings.Out);
@@ -192,7 +198,9 @@ public static class RunResolver
             Preprocess = preprocess,
             Mean = mean ?? card?.Mean ?? model.Mean,
             Std = std ?? card?.Std ?? model.Std,
-            Dataset = new DatasetOptions(datasetName ?? model.DefaultDataset, data, given.Text(RunSettings.Split) ?? "test", classes, Seed: given.Seed(RunSettings.Seed) ?? 0),
+            Dataset = new DatasetOptions(datasetName ?? model.DefaultDataset, data, given.Text(RunSettings.Split) ?? "test", classes, Seed: given.Seed(RunSettings.Seed) ?? 0,
+                MaxImagePixels: maxImagePixels ?? ImageFileCheck.DefaultMaxPixels),
+            AllowNonfinite = given.Flag(RunSettings.AllowNonfinite),
             Filters = filters,
             Clip = given.Flag(RunSettings.Clip),
             BatchSize = batch ?? (preprocess.InputSize <= 64 ? 64 : 16),

@@ -103,6 +103,21 @@ public static class RunSettings
         Identity = m => $"{m.InputSize}: {m.Preprocess}",
     };
 
+    /// <summary>--max-image-pixels.</summary>
+    public static readonly Setting MaxImagePixels = new("max-image-pixels", SettingKind.Count, SettingGroup.Data,
+        "Refuse image files whose header declares more pixels than this, before decoding them (a decompression-bomb guard, as PIL's MAX_IMAGE_PIXELS).")
+    {
+        Default = "178956970",
+        Example = "1000000",
+    };
+
+    /// <summary>--allow-nonfinite.</summary>
+    public static readonly Setting AllowNonfinite = new("allow-nonfinite", SettingKind.Flag, SettingGroup.Model,
+        "Evaluate weights that hold NaN or infinite values (by default they are refused, naming the first such tensor).")
+    {
+        Example = "true",
+    };
+
     /// <summary>--shape.</summary>
     public static readonly Setting Shape = new("shape", SettingKind.Choice, SettingGroup.Filters,
         "Distance: circle = sqrt(u^2+v^2) (default), square = max(|u|,|v|).")
@@ -283,7 +298,7 @@ public static class RunSettings
     /// <summary>Every setting, in help order.</summary>
     public static IReadOnlyList<Setting> All { get; } = new[]
     {
-        Model, Weights, Dataset, Data, Split, Classes, NumClasses, Mean, Std, InputSize, Shape, Profile, Radii, Bands, Clip,
+        Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, NumClasses, Mean, Std, InputSize, Shape, Profile, Radii, Bands, Clip,
         BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, Out, Predictions, Resume, Offline, Quiet,
     };
 
@@ -294,8 +309,18 @@ public static class RunSettings
     /// The fingerprint of a run: every setting that changes the numbers, as recorded in <paramref name="m"/>. A checkpoint
     /// carries it, and a resume whose fingerprint differs is refused.
     /// </summary>
-    public static string Fingerprint(RunMetadata m) => string.Join(" | ",
-        All.Where(s => s.ChangesNumbers).Select(s => $"{s.Name}={s.Identity!(m)}").Distinct());
+    public static string Fingerprint(RunMetadata m)
+    {
+        // Neighbouring settings recorded as one value (shape, profile, radii and bands as the filter list) are written once.
+        var parts = new List<(string Names, string Value)>();
+        foreach (Setting s in All.Where(s => s.ChangesNumbers))
+        {
+            string value = s.Identity!(m);
+            if (parts.Count > 0 && parts[^1].Value == value && s.Group == SettingGroup.Filters) parts[^1] = (parts[^1].Names + "/" + s.Name, value);
+            else parts.Add((s.Name, value));
+        }
+        return string.Join(" | ", parts.Select(p => $"{p.Names}={p.Value}"));
+    }
 
     /// <summary>Where two shards' provenance differs in a setting that must be the same in every shard: (setting, this, first).</summary>
     public static IEnumerable<(Setting Setting, string Value, string First)> ShardDifferences(RunMetadata first, RunMetadata other) =>

@@ -97,6 +97,25 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> name the same file once relative parts and symbolic
+    /// links are resolved (whether or not it exists yet).
+    /// </summary>
+    public static bool SameFile(string a, string b) => string.Equals(Resolved(a), Resolved(b), StringComparison.Ordinal);
+
+    static string Resolved(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            return File.Exists(full) || Directory.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+        }
+        catch (IOException)
+        {
+            return full;
+        }
+    }
+
     /// <summary>Deletes <paramref name="path"/> if it exists, ignoring failures.</summary>
     public static void TryDelete(string path)
     {

@@ -24,6 +24,11 @@ public sealed class PredictionCsvWriter : IPredictionSink, IDisposable
         Path = path;
         partial = path + ".partial";
         bool resume = resumeBytes is { } bytes && File.Exists(partial) && new FileInfo(partial).Length >= bytes;
+        if (resumeBytes is { } wanted && !resume)
+        {
+            throw new InputException("resume", $"the checkpoint counts {wanted} bytes of predictions in {partial}, but that file is " +
+                $"{(File.Exists(partial) ? $"only {new FileInfo(partial).Length} bytes" : "missing")}; the predictions of the finished images are lost, so the run cannot resume. Run without --resume to start afresh.");
+        }
         var stream = new FileStream(partial, resume ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         if (resume)
         {

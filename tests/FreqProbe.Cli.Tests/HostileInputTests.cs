@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Planning;
+using FreqProbe.Core.Tests.Support;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Cli.Tests;
+
+/// <summary>
+/// The hostile inputs that once got through (issue "Hostile input, found by trying to break it"), each made here for
+/// real: the file, the second process, the edited checkpoint.
+/// </summary>
+public sealed class HostileInputTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void Threads_far_beyond_the_cores_are_refused_before_any_work()
+    {
+        CliRun run = CliRun.Invoke("lowpass", "--limit", "16", "--threads", "9999");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--threads: 9999 threads is more than {RunLimits.ThreadsPerCore} per core", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"expected 1 to {RunLimits.MaxThreads}", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("100000")]
+    [InlineData("46341")]
+    [InlineData("2147483647")]
+    public void Huge_input_sizes_name_the_largest_size_allowed_and_why(string size)
+    {
+        CliRun run = CliRun.Invoke("lowpass", "--limit", "4", "--input-size", size);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--input-size: {size} pixels is too large", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"the largest size at --batch-size 16 is {RunLimits.LargestInputSize(16)}", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", run.Error, StringComparison.Ordinal);
+    }
+
+    // Two class folders of small photos; the caller spoils one of them.
+    string Folder(string name)
+    {
+        string root = dir.File(name);
+        for (int c = 0; c < 2; c++)
+        {
+            Directory.CreateDirectory(Path.Combine(root, $"class{c}"));
+            for (int i = 0; i < 2; i++)
+            {
+                using var image = new Image<Rgb24>(48, 40);
+                for (int y = 0; y < 40; y++) for (int x = 0; x < 48; x++) image[x, y] = new Rgb24((byte)(x * 5), (byte)(y * 6), (byte)(c * 100 + i * 50));
+                image.SaveAsJpeg(Path.Combine(root, $"class{c}", $"img{i}.jpg"));
+            }
+        }
+        return root;
+    }
+
+    CliRun Evaluate(string data, params string[] extra) => CliRun.Invoke(new[] { "lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "imagefolder",
+        "--data", data, "--radii", "4", "--input-size", "32", "--threads", "1" }.Concat(extra).ToArray());
+
+    [Fact]
+    public void A_truncated_jpeg_or_png_is_refused_under_fail_and_skipped_under_skip()
+    {
+        string root = Folder("truncated");
+        string jpeg = Path.Combine(root, "class1", "img1.jpg");
+        byte[] whole = File.ReadAllBytes(jpeg);
+        File.WriteAllBytes(jpeg, whole[..(whole.Length * 2 / 3)]);
+        string png = Path.Combine(root, "class0", "img1.png");
+        using (var image = new Image<Rgb24>(30, 30, new Rgb24(9, 9, 9))) image.SaveAsPng(png);
+        byte[] pngBytes = File.ReadAllBytes(png);
+        File.WriteAllBytes(png, pngBytes[..(pngBytes.Length - 20)]);
+
+        CliRun fail = Evaluate(root);
+        Assert.Equal(2, fail.ExitCode);
+        Assert.Contains(png, fail.Error, StringComparison.Ordinal); // the first bad one in dataset order
+        Assert.Contains("truncated", fail.Error, StringComparison.Ordinal);
+
+        string results = dir.File("r.json");
+        CliRun skip = Evaluate(root, "--on-bad-image", "skip", "--out", results, "--quiet");
+        Assert.True(skip.ExitCode == 0, skip.Error);
+        Assert.Contains($"skipped {jpeg}: the JPEG file is truncated", skip.Error, StringComparison.Ordinal);
+        Assert.Contains($"skipped {png}: the PNG file is truncated", skip.Error, StringComparison.Ordinal);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(results));
+        Assert.Equal(2, doc.RootElement.GetProperty("run").GetProperty("skipped").GetInt32());
+        Assert.Equal(3, doc.RootElement.GetProperty("run").GetProperty("evaluated").GetInt32());
+    }
+
+    [Fact]
+    public void A_jpeg_declaring_huge_dimensions_is_refused_before_decoding()
+    {
+        string root = Folder("bomb");
+        string jpeg = Path.Combine(root, "class0", "img0.jpg");
+        byte[] bytes = File.ReadAllBytes(jpeg);
+        int sof = Enumerable.Range(0, bytes.Length - 1).First(i => bytes[i] == 0xFF && bytes[i + 1] is 0xC0 or 0xC2);
+        foreach (int at in new[] { sof + 5, sof + 7 }) { bytes[at] = 30000 >> 8; bytes[at + 1] = 30000 & 0xFF; } // height, width
+        File.WriteAllBytes(jpeg, bytes);
+
+        CliRun fail = Evaluate(root);
+        Assert.Equal(2, fail.ExitCode);
+        Assert.Contains(jpeg, fail.Error, StringComparison.Ordinal);
+        Assert.Contains("30000x30000 = 900000000 pixels, more than the limit of 178956970", fail.Error, StringComparison.Ordinal);
+        CliRun strict = Evaluate(Folder("small"), "--max-image-pixels", "100");
+        Assert.Equal(2, strict.ExitCode);
+        Assert.Contains("more than the limit of 100", strict.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Weights_with_nan_are_refused_naming_the_tensor_unless_allowed()
+    {
+        string weights = dir.File("nan.pth");
+        using (var model = ModelRegistry.Get("cifar-resnet20").Create(10))
+        {
+            using (no_grad()) model.state_dict()["layer2.1.conv1.weight"][0, 0, 0, 0] = float.NaN;
+            model.save_py(weights);
+        }
+        CliRun refused = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", weights, "--dataset", "synthetic", "--limit", "4", "--radii", "4");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"--weights: '{weights}': tensor 'layer2.1.conv1.weight' holds 1 NaN", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("--allow-nonfinite", refused.Error, StringComparison.Ordinal);
+        CliRun allowed = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", weights, "--dataset", "synthetic", "--limit", "4", "--radii", "4",
+            "--allow-nonfinite", "--quiet");
+        Assert.True(allowed.ExitCode == 0, allowed.Error);
+    }
+
+    // A real checkpoint, written by a real run stopped after its first batch.
+    string Checkpoint(string results)
+    {
+        Resolution resolution = RunResolver.Resolve(GivenSettings.From(new GivenValue[]
+        {
+            new(RunSettings.Limit, 40, "--limit"), new(RunSettings.BatchSize, 10, "--batch-size"), new(RunSettings.Radii, "4", "--radii"), new(RunSettings.Out, results, "--out"),
+        }), RunKind.LowPass, ResolverEnvironment.FromVariables("test"));
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Run(resolution.Request!, progress: new Progress(stop), cancellation: stop.Token));
+        return SweepCheckpoint.PathFor(results);
+    }
+
+    sealed class Progress(CancellationTokenSource stop) : IProgress<SweepProgress>
+    {
+        public void Report(SweepProgress value) => stop.Cancel();
+    }
+
+    [Fact]
+    public void An_edited_or_impossible_checkpoint_is_an_input_error_and_nothing_is_overwritten()
+    {
+        string results = dir.File("r.json");
+        string checkpoint = Checkpoint(results);
+        File.WriteAllText(results, "previous results");
+        string[] resume = { "lowpass", "--limit", "40", "--batch-size", "10", "--radii", "4", "--out", results, "--resume", "--quiet" };
+        JsonNode original = JsonNode.Parse(File.ReadAllText(checkpoint))!;
+        Assert.Equal(10, original["Done"]!.GetValue<int>());
+
+        foreach ((string edit, int done, bool keepChecksum, string expected) in new[]
+        {
+            ("claims 5000 done", 5000, true, "its content does not match its checksum"),
+            ("claims 5000 done, checksum removed", 5000, false, "it claims 5000 images done of a run over 40"),
+            ("negative", -3, false, "it claims -3 images done"),
+        })
+        {
+            JsonNode edited = original.DeepClone();
+            edited["Done"] = done;
+            if (!keepChecksum) edited.AsObject().Remove("Checksum");
+            File.WriteAllText(checkpoint, edited.ToJsonString());
+            string before = File.ReadAllText(checkpoint);
+            CliRun run = CliRun.Invoke(resume);
+            Assert.True(run.ExitCode == 2, edit + ": " + run.Error);
+            Assert.True(run.Error.Contains($"--resume: checkpoint {checkpoint} is corrupt or does not belong to this run: {expected}", StringComparison.Ordinal), run.Error);
+            Assert.Contains("run without --resume to start afresh", run.Error, StringComparison.Ordinal);
+            Assert.Equal("previous results", File.ReadAllText(results));
+            Assert.Equal(before, File.ReadAllText(checkpoint));
+        }
+
+        CliRun fresh = CliRun.Invoke(resume.Where(a => a != "--resume").ToArray());
+        Assert.True(fresh.ExitCode == 0, fresh.Error);
+        Assert.False(File.Exists(checkpoint));
+    }
+
+    [Fact]
+    public void Merge_refuses_an_output_that_is_one_of_its_inputs_even_through_a_link()
+    {
+        for (int k = 0; k < 2; k++) Assert.Equal(0, CliRun.Invoke("lowpass", "--radii", "4", "--limit", "6", "--shard", $"{k}/2", "--out", dir.File($"s{k}.json"), "--quiet").ExitCode);
+        string shard = File.ReadAllText(dir.File("s0.json"));
+        File.CreateSymbolicLink(dir.File("link.json"), dir.File("s0.json"));
+        foreach (string target in new[] { dir.File("s0.json"), dir.File("link.json") })
+        {
+            CliRun run = CliRun.Invoke("merge", dir.File("s0.json"), dir.File("s1.json"), "--out", target);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("is also an input", run.Error, StringComparison.Ordinal);
+            Assert.Equal(shard, File.ReadAllText(dir.File("s0.json")));
+        }
+    }
+
+    static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    [Fact]
+    [Trait("Speed", "slow")]
+    public void A_second_run_on_the_same_out_refuses_naming_the_first()
+    {
+        string results = dir.File("shared.json");
+        using Process first = Start("lowpass", "--limit", "2000", "--threads", "1", "--out", results, "--quiet");
+        string lockFile = results + ".lock";
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(lockFile + ".holder") && !first.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(20);
+        Assert.False(first.HasExited, "the first run ended before the second could start");
+
+        CliRun second = CliRun.Invoke("lowpass", "--limit", "20", "--out", results, "--quiet");
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains($"--out: '{results}' is being written by another run (process {first.Id} on", second.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(results));
+
+        first.WaitForExit();
+        Assert.Equal(0, first.ExitCode);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(results)); // one complete file, the first run's
+        Assert.Equal(2000, doc.RootElement.GetProperty("run").GetProperty("evaluated").GetInt32());
+        Assert.False(File.Exists(lockFile));
+        Assert.False(File.Exists(lockFile + ".holder"));
+    }
+
+    [Fact]
+    public async Task A_reader_that_leaves_early_ends_the_run_quietly()
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"dotnet '{Path.Combine(AppContext.BaseDirectory, "freqprobe.dll")}' lowpass --limit 20 --radii 2..16:2 | head -1; echo \"status ${{PIPESTATUS[0]}}\"");
+        using Process shell = Process.Start(start)!;
+        Task<string> error = shell.StandardError.ReadToEndAsync();
+        string output = await shell.StandardOutput.ReadToEndAsync();
+        await shell.WaitForExitAsync();
+        string errors = await error;
+        Assert.StartsWith("filter", output, StringComparison.Ordinal);
+        Assert.Contains("status 0", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", errors, StringComparison.Ordinal);
+    }
+}
