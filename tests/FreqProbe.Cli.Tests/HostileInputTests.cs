@@ -30,6 +30,19 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"--threads: 9999 threads is more than {RunLimits.ThreadsPerCore} per core", run.Error, StringComparison.Ordinal);
         Assert.Contains($"expected 1 to {RunLimits.MaxThreads}", run.Error, StringComparison.Ordinal);
+        CliRun train = CliRun.Invoke("train", "--model", "cifar-resnet20", "--dataset", "synthetic", "--threads", "9999", "--out", dir.File("t"));
+        Assert.Equal(2, train.ExitCode);
+        Assert.Contains("--threads: 9999 threads is more than", train.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Results_and_predictions_in_one_file_are_refused_before_any_work()
+    {
+        string file = dir.File("f.csv");
+        CliRun run = CliRun.Invoke("lowpass", "--limit", "4", "--out", file, "--predictions", file);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--predictions: '{file}' is also the --out file", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
     }
 
     [Theory]

@@ -19,7 +19,7 @@ internal static class DoctorCommand
 
     static int Run(CommandContext context)
     {
-        TextWriter o = context.Out;
+        TextWriter o = context.Table;
         o.WriteLine($"freqprobe      {TorchBackend.FreqProbeVersion}");
         o.WriteLine($"TorchSharp     {TorchBackend.TorchSharpVersion}");
         o.WriteLine($"libtorch       {TorchBackend.LibTorchVersion}");

@@ -83,7 +83,7 @@ internal static class PrepareCommand
 
     static void Report(CommandContext context, PrepareSummary s)
     {
-        TextWriter o = context.Out;
+        TextWriter o = context.Table;
         int[] counts = s.PlacedPerClass.Values.DefaultIfEmpty(0).ToArray();
         o.WriteLine($"placed {s.Placed} images in {s.PlacedPerClass.Count} class folders under {s.OutputFolder} (per class: min {counts.Min()}, max {counts.Max()})");
         if (s.LinkFallbacks > 0) o.WriteLine($"{s.LinkFallbacks} images are symbolic links because hard links were not possible (another file system?)");

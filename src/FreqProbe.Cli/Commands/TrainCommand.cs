@@ -74,6 +74,7 @@ internal static class TrainCommand
             if (parsed.GetValue(batch) < 1) problems.Add($"--batch-size: {parsed.GetValue(batch)} must be at least 1.");
             if (parsed.GetValue(lr) is <= 0 or double.NaN) problems.Add($"--lr: {parsed.GetValue(lr)} must be positive.");
             if (parsed.GetValue(threads) < 1) problems.Add($"--threads: {parsed.GetValue(threads)} must be at least 1.");
+            problems.AddRange(FreqProbe.Core.Planning.RunLimits.Check(parsed.GetValue(threads), 32, 1, 0).Select(p => p.ForCommandLine()));
             if (parsed.GetValue(crop) < 0) problems.Add($"--crop-padding: {parsed.GetValue(crop)} must not be negative.");
             if (problems.Count > 0 || spec is null || variant is null)
             {

@@ -179,6 +179,10 @@ public static class RunResolver
             if (!predictionsPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) Add(RunSettings.Predictions, $"'{predictionsPath}' must end in .csv.");
             else if (AtomicFile.CheckWritable(predictionsPath, environment.OutputFoldersCreated) is { } why) Add(RunSettings.Predictions, $"cannot write '{predictionsPath}': {why}.");
         }
+        if (outPath is not null && predictionsPath is not null && AtomicFile.SameFile(outPath, predictionsPath))
+        {
+            Add(RunSettings.Predictions, $"'{predictionsPath}' is also the --out file; the predictions would replace the results. Expected another file.");
+        }
         bool resume = given.Flag(RunSettings.Resume);
         if (resume && outPath is null)
         {
