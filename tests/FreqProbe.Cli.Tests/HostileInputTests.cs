@@ -106,6 +106,23 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void Empty_and_non_image_files_are_named_under_fail_and_skipped_under_skip()
+    {
+        string root = Folder("junk");
+        string empty = Path.Combine(root, "class0", "empty.jpg");
+        string text = Path.Combine(root, "class1", "notes.jpg");
+        File.WriteAllBytes(empty, Array.Empty<byte>());
+        File.WriteAllText(text, "not an image at all");
+        CliRun fail = Evaluate(root);
+        Assert.Equal(2, fail.ExitCode);
+        Assert.Contains($"{empty}: cannot decode image: the file is empty", fail.Error, StringComparison.Ordinal);
+        CliRun skip = Evaluate(root, "--on-bad-image", "skip", "--quiet");
+        Assert.True(skip.ExitCode == 0, skip.Error);
+        Assert.Contains($"skipped {empty}: the file is empty", skip.Error, StringComparison.Ordinal);
+        Assert.Contains($"skipped {text}: not an image in a format FreqProbe reads", skip.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_jpeg_declaring_huge_dimensions_is_refused_before_decoding()
     {
         string root = Folder("bomb");
