@@ -212,6 +212,19 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void Resuming_with_predictions_a_run_that_had_none_is_refused()
+    {
+        string results = dir.File("np.json");
+        string checkpoint = Checkpoint(results);
+        string before = File.ReadAllText(checkpoint);
+        CliRun run = CliRun.Invoke("lowpass", "--limit", "40", "--batch-size", "10", "--radii", "4", "--out", results, "--predictions", dir.File("np.csv"), "--resume", "--quiet");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("was saved by a run without --predictions, so the predictions of its 10 finished images do not exist", run.Error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(checkpoint));
+        Assert.False(File.Exists(dir.File("np.csv")));
+    }
+
+    [Fact]
     public void Merge_refuses_an_output_that_is_one_of_its_inputs_even_through_a_link()
     {
         for (int k = 0; k < 2; k++) Assert.Equal(0, CliRun.Invoke("lowpass", "--radii", "4", "--limit", "6", "--shard", $"{k}/2", "--out", dir.File($"s{k}.json"), "--quiet").ExitCode);

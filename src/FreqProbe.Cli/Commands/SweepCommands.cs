@@ -90,11 +90,6 @@ internal static class SweepCommands
 
         using var cancel = new CtrlC();
         SweepCheckpoint? checkpoint = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved) : null;
-        if (checkpoint is { PredictionBytes: null, Done: > 0 } && predictionsPath is not null)
-        {
-            throw new FreqProbe.Core.InputException("resume", $"the checkpoint {request.CheckpointPath} was saved by a run without --predictions, so the predictions of its " +
-                $"{checkpoint.Done} finished images do not exist; resume without --predictions, or run without --resume to start afresh.");
-        }
         long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);

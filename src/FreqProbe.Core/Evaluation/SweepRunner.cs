@@ -56,6 +56,11 @@ public static class SweepRunner
                 throw new InputException("resume", $"{resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
             }
             if (checkpoint.Inconsistency(indices.Count, tallies.Length, dataset.ClassNames.Count) is { } why) throw SweepCheckpoint.Corrupt(resumeFrom, why);
+            if (predictions is not null && checkpoint is { PredictionBytes: null, Done: > 0 })
+            {
+                throw new InputException("resume", $"the checkpoint {resumeFrom} was saved by a run without --predictions, so the predictions of its " +
+                    $"{checkpoint.Done} finished images do not exist; resume without --predictions, or run without --resume to start afresh.");
+            }
             for (int t = 0; t < tallies.Length; t++)
             {
                 SweepCheckpoint.SavedTally saved = checkpoint.Tallies[t];
