@@ -239,6 +239,21 @@ public sealed class HostileInputTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Compare_and_plot_refuse_to_write_over_an_input()
+    {
+        string results = dir.File("base.csv");
+        Assert.Equal(0, CliRun.Invoke("lowpass", "--radii", "4", "--limit", "6", "--out", results, "--quiet").ExitCode);
+        string before = File.ReadAllText(results);
+        CliRun compare = CliRun.Invoke("compare", results, results, "--report", results);
+        Assert.Equal(2, compare.ExitCode);
+        Assert.Contains("--report: ", compare.Error, StringComparison.Ordinal);
+        CliRun plot = CliRun.Invoke("plot", results, "--out", dir.File("chart.png"), "--also", results);
+        Assert.Equal(2, plot.ExitCode);
+        Assert.Contains("is also an input", plot.Error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(results));
+    }
+
     static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };

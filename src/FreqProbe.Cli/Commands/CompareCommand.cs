@@ -34,6 +34,11 @@ internal static class CompareCommand
                 return ExitCodes.InputError;
             }
             string b = parsed.GetValue(baseline)!, c = parsed.GetValue(current)!;
+            if (parsed.GetValue(report) is { } reportTarget && new[] { b, c }.FirstOrDefault(input => AtomicFile.SameFile(input, reportTarget)) is { } input)
+            {
+                context.Error.WriteLine($"freqprobe: error: --report: '{reportTarget}' is also an input ('{input}'); the report would replace it. Expected a new file.");
+                return ExitCodes.InputError;
+            }
             bool statistical = parsed.GetValue(stat);
             IReadOnlyList<ComparedRow> rows = RegressionComparison.Compare(b, c, tol, statistical, a);
             foreach (ComparedRow r in rows)

@@ -29,6 +29,10 @@ internal static class PlotCommand
             ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
             var series = parsed.GetValue(files)!.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
             string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
+            foreach (string target in targets.Where(t => parsed.GetValue(files)!.Any(f => AtomicFile.SameFile(f, t))))
+            {
+                problems.Add($"--out: '{target}' is also an input; the chart would replace it. Expected a new file.");
+            }
             foreach (string target in targets)
             {
                 if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
@@ -40,6 +44,10 @@ internal static class PlotCommand
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
+            }
+            foreach (string target in targets.Where(t => parsed.GetValue(files)!.Any(f => AtomicFile.SameFile(f, t))))
+            {
+                problems.Add($"--out: '{target}' is also an input; the chart would replace it. Expected a new file.");
             }
             foreach (string target in targets)
             {
