@@ -17,7 +17,11 @@ internal static class FreqProbeApp
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) stderr.WriteLine($"freqprobe: {error.Message}");
+            foreach (var error in parsed.Errors) stderr.WriteLine($"freqprobe: error: {error.Message}");
+            if (parsed.CommandResult.Command == root && parsed.UnmatchedTokens.Count > 0 && parsed.UnmatchedTokens[0] is { } typed && Nearest(typed, root.Subcommands.Select(c => c.Name)) is { } command)
+            {
+                stderr.WriteLine($"Did you mean `freqprobe {command}`?");
+            }
             stderr.WriteLine($"Run '{CommandPath(parsed)} --help' for usage.");
             return ExitCodes.InputError;
         }
@@ -36,7 +40,9 @@ internal static class FreqProbeApp
         }
         catch (BadImageException e)
         {
-            stderr.WriteLine($"freqprobe: error: {e.Message} (use --on-bad-image skip to leave such images out and count them)");
+            // Only commands that have the option are told about it.
+            bool canSkip = parsed.CommandResult.Command.Options.Any(o => o.Name == "--on-bad-image");
+            stderr.WriteLine($"freqprobe: error: {e.Message}{(canSkip ? " (use --on-bad-image skip to leave such images out and count them)" : "")}");
             return ExitCodes.InputError;
         }
         catch (IOException e) when (AtomicFile.IsDiskFull(e))
@@ -47,8 +53,8 @@ internal static class FreqProbeApp
         }
         catch (OperationCanceledException)
         {
-            stderr.WriteLine("freqprobe: interrupted; no result files were replaced. Finished work is in OUT.checkpoint.json where --out was given: add --resume to continue.");
-            return ExitCodes.Interrupted;
+            stderr.WriteLine($"freqprobe: interrupted ({CtrlC.SignalName}); no result files were replaced.");
+            return CtrlC.ExitCode;
         }
         catch (Exception e) when (IsBrokenPipe(e))
         {
@@ -87,6 +93,7 @@ internal static class FreqProbeApp
         root.Subcommands.Add(PrepareCommand.Create(context));
         root.Subcommands.Add(DoctorCommand.Create(context));
         // Every command takes --quiet; those that do not handle it themselves drop their stdout table and progress bars.
+        NumberOptions.Apply(root);
         static IEnumerable<Command> All(Command c) => c.Subcommands.SelectMany(s => All(s).Prepend(s));
         foreach (Command command in All(root).Where(c => c.Options.All(o => o.Name != "--quiet")).ToArray())
         {
@@ -95,6 +102,28 @@ internal static class FreqProbeApp
             command.Options.Add(quiet);
         }
         return root;
+    }
+
+    // The command within two edits of what was typed (a transposition counts as one), if there is exactly one best.
+    static string? Nearest(string typed, IEnumerable<string> names)
+    {
+        static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+            return d[a.Length, b.Length];
+        }
+        var scored = names.Select(n => (Name: n, Distance: Distance(typed.ToLowerInvariant(), n))).Where(s => s.Distance <= 2).OrderBy(s => s.Distance).ToArray();
+        return scored.Length > 0 && (scored.Length == 1 || scored[0].Distance < scored[1].Distance) ? scored[0].Name : null;
     }
 
     static bool IsBrokenPipe(Exception e) => e is IOException io && (io.HResult == 32 || io.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase));

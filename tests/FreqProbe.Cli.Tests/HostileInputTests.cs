@@ -286,6 +286,34 @@ public sealed class HostileInputTests : IDisposable
         Assert.False(File.Exists(lockFile + ".holder"));
     }
 
+    [Theory]
+    [Trait("Speed", "slow")]
+    [InlineData("TERM", 143)]
+    [InlineData("HUP", 129)]
+    public void Sigterm_and_sighup_save_a_checkpoint_say_so_and_exit_with_the_conventional_code(string signal, int code)
+    {
+        string results = dir.File($"{signal}.json");
+        string checkpoint = results + ".checkpoint.json";
+        string[] args = { "lowpass", "--limit", "1500", "--threads", "1", "--batch-size", "25", "--checkpoint-every", "0.2", "--out", results, "--quiet" };
+        using (Process run = Start(args))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(checkpoint) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(20);
+            Assert.False(run.HasExited, "the run ended before it could be signalled");
+            using (Process kill = Process.Start("kill", new[] { "-" + signal, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!) kill.WaitForExit();
+            string error = run.StandardError.ReadToEnd();
+            run.WaitForExit();
+            Assert.Equal(code, run.ExitCode);
+            Assert.Contains($"interrupted (SIG{signal}); no result files were replaced; the finished images are kept in {checkpoint}", error, StringComparison.Ordinal);
+        }
+        Assert.True(File.Exists(checkpoint));
+        Assert.False(File.Exists(results));
+        CliRun resumed = CliRun.Invoke(args.Append("--resume").ToArray());
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(results));
+        Assert.Equal(1500, doc.RootElement.GetProperty("run").GetProperty("evaluated").GetInt32());
+    }
+
     [Fact]
     public async Task A_reader_that_leaves_early_ends_the_run_quietly()
     {

@@ -29,25 +29,24 @@ internal static class PlotCommand
             ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
             var series = parsed.GetValue(files)!.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
             string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
-            foreach (string target in targets.Where(t => parsed.GetValue(files)!.Any(f => AtomicFile.SameFile(f, t))))
+            string OptionOf(int k) => k == 0 ? "--out" : "--also";
+            for (int k = 0; k < targets.Length; k++)
             {
-                problems.Add($"--out: '{target}' is also an input; the chart would replace it. Expected a new file.");
+                if (parsed.GetValue(files)!.Any(f => AtomicFile.SameFile(f, targets[k])))
+                    problems.Add($"{OptionOf(k)}: '{targets[k]}' is also an input; the chart would replace it. Expected a new file.");
             }
-            foreach (string target in targets)
+            for (int k = 0; k < targets.Length; k++)
             {
+                string target = targets[k];
                 if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-                    problems.Add($"--out: '{target}' must end in .png or .svg.");
-                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"--out: cannot write '{target}': {why}.");
+                    problems.Add($"{OptionOf(k)}: '{target}' must end in .png or .svg.");
+                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"{OptionOf(k)}: cannot write '{target}': {why}.");
             }
             if (parsed.GetValue(width) is < 100 or > 10000 || parsed.GetValue(height) is < 100 or > 10000) problems.Add("--width/--height: expected 100 to 10000 pixels.");
             if (problems.Count > 0)
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
-            }
-            foreach (string target in targets.Where(t => parsed.GetValue(files)!.Any(f => AtomicFile.SameFile(f, t))))
-            {
-                problems.Add($"--out: '{target}' is also an input; the chart would replace it. Expected a new file.");
             }
             foreach (string target in targets)
             {

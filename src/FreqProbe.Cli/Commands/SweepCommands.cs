@@ -93,8 +93,21 @@ internal static class SweepCommands
         long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);
-        SweepSummary summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
-            message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+        SweepSummary summary;
+        try
+        {
+            summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
+                message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            bar.Finish();
+            string kept = request.CheckpointPath is { } path && File.Exists(path)
+                ? $"the finished images are kept in {path}; run the same command with --resume to continue"
+                : "nothing was saved (no --out, so no checkpoint)";
+            context.Error.WriteLine($"freqprobe: interrupted ({CtrlC.SignalName}); no result files were replaced; {kept}.");
+            return CtrlC.ExitCode;
+        }
         bar.Finish();
         if (outPath is not null) AtomicFile.Write(outPath, stream => ResultWriterRegistry.ForPath(outPath).Write(summary, stream));
         predictions?.Commit();

@@ -59,8 +59,8 @@ public static class RadiusList
             {
                 throw new InputException(setting, $"'{part}' is not a band; expected 'r1-r2' such as '4-8'.");
             }
-            double inner = ParseNumber(part[..dash], part, setting);
-            double outer = ParseNumber(part[(dash + 1)..], part, setting);
+            double inner = ParseNumber(part[..dash], part, setting, BandExample);
+            double outer = ParseNumber(part[(dash + 1)..], part, setting, BandExample);
             if (outer <= inner)
             {
                 throw new InputException(setting, $"band '{part}' is empty; expected r1 < r2.");
@@ -88,8 +88,8 @@ public static class RadiusList
         }
         double start = ParseNumber(startText, whole, setting);
         double end = ParseNumber(rest, whole, setting);
-        double step = ParseNumber(stepText, whole, setting);
-        if (step <= 0)
+        // The step is not a radius: a bad or negative one is reported as the step.
+        if (!double.TryParse(stepText.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double step) || !double.IsFinite(step) || step <= 0)
         {
             throw new InputException(setting, $"step {stepText} in '{part}' must be positive.");
         }
@@ -112,12 +112,15 @@ public static class RadiusList
         return values;
     }
 
-    static double ParseNumber(string text, string whole, string setting)
+    const string RadiiExample = "'4..32', '4..32:4' or '2,4,8'";
+    const string BandExample = "'0-4,4-8,8-16'";
+
+    static double ParseNumber(string text, string whole, string setting, string example = RadiiExample)
     {
         string trimmed = text.Trim();
         if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
-            throw new InputException(setting, $"'{trimmed}' in '{whole}' is not a number; expected e.g. '4..32', '4..32:4' or '2,4,8'.");
+            throw new InputException(setting, $"'{trimmed}' in '{whole}' is not a number; expected e.g. {example}.");
         }
         if (value < 0)
         {
