@@ -39,6 +39,11 @@ internal static class CompareCommand
                 context.Error.WriteLine($"freqprobe: error: --report: '{reportTarget}' is also an input ('{input}'); the report would replace it. Expected a new file.");
                 return ExitCodes.InputError;
             }
+            if (parsed.GetValue(report) is { } reportFile && AtomicFile.CheckWritable(reportFile) is { } why)
+            {
+                context.Error.WriteLine($"freqprobe: error: --report: cannot write '{reportFile}': {why}.");
+                return ExitCodes.InputError;
+            }
             bool statistical = parsed.GetValue(stat);
             IReadOnlyList<ComparedRow> rows = RegressionComparison.Compare(b, c, tol, statistical, a);
             foreach (ComparedRow r in rows)

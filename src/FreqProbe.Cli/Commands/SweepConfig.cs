@@ -40,9 +40,20 @@ internal static partial class SweepConfig
     /// </summary>
     public static SweepPlan? Load(string path, IReadOnlyList<GivenValue> overrides, List<string> problems)
     {
+        if (Directory.Exists(path))
+        {
+            problems.Add($"{path}: is a folder; expected a JSON config file.");
+            return null;
+        }
         if (!File.Exists(path))
         {
             problems.Add($"{path}: config file not found.");
+            return null;
+        }
+        if (new FileInfo(path).Length == 0)
+        {
+            // Never opened: a named pipe would block the read forever, and an empty file is no config either.
+            problems.Add($"{path}: is empty or not a regular file (a pipe or device); expected a JSON config file.");
             return null;
         }
         byte[] bytes = File.ReadAllBytes(path);

@@ -79,6 +79,11 @@ public sealed class Cifar10BinaryDataset : IImageDataset
                 {
                     throw new InputException($"{path}: file not found; the CIFAR-10 {split} split needs {string.Join(", ", names)}.");
                 }
+                if (new FileInfo(path).Length == 0)
+                {
+                    // Never opened: a named pipe reports no size and would block the read forever.
+                    throw new InputException("data", $"{path}: is empty or not a regular file (a pipe or device); expected a CIFAR-10 batch of {RecordSize}-byte records.");
+                }
                 SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
                 handles.Add(handle);
                 long length = RandomAccess.GetLength(handle);

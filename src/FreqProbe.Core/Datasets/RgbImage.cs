@@ -35,6 +35,8 @@ public sealed class RgbImage
     {
         try
         {
+            // A pipe or device reports no size; it is never opened (reading it would block).
+            if (new FileInfo(path).Length == 0) throw new BadImageException(path, "the file is empty (or not a regular file)");
             byte[] bytes = File.ReadAllBytes(path);
             if (ImageFileCheck.Truncation(bytes) is { } truncated) throw new BadImageException(path, truncated);
             ImageInfo info;

@@ -20,6 +20,11 @@ public static class WeightsFile
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new InputException("weights", $"'{path}' not found.");
+        if (new FileInfo(path).Length == 0)
+        {
+            // Not opened: a named pipe or device reports no size, and reading it would block or never end.
+            throw new InputException("weights", $"'{path}' is empty or not a regular file (a pipe or device); expected a weights file.");
+        }
         string extension = Path.GetExtension(path).ToLowerInvariant();
         try
         {

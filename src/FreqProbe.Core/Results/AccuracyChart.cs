@@ -103,10 +103,22 @@ public static class AccuracyChart
     static List<(string, string, string, FilterResultRow)> FromCsv(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: not found.");
+        try
+        {
+            return ReadCsv(path);
+        }
+        catch (CsvHelperException e)
+        {
+            throw new InputException($"{path}: not a FreqProbe results CSV: {RegressionComparison.FirstLine(e.Message)}", e);
+        }
+    }
+
+    static List<(string, string, string, FilterResultRow)> ReadCsv(string path)
+    {
         using var reader = new StreamReader(path);
         using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
         var rows = new List<(string, string, string, FilterResultRow)>();
-        csv.Read();
+        if (!csv.Read()) throw new InputException($"{path}: the file is empty; expected a FreqProbe results CSV (.csv) or JSON.");
         csv.ReadHeader();
         string[] needed = { "model", "dataset", "filter", "radius", "top1", "top1_low", "top1_high", "energy_kept" };
         string[] missing = needed.Where(n => !csv.HeaderRecord!.Contains(n)).ToArray();

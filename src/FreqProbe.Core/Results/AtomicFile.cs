@@ -42,6 +42,20 @@ public static class AtomicFile
         }
     }
 
+    // Kernel file systems report no free space, which is not a full disk.
+    static string? PseudoFileSystem(string folder)
+    {
+        try
+        {
+            string format = new DriveInfo(folder).DriveFormat;
+            return format is "proc" or "sysfs" or "devpts" or "cgroup" or "cgroup2" or "debugfs" or "securityfs" or "configfs" or "tracefs" or "bpf" ? format : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether <paramref name="e"/> says the disk (or the user's quota) is full.</summary>
     public static bool IsDiskFull(Exception e) =>
         e is IOException && (e.HResult is 28 or 112 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
@@ -78,6 +92,7 @@ public static class AtomicFile
         }
         if (folder is null || !Directory.Exists(folder)) return $"folder '{folder}' does not exist";
         if (Directory.Exists(full)) return "it is a folder";
+        if (PseudoFileSystem(folder) is { } kind) return $"'{folder}' is on the {kind} pseudo file system, which holds no files; expected a folder on a disk";
         if (FreeBytes(folder) is { } free && free < MinimumFreeBytes)
         {
             return $"the disk holding '{folder}' is full ({free / 1024} KiB free; at least {MinimumFreeBytes / 1024 / 1024} MiB expected)";

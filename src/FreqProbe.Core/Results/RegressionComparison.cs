@@ -22,21 +22,33 @@ public sealed record ComparedRow(string Model, string Filter, string Radius, lon
 /// </summary>
 public static class RegressionComparison
 {
-    sealed record Row(string Model, string Filter, string Radius, long N, long Correct)
+    // A sweep's summary.csv holds several runs of one model: there the run name is part of the key.
+    sealed record Row(string Model, string Filter, string Radius, long N, long Correct, string Run = "")
     {
-        public string Key => $"{Model} | {Filter} | {Radius}";
+        public string Key => Run.Length == 0 ? $"{Model} | {Filter} | {Radius}" : $"{Run} | {Model} | {Filter} | {Radius}";
+        public string Shown => Run.Length == 0 ? Model : $"{Run}: {Model}";
+    }
+
+    static void Unique(List<Row> rows, string path)
+    {
+        if (rows.GroupBy(r => r.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InputException($"{path}: the row '{twice.Key}' appears {twice.Count()} times; expected each (run,) model, filter and radius once.");
+        }
     }
 
     /// <summary>Compares <paramref name="baselinePath"/> with <paramref name="currentPath"/> (CSV or JSON results).</summary>
     public static IReadOnlyList<ComparedRow> Compare(string baselinePath, string currentPath, double tolerancePoints, bool statistical, double alpha)
     {
         List<Row> baseline = Read(baselinePath), current = Read(currentPath);
+        Unique(baseline, baselinePath);
+        Unique(current, currentPath);
         var baseKeys = baseline.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var currentKeys = current.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         if (!baseKeys.SetEquals(currentKeys))
         {
             string only(IEnumerable<string> keys) => string.Join("; ", keys.Take(8));
-            throw new InputException($"compare: the files do not have the same rows (model | filter | radius). " +
+            throw new InputException($"compare: the files do not have the same rows ([run |] model | filter | radius). " +
                 $"Only in {baselinePath}: {only(baseKeys.Except(currentKeys))}. Only in {currentPath}: {only(currentKeys.Except(baseKeys))}.");
         }
         var byKey = current.ToDictionary(r => r.Key, StringComparer.Ordinal);
@@ -51,7 +63,7 @@ public static class RegressionComparison
             string reason = overTolerance
                 ? string.Create(CultureInfo.InvariantCulture, $"top-1 dropped {drop:0.00} points > tolerance {tolerancePoints:0.##}")
                 : significant ? string.Create(CultureInfo.InvariantCulture, $"significant drop (p = {p:0.####} < {alpha:0.###})") : "";
-            rows.Add(new ComparedRow(b.Model, b.Filter, b.Radius, b.N, b.Correct, c.N, c.Correct, drop, p, overTolerance || significant, reason));
+            rows.Add(new ComparedRow(b.Shown, b.Filter, b.Radius, b.N, b.Correct, c.N, c.Correct, drop, p, overTolerance || significant, reason));
         }
         return rows;
     }
@@ -89,21 +101,25 @@ public static class RegressionComparison
         {
             using var reader = new CsvReader(new StreamReader(path), CultureInfo.InvariantCulture);
             var rows = new List<Row>();
-            reader.Read();
+            if (!reader.Read()) throw new InputException($"{path}: the file is empty; expected a FreqProbe results CSV.");
             reader.ReadHeader();
+            bool runs = reader.HeaderRecord!.Contains("run");
             while (reader.Read())
             {
                 string filter = reader.GetField("filter")!;
                 rows.Add(new Row(reader.GetField("model")!, Label(filter, reader.GetField("shape")!, reader.GetField("profile")!, filter == "none"),
-                    reader.GetField("radius")!, reader.GetField<long>("n"), reader.GetField<long>("correct")));
+                    reader.GetField("radius")!, reader.GetField<long>("n"), reader.GetField<long>("correct"), runs ? reader.GetField("run")! : ""));
             }
             return rows.Count > 0 ? rows : throw new InputException($"{path}: no result rows.");
         }
         catch (Exception e) when (e is CsvHelperException or FormatException)
         {
-            throw new InputException($"{path}: not a FreqProbe results CSV (expected columns model, filter, shape, profile, radius, n, correct): {e.Message}", e);
+            throw new InputException($"{path}: not a FreqProbe results CSV (expected columns model, filter, shape, profile, radius, n, correct): {FirstLine(e.Message)}", e);
         }
     }
+
+    /// <summary>The first line of a parser's message (CsvHelper appends its reader state).</summary>
+    internal static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     static string Label(string kind, string shape, string profile, bool clean) => clean ? kind : $"{kind} ({shape}, {profile})";
 }
