@@ -12,7 +12,7 @@ public sealed class CompareCommandTests : IDisposable
     // A results CSV in FreqProbe's column layout with the given (radius, n, correct) rows.
     string Results(string name, params (string Radius, int N, int Correct)[] rows)
     {
-        var lines = new List<string> { "model,dataset,split,filter,shape,profile,radius,n,correct,top1,top1_low,top1_high,top5,agreement,coefficients_kept,energy_kept" };
+        var lines = new List<string> { "model,dataset,split,filter,shape,profile,radius,n,correct,top1,top1_low,top1_high,top5,agreement,coefficients_kept,energy_kept" }; // the layout before the skipped column: still read
         foreach (var (radius, n, correct) in rows)
         {
             string filter = radius.Length == 0 ? "none,," : "lowpass,circle,ideal";

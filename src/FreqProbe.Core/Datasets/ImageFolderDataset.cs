@@ -52,7 +52,7 @@ public sealed class ImageFolderDataset : IImageDataset
         {
             throw new InputException("data", $"'{root}' is not a directory; expected root/<class>/<image> folders.");
         }
-        string[] folders = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToArray();
+        string[] folders = Listed(root, () => Directory.GetDirectories(root)).Select(Path.GetFileName).OfType<string>().ToArray();
         if (folders.Length == 0) throw new InputException("data", $"'{root}' has no class folders; expected root/<class>/<image>.");
         classes ??= ClassList.FromSortedFolders(folders);
         string[] unknown = folders.Where(f => classes.IndexOf(f) < 0).OrderBy(f => f, StringComparer.Ordinal).ToArray();
@@ -67,7 +67,8 @@ public sealed class ImageFolderDataset : IImageDataset
         foreach (string folder in folders.OrderBy(classes.IndexOf))
         {
             int label = classes.IndexOf(folder);
-            string[] images = Directory.GetFiles(Path.Combine(root, folder))
+            string classFolder = Path.Combine(root, folder);
+            string[] images = Listed(classFolder, () => Directory.GetFiles(classFolder))
                 .Where(f => Extensions.Contains(Path.GetExtension(f)))
                 .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
                 .ToArray();
@@ -79,6 +80,19 @@ public sealed class ImageFolderDataset : IImageDataset
             throw new InputException("data", $"no images under '{root}'; expected files ending in {string.Join(", ", Extensions)} (any case).");
         }
         return new ImageFolderDataset(name, root, classes, files.ToArray(), labels.ToArray()) { MaxPixels = maxPixels };
+    }
+
+    // A folder that cannot be listed is bad input, named, not a crash.
+    static string[] Listed(string folder, Func<string[]> list)
+    {
+        try
+        {
+            return list();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new InputException("data", $"cannot read the folder '{folder}' ({e.Message}); expected a readable folder of images.", e);
+        }
     }
 
     /// <summary>The most pixels an image header may declare; larger images are refused before decoding.</summary>

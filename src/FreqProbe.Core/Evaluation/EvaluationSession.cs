@@ -100,8 +100,11 @@ public sealed class EvaluationSession : IDisposable
             int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses;
             if (dataset is not null && classes < dataset.ClassNames.Count)
             {
-                throw new InputException("num-classes", $"{classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; " +
-                    $"expected at least {dataset.ClassNames.Count}.");
+                throw request.NumClassesGiven
+                    ? new InputException("num-classes", $"{classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; " +
+                        $"expected at least {dataset.ClassNames.Count}.")
+                    : new InputException("dataset", $"'{dataset.Name}' has {dataset.ClassNames.Count} classes, but the model card beside the weights says the model has " +
+                        $"{classes} outputs; expected a dataset with at most {classes} classes (or --num-classes to override the card).");
             }
             int requested = dataset is null ? 0 : request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count;
             // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge

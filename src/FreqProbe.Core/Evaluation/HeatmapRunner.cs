@@ -106,6 +106,7 @@ public static class HeatmapRunner
             }
         }
 
+        SweepRunner.NothingEvaluated(e, indices.Count, skipped);
         var grid = new long[size, size];
         for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) grid[i, j] = -1;
         for (int k = 0; k < bases.Count; k++)

@@ -123,6 +123,7 @@ public static class SweepRunner
             }
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
+        NothingEvaluated(request, indices.Count, skipped);
 
         RunMetadata metadata = session.Metadata(FilterConvention, request.Clip, indices.Count - skipped.Count, skipped.Count, started) with { PerClass = request.PerClass };
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
@@ -190,6 +191,19 @@ public static class SweepRunner
                 predictions?.Add(batch.Indices[i], batch.Labels[i], s == 0 ? FrequencyFilter.Clean : bank.Filters[s - 1], predicted[s, i], probability[s, i]);
             }
         }
+    }
+
+    /// <summary>
+    /// A run that evaluated no image has no result, only rows of 0.00 % that look like one: an input error, except for a
+    /// shard that happens to hold no image, which records n = 0 and merges.
+    /// </summary>
+    internal static void NothingEvaluated(SweepRequest request, int attempted, IReadOnlyList<SkippedImage> skipped)
+    {
+        if (attempted - skipped.Count > 0 || (request.Shard is not null && attempted == 0)) return;
+        string why = attempted == 0
+            ? "the run selects no image (check --limit and the dataset)"
+            : $"all {attempted} images were skipped as undecodable, e.g. {string.Join("; ", skipped.Take(3).Select(s => $"{s.Item}: {s.Reason}"))}";
+        throw new InputException($"no image was evaluated: {why}; no results were written.");
     }
 
     /// <summary>Warnings for settings that keep every coefficient or none at <paramref name="size"/>×<paramref name="size"/>.</summary>

@@ -5,7 +5,8 @@ namespace FreqProbe.Core.Results;
 
 /// <summary>
 /// The columns of a results table, shared by every tabular writer: name (snake_case) and how each row formats it.
-/// Numbers use the invariant culture; rates are fractions in [0, 1].
+/// Numbers use the invariant culture; rates are fractions in [0, 1]; <c>skipped</c> counts the run's undecodable images
+/// (the same on every row), so that a CSV alone shows what the rates leave out.
 /// </summary>
 public static class ResultColumns
 {
@@ -20,7 +21,7 @@ public static class ResultColumns
     public static IReadOnlyList<string> Names { get; } = new[]
     {
         "model", "dataset", "split", "filter", "shape", "profile", "radius", "n", "correct", "top1", "top1_low", "top1_high",
-        "top5", "agreement", "coefficients_kept", "energy_kept",
+        "top5", "agreement", "coefficients_kept", "energy_kept", "skipped",
     };
 
     /// <summary>The cells of <paramref name="row"/> under <paramref name="metadata"/>, in column order.</summary>
@@ -33,7 +34,7 @@ public static class ResultColumns
             metadata.Model, metadata.Dataset, metadata.Split, row.Filter.KindName,
             clean ? "" : row.Filter.ShapeName, clean ? "" : row.Filter.ProfileName, row.Filter.RadiusLabel,
             Integer(row.N), Integer(row.Correct), Rate(row.Top1), Rate(interval.Low), Rate(interval.High),
-            row.Top5 is { } top5 ? Rate(top5) : "", Rate(row.Agreement), Rate(row.CoefficientsKept), Rate(row.EnergyKept),
+            row.Top5 is { } top5 ? Rate(top5) : "", Rate(row.Agreement), Rate(row.CoefficientsKept), Rate(row.EnergyKept), Integer(metadata.Skipped),
         };
         if (metadata.PerClass)
         {
