@@ -51,9 +51,9 @@ internal static class PlotCommand
             foreach (string target in targets)
             {
                 // ScottPlot writes to a path; render beside the target and move it into place, so a good chart is never replaced by half of one.
-                string temp = AtomicFile.TempPathFor(target) + Path.GetExtension(target);
+                string temp = AtomicFile.TempPathFor(AtomicFile.Target(target)) + Path.GetExtension(target);
                 AccuracyChart.Save(series, axis, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
-                File.Move(temp, target, overwrite: true);
+                AtomicFile.Replace(temp, target);
                 context.Error.WriteLine($"freqprobe: wrote {target}");
             }
             return ExitCodes.Success;

@@ -97,11 +97,11 @@ internal static class PreviewCommand
             (MaskShape shape, MaskProfile profile) = (given.Text(RunSettings.Shape) == "square" ? MaskShape.Square : MaskShape.Circle,
                 given.Text(RunSettings.Profile) == "gaussian" ? MaskProfile.Gaussian : MaskProfile.Ideal);
             using Tensor batch = tensor(pixels.ToArray(), new long[] { labels.Count, 3, size, size });
-            string temp = AtomicFile.TempPathFor(outPath) + Path.GetExtension(outPath);
+            string temp = AtomicFile.TempPathFor(AtomicFile.Target(outPath)) + Path.GetExtension(outPath);
             string source = dataset is null ? "image files" : $"{dataset.Name} {dataset.Split}".Trim();
             PreviewSheet.Save(batch, labels, radiusList, shape, profile, parsed.GetValue(spectrum),
                 $"What the model sees: {source} at {size}x{size}, low-pass (LP) and high-pass (HP) at r cycles per image", temp);
-            File.Move(temp, outPath, overwrite: true);
+            AtomicFile.Replace(temp, outPath);
             context.Error.WriteLine($"freqprobe: wrote {outPath} ({labels.Count} images x {1 + 2 * radiusList.Count} columns)");
             return ExitCodes.Success;
         });

@@ -90,6 +90,7 @@ internal static class SweepConfigCommand
             foreach (Problem problem in resolution.Problems) problems.Add(Render(configPath, run, settings, problem));
             if (resolution.Ok) planned.Add(new PlannedRun(run, outPath, resolution.Request!.CommandLine, resolution));
         }
+        problems.AddRange(Collisions(configPath, outDir, planned));
         if (problems.Count > 0)
         {
             foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
@@ -144,6 +145,41 @@ internal static class SweepConfigCommand
         }
         context.Error.WriteLine($"freqprobe sweep: {planned.Count} run{(planned.Count == 1 ? "" : "s")} done; summary in {Path.Combine(outDir, "summary.csv")}");
         return ExitCodes.Success;
+    }
+
+    // Every file the sweep will write, checked against each other and against what it reads (the config itself, each
+    // run's weights and class list), after resolving links: names like "summary" or "x.predictions", or an out_dir of
+    // "." beside the config, would otherwise overwrite one file with another.
+    static IEnumerable<string> Collisions(string configPath, string outDir, IReadOnlyList<PlannedRun> planned)
+    {
+        var writes = new List<(string Path, string What)>();
+        foreach (PlannedRun p in planned)
+        {
+            string at = $"{p.Run.JsonPath} (run '{p.Run.Name}')";
+            foreach (string format in p.Run.Formats) writes.Add((Path.ChangeExtension(p.OutPath, format), $"{at}'s {format} results"));
+            if (p.Resolution.PredictionsPath is { } predictions) writes.Add((predictions, $"{at}'s predictions"));
+            writes.Add((SweepCheckpoint.PathFor(p.OutPath), $"{at}'s checkpoint"));
+        }
+        foreach (string name in new[] { "summary.csv", "summary.md", "summary.json" }) writes.Add((Path.Combine(outDir, name), $"the sweep's {name}"));
+
+        var reads = new List<(string Path, string What)> { (configPath, "the config file") };
+        foreach (PlannedRun p in planned)
+        {
+            if (p.Resolution.Request!.WeightsPath is { } weights) reads.Add((weights, $"{p.Run.JsonPath}'s weights"));
+            if (p.Resolution.Request.Dataset.ClassesFile is { } classes) reads.Add((classes, $"{p.Run.JsonPath}'s class list"));
+        }
+        for (int i = 0; i < writes.Count; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (AtomicFile.SameFile(writes[i].Path, writes[j].Path))
+                    yield return $"{configPath}: {writes[i].What} and {writes[j].What} are both {writes[i].Path}; expected run names that keep every file apart.";
+            }
+            foreach ((string path, string what) in reads.Where(r => AtomicFile.SameFile(r.Path, writes[i].Path)))
+            {
+                yield return $"{configPath}: {writes[i].What} would overwrite {what} ({path}); expected another run name or out_dir.";
+            }
+        }
     }
 
     // The run as the equivalent single command, for --check and provenance: the settings in the order given, flags

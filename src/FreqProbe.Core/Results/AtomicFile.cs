@@ -2,13 +2,16 @@ namespace FreqProbe.Core.Results;
 
 /// <summary>
 /// Writes files so that a reader never sees half of one: the content goes to a temporary file in the same folder,
-/// which replaces the target only once it is complete. A failure leaves any existing file untouched.
+/// which replaces the target only once it is complete. A failure leaves any existing file untouched. A path that is a
+/// symbolic link writes the link's target (the link stays a link), and a read-only target is refused, even for root.
 /// </summary>
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {
+        path = Target(path);
+        if (ReadOnly(path) is { } why) throw new InputException($"{path}: {why}; nothing was written.");
         string temp = TempPathFor(path);
         try
         {
@@ -62,6 +65,42 @@ public static class AtomicFile
             || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
             || e.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The file that writing <paramref name="path"/> replaces: the final target of a symbolic link, else the path.</summary>
+    public static string Target(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.LinkTarget is null ? path : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
+    }
+
+    /// <summary>Moves the finished <paramref name="temp"/> over <paramref name="path"/> (through a link to its target).</summary>
+    public static void Replace(string temp, string path)
+    {
+        path = Target(path);
+        if (ReadOnly(path) is { } why)
+        {
+            TryDelete(temp);
+            throw new InputException($"{path}: {why}; nothing was written.");
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    // Unix permissions say the file must not be written; root would otherwise replace it silently.
+    static string? ReadOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(path)) return null;
+        UnixFileMode mode = File.GetUnixFileMode(path);
+        return (mode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0
+            ? $"it is read-only (mode {Convert.ToString((int)mode, 8)}); expected a writable file (chmod u+w) or another path"
+            : null;
+    }
+
     /// <summary>A fresh temporary name beside <paramref name="path"/>.</summary>
     public static string TempPathFor(string path)
     {
@@ -76,7 +115,8 @@ public static class AtomicFile
     /// </summary>
     public static string? CheckWritable(string path, bool folderWillBeCreated = false)
     {
-        string full = Path.GetFullPath(path);
+        string full = Path.GetFullPath(Target(path));
+        if (ReadOnly(full) is { } readOnly) return readOnly;
         string? folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder) && folderWillBeCreated)
         {

@@ -32,9 +32,9 @@ public static class HeatmapWriter
                 AtomicFile.Write(path, stream => Json(result, metric, epsilon, stream));
                 break;
             case ".png" or ".svg":
-                string temp = AtomicFile.TempPathFor(path) + extension;
+                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
                 Picture(result, metric, epsilon, temp);
-                File.Move(temp, path, overwrite: true);
+                AtomicFile.Replace(temp, path);
                 break;
             default:
                 throw new InputException("out", $"'{path}' must end in .csv, .json, .png or .svg.");

@@ -73,7 +73,7 @@ public sealed class PredictionCsvWriter : IPredictionSink, IDisposable
     {
         writer.Flush();
         writer.Dispose();
-        File.Move(partial, Path, overwrite: true);
+        AtomicFile.Replace(partial, Path);
         committed = true;
     }
 
