@@ -209,6 +209,47 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "a pipe blocked"); // a blocked read would never return at all
     }
 
+    sealed class StopAtFirstBatch(CancellationTokenSource stop) : IProgress<FreqProbe.Core.Evaluation.SweepProgress>
+    {
+        public void Report(FreqProbe.Core.Evaluation.SweepProgress value) => stop.Cancel();
+    }
+
+    [Fact]
+    public void Replacing_the_data_between_interrupt_and_resume_is_refused()
+    {
+        string cifar = dir.File("cifar");
+        Directory.CreateDirectory(cifar);
+        string batch = Path.Combine(cifar, "test_batch.bin");
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40));
+        string results = dir.File("d.json");
+        string[] args = { "lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", cifar, "--radii", "4",
+            "--batch-size", "10", "--out", results, "--quiet" };
+        var given = FreqProbe.Core.Planning.GivenSettings.From(new FreqProbe.Core.Planning.GivenValue[]
+        {
+            new(FreqProbe.Core.Planning.RunSettings.Model, "cifar-resnet20", "--model"), new(FreqProbe.Core.Planning.RunSettings.Weights, "random", "--weights"),
+            new(FreqProbe.Core.Planning.RunSettings.Dataset, "cifar10", "--dataset"), new(FreqProbe.Core.Planning.RunSettings.Data, cifar, "--data"),
+            new(FreqProbe.Core.Planning.RunSettings.Radii, "4", "--radii"), new(FreqProbe.Core.Planning.RunSettings.BatchSize, 10, "--batch-size"),
+            new(FreqProbe.Core.Planning.RunSettings.Out, results, "--out"),
+        });
+        var request = FreqProbe.Core.Planning.RunResolver.Resolve(given, FreqProbe.Core.Planning.RunKind.LowPass,
+            FreqProbe.Core.Planning.ResolverEnvironment.FromVariables("test")).Request!;
+        using (var stop = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => FreqProbe.Core.Evaluation.SweepRunner.Run(request, progress: new StopAtFirstBatch(stop), cancellation: stop.Token));
+        }
+        Assert.True(File.Exists(results + ".checkpoint.json"));
+
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40, label: r => (byte)((r + 3) % 10))); // same size, other content
+        CliRun resumed = CliRun.Invoke(args.Append("--resume").ToArray());
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.Contains($"--resume: the data in {cifar} changed since", resumed.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(results + ".checkpoint.json"));
+
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40)); // the original again
+        CliRun restored = CliRun.Invoke(args.Append("--resume").ToArray());
+        Assert.True(restored.ExitCode == 0, restored.Error);
+    }
+
     [Fact]
     public void Messages_name_the_value_and_what_was_expected()
     {

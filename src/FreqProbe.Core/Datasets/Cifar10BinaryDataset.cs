@@ -44,6 +44,20 @@ public sealed class Cifar10BinaryDataset : IImageDataset
     public int Count => labels.Length;
 
     /// <inheritdoc />
+    public string ContentStamp()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (string path in paths)
+        {
+            using FileStream stream = File.OpenRead(path);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, read);
+        }
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <inheritdoc />
     public IReadOnlyList<string> ClassNames => Classes;
 
     /// <summary>The batch files of a split, in order.</summary>

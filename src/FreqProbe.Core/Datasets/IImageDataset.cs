@@ -29,4 +29,11 @@ public interface IImageDataset : IDisposable
 
     /// <summary>A short description of image <paramref name="index"/> for messages (its path, or file and record).</summary>
     string Describe(int index);
+
+    /// <summary>
+    /// What the data is, beyond its path, for resuming: a hash of the files that are read (their bytes for a few large
+    /// files, their names, sizes and modification times for many small ones); empty for generated data. A resumed run
+    /// whose data stamp differs from its checkpoint's would mix two datasets.
+    /// </summary>
+    string ContentStamp() => "";
 }

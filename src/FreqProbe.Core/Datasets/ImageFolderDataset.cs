@@ -98,6 +98,18 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <summary>The most pixels an image header may declare; larger images are refused before decoding.</summary>
     public long MaxPixels { get; private init; } = ImageFileCheck.DefaultMaxPixels;
 
+    /// <inheritdoc />
+    public string ContentStamp()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (string file in files)
+        {
+            var info = new FileInfo(file);
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Path.GetRelativePath(Source, file)}\t{(info.Exists ? info.Length : -1)}\t{(info.Exists ? info.LastWriteTimeUtc.Ticks : 0)}\n");
+        }
+        return "list-sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     /// <summary>The image file at <paramref name="index"/>.</summary>
     public string PathAt(int index) => files[index];
 

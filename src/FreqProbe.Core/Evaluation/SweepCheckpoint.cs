@@ -30,6 +30,8 @@ public sealed record SweepCheckpoint
     public long? PredictionBytes { get; init; }
     /// <summary>When the run first started.</summary>
     public DateTimeOffset StartedUtc { get; init; }
+    /// <summary>The data's content stamp when the run started (<see cref="Datasets.IImageDataset.ContentStamp"/>); null in older checkpoints.</summary>
+    public string? DataStamp { get; init; }
     /// <summary>SHA-256 of the checkpoint's own JSON without this field; null in checkpoints written before it existed.</summary>
     public string? Checksum { get; init; }
 

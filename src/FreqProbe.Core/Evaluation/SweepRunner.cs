@@ -47,6 +47,8 @@ public static class SweepRunner
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
         string fingerprint = SweepCheckpoint.FingerprintOf(session);
+        // Only a run that can checkpoint needs to know what its data is (hashing CIFAR batches takes a moment).
+        string? dataStamp = request.CheckpointPath is null ? null : dataset.ContentStamp();
         IReadOnlyList<int> indices = session.Indices;
         int done = 0;
         if (request.Resume && request.CheckpointPath is { } resumeFrom && SweepCheckpoint.Load(resumeFrom) is { } checkpoint)
@@ -56,6 +58,11 @@ public static class SweepRunner
                 throw new InputException("resume", $"{resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
             }
             if (checkpoint.Inconsistency(indices.Count, tallies.Length, dataset.ClassNames.Count) is { } why) throw SweepCheckpoint.Corrupt(resumeFrom, why);
+            if (checkpoint.DataStamp is { } stamp && stamp != dataStamp)
+            {
+                throw new InputException("resume", $"the data in {dataset.Source} changed since {resumeFrom} was saved (its files' content, names, sizes or times differ: " +
+                    $"{stamp} then, {dataStamp} now); resuming would mix two datasets. Restore the data, or run without --resume to start afresh.");
+            }
             if (predictions is not null && checkpoint is { PredictionBytes: null, Done: > 0 })
             {
                 throw new InputException("resume", $"the checkpoint {resumeFrom} was saved by a run without --predictions, so the predictions of its " +
@@ -91,6 +98,7 @@ public static class SweepRunner
                 Done = done,
                 Fingerprint = fingerprint,
                 Format = SweepCheckpoint.CurrentFormat,
+                DataStamp = dataStamp,
                 Tallies = tallies.Select(t => t.ToResult()).Select(r => new SweepCheckpoint.SavedTally(
                     r.N, r.Correct, r.Top5Correct, r.Agreeing, r.EnergyKeptSum, r.ClassTotals.ToArray(), r.ClassCorrect.ToArray())).ToArray(),
                 Skipped = skipped.ToArray(),
