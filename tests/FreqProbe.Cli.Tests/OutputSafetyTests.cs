@@ -250,6 +250,79 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.True(restored.ExitCode == 0, restored.Error);
     }
 
+    // A .pth-style zip archive with the given data.pkl and storages.
+    string Archive(string name, byte[] pickle, params (string Entry, byte[] Bytes)[] extra)
+    {
+        string path = dir.File(name);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            foreach ((string entry, byte[] bytes) in extra.Prepend(("archive/data.pkl", pickle)))
+            {
+                using Stream stream = zip.CreateEntry(entry).Open();
+                stream.Write(bytes);
+            }
+        }
+        return path;
+    }
+
+    static byte[] Pickle(params object[] parts) => parts.SelectMany(p => p switch
+    {
+        string text => System.Text.Encoding.ASCII.GetBytes(text),
+        byte b => new[] { b },
+        int n => BitConverter.GetBytes(n),
+        byte[] bytes => bytes,
+        _ => throw new ArgumentException("part"),
+    }).ToArray();
+
+    static byte[] Unicode(string text) => Pickle((byte)'X', text.Length, text);
+
+    CliRun Load(string weights) => CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", weights, "--dataset", "synthetic", "--limit", "2", "--radii", "4");
+
+    [Fact]
+    public void Weights_files_that_are_no_state_dict_say_what_they_are_and_nothing_in_them_runs()
+    {
+        File.WriteAllText(dir.File("notes.pth"), "hello, these are not weights");
+        CliRun text = Load(dir.File("notes.pth"));
+        Assert.Equal(2, text.ExitCode);
+        Assert.Contains("is not a PyTorch archive (it starts with 'hell')", text.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("old PyTorch format", text.Error, StringComparison.Ordinal);
+
+        File.WriteAllBytes(dir.File("legacy.pth"), new byte[] { 0x80, 0x02, 0x8A, 0x0A });
+        Assert.Contains("PyTorch's legacy format", Load(dir.File("legacy.pth")).Error, StringComparison.Ordinal);
+
+        string script = Archive("scripted.pt", Pickle((byte)0x80, (byte)2, (byte)'N', (byte)'.'), ("archive/constants.pkl", new byte[] { 0x80, 2, (byte)'N', (byte)'.' }),
+            ("archive/code/__torch__.py", System.Text.Encoding.ASCII.GetBytes("class M: pass")));
+        CliRun scripted = Load(script);
+        Assert.Equal(2, scripted.ExitCode);
+        Assert.Contains("is a TorchScript archive", scripted.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("IObjectConstructor", scripted.Error, StringComparison.Ordinal);
+
+        string marker = dir.File("pwned");
+        string hostile = Archive("hostile.pth", Pickle((byte)0x80, (byte)2, "cposix\nsystem\n", Unicode($"touch {marker}"), (byte)0x85, (byte)'R', (byte)'.'));
+        CliRun run = Load(hostile);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("calls `posix.system` when unpickled, which FreqProbe never runs", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void A_tensor_declaring_far_more_elements_than_its_storage_is_refused_before_allocating()
+    {
+        // {"conv1.weight": _rebuild_tensor_v2(storage 0 of 4 floats, 0, (100000, 100000), (0, 0), False, OrderedDict())}
+        byte[] pickle = Pickle((byte)0x80, (byte)2, "ccollections\nOrderedDict\n", (byte)')', (byte)'R', (byte)'(', Unicode("conv1.weight"),
+            "ctorch._utils\n_rebuild_tensor_v2\n", (byte)'(', (byte)'(', Unicode("storage"), "ctorch\nFloatStorage\n", Unicode("0"), Unicode("cpu"), (byte)'K', (byte)4,
+            (byte)'t', (byte)'Q', (byte)'K', (byte)0, (byte)'J', 100000, (byte)'J', 100000, (byte)0x86, (byte)'K', (byte)0, (byte)'K', (byte)0, (byte)0x86, (byte)0x89,
+            "ccollections\nOrderedDict\n", (byte)')', (byte)'R', (byte)'t', (byte)'R', (byte)'u', (byte)'.');
+        string weights = Archive("huge.pth", pickle, ("archive/data/0", new byte[16]));
+        CliRun run = Load(weights);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("declares shape [100000, 100000] with strides [0, 0] (10000000000 elements) over storage 0 of 4 elements", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", run.Error, StringComparison.Ordinal);
+
+        string forged = Archive("forged.pth", pickle, ("archive/data/0", new byte[4]));
+        Assert.Contains("storage 0 declares 4 elements of 4 bytes but the archive holds 4 bytes", Load(forged).Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Messages_name_the_value_and_what_was_expected()
     {

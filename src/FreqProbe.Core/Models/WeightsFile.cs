@@ -56,6 +56,7 @@ public static class WeightsFile
 
     static Dictionary<string, Tensor> LoadPickled(string path)
     {
+        PickleScan.Check(path); // before anything is unpickled or allocated
         Hashtable table = PyTorchUnpickler.UnpickleStateDict(path);
         // Training checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...} or {"model": {...}}.
         foreach (string wrapper in new[] { "state_dict", "model" })
