@@ -87,7 +87,9 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal("", missing.Out);
 
         File.WriteAllText(dir.File("empty.csv"), "");
-        Assert.Equal(2, CliRun.Invoke("plot", dir.File("empty.csv"), "--out", dir.File("e.png")).ExitCode);
+        CliRun plot = CliRun.Invoke("plot", dir.File("empty.csv"), "--out", dir.File("e.png"));
+        Assert.Equal(2, plot.ExitCode);
+        Assert.DoesNotContain("IReader state", plot.Error, StringComparison.Ordinal);
         Assert.Equal(2, CliRun.Invoke("compare", dir.File("empty.csv"), summary).ExitCode);
     }
 
@@ -108,6 +110,25 @@ public sealed class OutputSafetyTests : IDisposable
 
     static string[] Folder(string data, params string[] extra) => new[] { "lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "imagefolder",
         "--data", data, "--radii", "4", "--input-size", "32", "--threads", "1" }.Concat(extra).ToArray();
+
+    [Fact]
+    public void A_run_sharing_another_runs_predictions_file_refuses_and_preview_never_replaces_its_image()
+    {
+        string predictions = dir.File("p.csv");
+        using (FreqProbe.Core.Results.OutputLock.Acquire(predictions, "predictions", "freqprobe lowpass (another run)"))
+        {
+            CliRun run = CliRun.Invoke("lowpass", "--radii", "4", "--limit", "4", "--predictions", predictions, "--quiet");
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"--predictions: '{predictions}' is being written by another run", run.Error, StringComparison.Ordinal);
+            Assert.Contains("freqprobe lowpass (another run)", run.Error, StringComparison.Ordinal);
+        }
+        string photo = dir.File("photo.png");
+        using (var image = new Image<Rgb24>(50, 40, new Rgb24(1, 2, 3))) image.SaveAsPng(photo);
+        byte[] before = File.ReadAllBytes(photo);
+        CliRun preview = CliRun.Invoke("preview", "--image", photo, "--out", photo);
+        Assert.Equal(2, preview.ExitCode);
+        Assert.Equal(before, File.ReadAllBytes(photo));
+    }
 
     [Fact]
     public void Zero_evaluated_images_is_an_error_but_an_empty_shard_records_n_zero_and_merges()

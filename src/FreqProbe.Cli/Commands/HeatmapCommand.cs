@@ -46,6 +46,12 @@ internal static class HeatmapCommand
                     problems.Add($"--out: '{target}' must end in {string.Join(", ", HeatmapWriter.Extensions)}.");
                 else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"--out: cannot write '{target}': {why}.");
             }
+            for (int t = 0; t < targets.Length; t++)
+            {
+                string target = targets[t];
+                if (targets.Take(t).Any(other => AtomicFile.SameFile(other, target))) problems.Add($"--out: '{target}' is given twice; expected one file per format.");
+                if (evaluation?.WeightsPath is { } weights && AtomicFile.SameFile(weights, target)) problems.Add($"--out: '{target}' is the weights file; expected a new file.");
+            }
             double? epsilon = parsed.GetValue(eps);
             if (epsilon is not null && (!double.IsFinite(epsilon.Value) || epsilon <= 0)) problems.Add($"--eps: {epsilon} must be a positive number.");
             int? k = parsed.GetValue(maxFreq);

@@ -38,6 +38,7 @@ internal static class PreviewCommand
             else if (AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
             string[] files = parsed.GetValue(images) ?? Array.Empty<string>();
             foreach (string missing in files.Where(f => !File.Exists(f))) problems.Add($"--image: '{missing}' not found.");
+            foreach (string input in files.Where(f => AtomicFile.SameFile(f, outPath))) problems.Add($"--out: '{outPath}' is also an --image input; the sheet would replace it. Expected a new file.");
             GivenSettings given = options.Bind(parsed);
             int count = given.Count(RunSettings.Limit) ?? 6;
             if (count is < 1 or > 64) problems.Add($"--limit: {count} images; expected 1 to 64 for a preview.");
