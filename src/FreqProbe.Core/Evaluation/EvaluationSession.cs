@@ -100,7 +100,7 @@ public sealed class EvaluationSession : IDisposable
             int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses;
             if (dataset is not null && classes < dataset.ClassNames.Count)
             {
-                throw request.NumClassesGiven
+                throw !request.NumClassesFromCard
                     ? new InputException("num-classes", $"{classes} outputs cannot score dataset '{dataset.Name}' with {dataset.ClassNames.Count} classes; " +
                         $"expected at least {dataset.ClassNames.Count}.")
                     : new InputException("dataset", $"'{dataset.Name}' has {dataset.ClassNames.Count} classes, but the model card beside the weights says the model has " +

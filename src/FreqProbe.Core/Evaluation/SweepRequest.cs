@@ -25,8 +25,8 @@ public sealed record SweepRequest
     /// <summary>Write per-class top-1 in every output format.</summary>
     public bool PerClass { get; init; }
 
-    /// <summary>True when <see cref="NumClasses"/> was given (--num-classes), false when it came from the model card.</summary>
-    public bool NumClassesGiven { get; init; }
+    /// <summary>True when <see cref="NumClasses"/> came from the model card beside the weights rather than --num-classes.</summary>
+    public bool NumClassesFromCard { get; init; }
 
     /// <summary>Number of model outputs; null takes the dataset's class count.</summary>
     public int? NumClasses { get; init; }

@@ -199,7 +199,7 @@ public static class RunResolver
             WeightsPath = weights.Path,
             WeightsName = weights.Random ? null : weightsName,
             NumClasses = numClasses,
-            NumClassesGiven = given.Has(RunSettings.NumClasses),
+            NumClassesFromCard = !given.Has(RunSettings.NumClasses) && card is not null,
             Preprocess = preprocess,
             Mean = mean ?? card?.Mean ?? model.Mean,
             Std = std ?? card?.Std ?? model.Std,
