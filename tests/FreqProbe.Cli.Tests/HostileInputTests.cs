@@ -315,6 +315,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public async Task A_reader_that_leaves_early_ends_the_run_quietly()
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };

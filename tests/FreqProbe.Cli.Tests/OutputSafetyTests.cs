@@ -189,6 +189,7 @@ public sealed class OutputSafetyTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void An_unreadable_image_is_skipped_and_an_unreadable_class_folder_named_without_a_crash()
     {
         string root = Photos("locked");

@@ -20,6 +20,7 @@ public sealed class KnownAnswerTests
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Low_pass_keeps_shapes_and_high_pass_keeps_textures()
     {
         string weights = BuiltInModels.Resolve(BuiltInModels.Default);
