@@ -43,6 +43,14 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"--predictions: '{file}' is also the --out file", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(file));
+
+        string classes = dir.File("classes.csv");
+        File.WriteAllText(classes, "a\nb\n");
+        CliRun onInput = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "imagefolder", "--data", dir.Path,
+            "--classes", classes, "--predictions", classes);
+        Assert.Equal(2, onInput.ExitCode);
+        Assert.Contains($"--predictions: '{classes}' is the class list this run reads", onInput.Error, StringComparison.Ordinal);
+        Assert.Equal("a\nb\n", File.ReadAllText(classes));
     }
 
     [Theory]

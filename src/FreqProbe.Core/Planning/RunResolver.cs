@@ -183,6 +183,15 @@ public static class RunResolver
         {
             Add(RunSettings.Predictions, $"'{predictionsPath}' is also the --out file; the predictions would replace the results. Expected another file.");
         }
+        // No output may be a file the run reads.
+        foreach ((Setting setting, string? output) in new[] { (RunSettings.Out, outPath), (RunSettings.Predictions, predictionsPath) })
+        {
+            if (output is null) continue;
+            foreach ((string what, string? input) in new[] { ("the weights file", weights.Path), ("the class list", classes), ("the model card", weights.Path is null ? null : ModelCard.PathFor(weights.Path)) })
+            {
+                if (input is not null && AtomicFile.SameFile(input, output)) Add(setting, $"'{output}' is {what} this run reads; expected a new file.");
+            }
+        }
         bool resume = given.Flag(RunSettings.Resume);
         if (resume && outPath is null)
         {
