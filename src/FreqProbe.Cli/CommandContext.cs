@@ -26,6 +26,14 @@ internal sealed record CommandContext(TextWriter Out, TextWriter Error, bool Int
     /// <summary>Whether to draw progress bars: stderr is a terminal and --quiet was not given.</summary>
     public bool ShowsProgress => Interactive && !Quiet;
 
+    /// <summary>
+    /// How often a long run writes a progress line when stderr is not a terminal: FREQPROBE_PROGRESS_SECONDS (default
+    /// 60); null under --quiet or on a terminal, where the bar shows progress.
+    /// </summary>
+    public TimeSpan? ProgressLines(bool quiet) => Interactive || quiet || Quiet ? null
+        : TimeSpan.FromSeconds(double.TryParse(Variable("FREQPROBE_PROGRESS_SECONDS"), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out double seconds) && seconds >= 0 ? seconds : 60);
+
     /// <summary>The cache, download and provenance settings that resolution consults.</summary>
     public ResolverEnvironment Resolver => ResolverEnvironment.FromVariables(CommandLine, Variable);
 }

@@ -5,11 +5,18 @@ using FreqProbe.Core.Training;
 
 namespace FreqProbe.Cli;
 
-/// <summary>A one-line progress bar with images per second and ETA, drawn on stderr only when it is a terminal.</summary>
-internal sealed class ProgressBar(TextWriter output, bool enabled) : IProgress<SweepProgress>, IProgress<TrainProgress>, IProgress<DownloadProgress>, IDisposable
+/// <summary>
+/// A one-line progress bar with images per second and ETA, drawn on stderr when it is a terminal; when it is not (CI
+/// logs, Slurm, pipes) and <paramref name="logEvery"/> is set, a plain progress line at most that often instead, so that
+/// long runs show they are alive without filling logs with carriage returns.
+/// </summary>
+internal sealed class ProgressBar(TextWriter output, bool enabled, TimeSpan? logEvery = null)
+    : IProgress<SweepProgress>, IProgress<TrainProgress>, IProgress<DownloadProgress>, IDisposable
 {
     const int Width = 28;
     bool drawn;
+    readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+    TimeSpan lastLog = TimeSpan.Zero;
 
     public void Report(SweepProgress value) =>
         Draw("", value.ImagesDone, value.ImagesTotal, value.Elapsed, value.ImagesTotal - value.ImagesDone, "");
@@ -40,7 +47,15 @@ internal sealed class ProgressBar(TextWriter output, bool enabled) : IProgress<S
 
     void Write(string prefix, double fraction, string text)
     {
-        if (!enabled) return;
+        if (!enabled)
+        {
+            if (logEvery is { } every && clock.Elapsed - lastLog >= every)
+            {
+                lastLog = clock.Elapsed;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"freqprobe: progress: {prefix}{100 * Math.Clamp(fraction, 0, 1):0}%  {text.TrimEnd()}"));
+            }
+            return;
+        }
         int filled = (int)(Math.Clamp(fraction, 0, 1) * Width);
         output.Write($"\r{prefix}[{new string('#', filled)}{new string('.', Width - filled)}] {text}");
         output.Flush();

@@ -79,4 +79,21 @@ public sealed class ConsistencyTests : IDisposable
             Assert.Contains("--num-classes: 5 outputs cannot score dataset 'synthetic' with 10 classes", run.Error, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Without_a_terminal_long_runs_write_progress_lines_and_quiet_runs_none()
+    {
+        var often = new Dictionary<string, string?> { ["FREQPROBE_PROGRESS_SECONDS"] = "0" };
+        CliRun loud = CliRun.InvokeWith(often, "lowpass", "--radii", "4", "--limit", "30", "--batch-size", "10");
+        Assert.True(loud.ExitCode == 0, loud.Error);
+        string[] lines = loud.Error.Split('\n').Where(l => l.StartsWith("freqprobe: progress: ", StringComparison.Ordinal)).ToArray();
+        Assert.True(lines.Length >= 2, loud.Error);
+        Assert.Contains("30/30 images", lines[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", loud.Error, StringComparison.Ordinal);
+
+        CliRun quiet = CliRun.InvokeWith(often, "lowpass", "--radii", "4", "--limit", "30", "--batch-size", "10", "--quiet");
+        Assert.DoesNotContain("progress:", quiet.Error, StringComparison.Ordinal);
+        CliRun usual = CliRun.Invoke("lowpass", "--radii", "4", "--limit", "30", "--batch-size", "10");
+        Assert.DoesNotContain("progress:", usual.Error, StringComparison.Ordinal); // a minute between lines by default
+    }
 }

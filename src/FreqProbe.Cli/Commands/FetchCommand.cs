@@ -68,7 +68,7 @@ internal static class FetchCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
             http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
             var fetcher = new AssetFetcher(cache, new HttpDownloader(http));
-            using var bar = new ProgressBar(context.Error, context.ShowsProgress);
+            using var bar = new ProgressBar(context.Error, context.ShowsProgress, context.ProgressLines(quiet: false));
             foreach (AssetSpec spec in specs)
             {
                 Uri? source = overrideUrl is not null ? new Uri(overrideUrl)

@@ -70,7 +70,7 @@ internal static class HeatmapCommand
             }
 
             using var cancel = new CtrlC();
-            using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);
+            using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
             HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
             bar.Finish();
             HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;

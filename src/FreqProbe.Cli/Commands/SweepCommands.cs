@@ -92,7 +92,7 @@ internal static class SweepCommands
         SweepCheckpoint? checkpoint = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved) : null;
         long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
-        using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet);
+        using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
         SweepSummary summary;
         try
         {

@@ -112,7 +112,7 @@ internal static class TrainCommand
                 Resume = parsed.GetValue(resume),
                 CommandLine = context.CommandLine,
             };
-            using var bar = new ProgressBar(context.Error, context.Interactive && !quietMode);
+            using var bar = new ProgressBar(context.Error, context.Interactive && !quietMode, context.ProgressLines(quietMode));
             using var cancel = new CtrlC();
             ModelCard card;
             try

@@ -20,7 +20,7 @@ internal static class WeightsDownloads
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
         var fetcher = new AssetFetcher(cache, new HttpDownloader(http));
-        using var bar = new ProgressBar(context.Error, context.ShowsProgress && !quiet);
+        using var bar = new ProgressBar(context.Error, context.ShowsProgress && !quiet, context.ProgressLines(quiet));
         try
         {
             fetcher.FetchAsync(download.Spec, download.Source, bar, bar.LinesBelow(context.Error)).GetAwaiter().GetResult();
