@@ -14,6 +14,7 @@ internal sealed class CtrlC : IDisposable
 
     public CtrlC()
     {
+        Interlocked.Exchange(ref lastExitCode, 0); // this run's signal, not an earlier one's
         foreach ((PosixSignal signal, int code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143), (PosixSignal.SIGHUP, 129) })
         {
             registrations.Add(PosixSignalRegistration.Create(signal, context =>
