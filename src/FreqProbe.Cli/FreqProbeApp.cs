@@ -12,8 +12,7 @@ internal static class FreqProbeApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, Func<string, string?>? variable = null)
     {
         var context = new CommandContext(stdout, stderr, interactive, "freqprobe " + string.Join(' ', args.Select(Quote)), variable ?? Environment.GetEnvironmentVariable);
-        var sharedQuiet = new HashSet<Option>();
-        RootCommand root = Build(context, sharedQuiet);
+        RootCommand root = Build(context);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -25,10 +24,7 @@ internal static class FreqProbeApp
             stderr.WriteLine($"Run '{CommandPath(parsed)} --help' for usage.");
             return ExitCodes.InputError;
         }
-        if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--quiet") is Option<bool> quiet && sharedQuiet.Contains(quiet))
-        {
-            context.Quiet = parsed.GetValue(quiet);
-        }
+        if (parsed.CommandResult.Command.Options.OfType<SharedQuiet>().FirstOrDefault() is { } quiet) context.Quiet = parsed.GetValue(quiet);
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
@@ -67,7 +63,7 @@ internal static class FreqProbeApp
         }
     }
 
-    static RootCommand Build(CommandContext context, HashSet<Option> sharedQuiet)
+    static RootCommand Build(CommandContext context)
     {
         var root = new RootCommand(
             "FreqProbe: which frequencies does a vision model rely on?\n\n" +
@@ -93,15 +89,18 @@ internal static class FreqProbeApp
         root.Subcommands.Add(PrepareCommand.Create(context));
         root.Subcommands.Add(DoctorCommand.Create(context));
         // Every command takes --quiet; those that do not handle it themselves drop their stdout table and progress bars.
-        NumberOptions.Apply(root);
         static IEnumerable<Command> All(Command c) => c.Subcommands.SelectMany(s => All(s).Prepend(s));
-        foreach (Command command in All(root).Where(c => c.Options.All(o => o.Name != "--quiet")).ToArray())
-        {
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "No table or summary on stdout and no progress bar; warnings and errors still go to stderr." };
-            sharedQuiet.Add(quiet);
-            command.Options.Add(quiet);
-        }
+        Command[] commands = All(root).Prepend(root).ToArray();
+        NumberOptions.Apply(commands);
+        foreach (Command command in commands.Skip(1).Where(c => c.Options.All(o => o.Name != "--quiet"))) command.Options.Add(new SharedQuiet());
         return root;
+    }
+
+    // The --quiet of commands that do not handle it themselves: it mutes the context's table and progress bars.
+    sealed class SharedQuiet : Option<bool>
+    {
+        public SharedQuiet() : base("--quiet", "-q") =>
+            Description = "No table or summary on stdout and no progress bar; warnings and errors still go to stderr.";
     }
 
     // The command within two edits of what was typed (a transposition counts as one), if there is exactly one best.

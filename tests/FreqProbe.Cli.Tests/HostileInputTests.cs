@@ -167,22 +167,9 @@ public sealed class HostileInputTests : IDisposable
         Assert.True(allowed.ExitCode == 0, allowed.Error);
     }
 
-    // A real checkpoint, written by a real run stopped after its first batch.
-    string Checkpoint(string results)
-    {
-        Resolution resolution = RunResolver.Resolve(GivenSettings.From(new GivenValue[]
-        {
-            new(RunSettings.Limit, 40, "--limit"), new(RunSettings.BatchSize, 10, "--batch-size"), new(RunSettings.Radii, "4", "--radii"), new(RunSettings.Out, results, "--out"),
-        }), RunKind.LowPass, ResolverEnvironment.FromVariables("test"));
-        using var stop = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Run(resolution.Request!, progress: new Progress(stop), cancellation: stop.Token));
-        return SweepCheckpoint.PathFor(results);
-    }
-
-    sealed class Progress(CancellationTokenSource stop) : IProgress<SweepProgress>
-    {
-        public void Report(SweepProgress value) => stop.Cancel();
-    }
+    // The built-in default with 40 images in batches of 10, interrupted after the first batch.
+    static string Checkpoint(string results) =>
+        Interrupted.AfterFirstBatch((RunSettings.Limit, 40), (RunSettings.BatchSize, 10), (RunSettings.Radii, "4"), (RunSettings.Out, results));
 
     [Fact]
     public void An_edited_or_impossible_checkpoint_is_an_input_error_and_nothing_is_overwritten()
@@ -262,13 +249,7 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(before, File.ReadAllText(results));
     }
 
-    static Process Start(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
+    static Process Start(params string[] args) => Interrupted.Start(args);
 
     [Fact]
     [Trait("Speed", "slow")]

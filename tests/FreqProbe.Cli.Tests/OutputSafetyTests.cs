@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -17,12 +18,7 @@ public sealed class OutputSafetyTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    string Config(string name, string json)
-    {
-        string path = dir.File(name);
-        File.WriteAllText(path, json);
-        return path;
-    }
+    string Config(string name, string json) => dir.Write(name, json);
 
     [Fact]
     public void Sweep_outputs_that_collide_with_each_other_or_with_the_config_are_refused_before_anything_runs()
@@ -231,11 +227,6 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "a pipe blocked"); // a blocked read would never return at all
     }
 
-    sealed class StopAtFirstBatch(CancellationTokenSource stop) : IProgress<FreqProbe.Core.Evaluation.SweepProgress>
-    {
-        public void Report(FreqProbe.Core.Evaluation.SweepProgress value) => stop.Cancel();
-    }
-
     [Fact]
     public void Replacing_the_data_between_interrupt_and_resume_is_refused()
     {
@@ -246,20 +237,9 @@ public sealed class OutputSafetyTests : IDisposable
         string results = dir.File("d.json");
         string[] args = { "lowpass", "--model", "cifar-resnet20", "--weights", "random", "--dataset", "cifar10", "--data", cifar, "--radii", "4",
             "--batch-size", "10", "--out", results, "--quiet" };
-        var given = FreqProbe.Core.Planning.GivenSettings.From(new FreqProbe.Core.Planning.GivenValue[]
-        {
-            new(FreqProbe.Core.Planning.RunSettings.Model, "cifar-resnet20", "--model"), new(FreqProbe.Core.Planning.RunSettings.Weights, "random", "--weights"),
-            new(FreqProbe.Core.Planning.RunSettings.Dataset, "cifar10", "--dataset"), new(FreqProbe.Core.Planning.RunSettings.Data, cifar, "--data"),
-            new(FreqProbe.Core.Planning.RunSettings.Radii, "4", "--radii"), new(FreqProbe.Core.Planning.RunSettings.BatchSize, 10, "--batch-size"),
-            new(FreqProbe.Core.Planning.RunSettings.Out, results, "--out"),
-        });
-        var request = FreqProbe.Core.Planning.RunResolver.Resolve(given, FreqProbe.Core.Planning.RunKind.LowPass,
-            FreqProbe.Core.Planning.ResolverEnvironment.FromVariables("test")).Request!;
-        using (var stop = new CancellationTokenSource())
-        {
-            Assert.ThrowsAny<OperationCanceledException>(() => FreqProbe.Core.Evaluation.SweepRunner.Run(request, progress: new StopAtFirstBatch(stop), cancellation: stop.Token));
-        }
-        Assert.True(File.Exists(results + ".checkpoint.json"));
+        string checkpoint = Interrupted.AfterFirstBatch((RunSettings.Model, "cifar-resnet20"), (RunSettings.Weights, "random"), (RunSettings.Dataset, "cifar10"),
+            (RunSettings.Data, cifar), (RunSettings.Radii, "4"), (RunSettings.BatchSize, 10), (RunSettings.Out, results));
+        Assert.True(File.Exists(checkpoint));
 
         File.WriteAllBytes(batch, SyntheticCifar.Records(40, label: r => (byte)((r + 3) % 10))); // same size, other content
         CliRun resumed = CliRun.Invoke(args.Append("--resume").ToArray());

@@ -20,13 +20,7 @@ public sealed class ResumeTests : IDisposable
         "--out", dir.File(name + ".csv"), "--predictions", dir.File(name + "-p.csv"), "--checkpoint-every", "0.2",
     };
 
-    static Process Start(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
+    static Process Start(IEnumerable<string> args) => Interrupted.Start(args);
 
     static (int ExitCode, string Error) Run(IEnumerable<string> args)
     {

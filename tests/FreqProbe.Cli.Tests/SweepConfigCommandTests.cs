@@ -9,12 +9,7 @@ public sealed class SweepConfigCommandTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    string Config(string name, string json)
-    {
-        string path = dir.File(name);
-        File.WriteAllText(path, json);
-        return path;
-    }
+    string Config(string name, string json) => dir.Write(name, json);
 
     static JsonElement Rows(string resultsJson) => JsonDocument.Parse(File.ReadAllText(resultsJson)).RootElement.GetProperty("rows");
 

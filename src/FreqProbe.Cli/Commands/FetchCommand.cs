@@ -65,14 +65,11 @@ internal static class FetchCommand
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
-            var fetcher = new AssetFetcher(cache, new HttpDownloader(http));
+            AssetFetcher fetcher = WeightsDownloads.Fetcher(cache);
             using var bar = new ProgressBar(context.Error, context.ShowsProgress, context.ProgressLines(quiet: false));
             foreach (AssetSpec spec in specs)
             {
-                Uri? source = overrideUrl is not null ? new Uri(overrideUrl)
-                    : mirrorBase is not null ? new Uri(mirrorBase.TrimEnd('/') + "/" + spec.FileName) : null;
+                Uri? source = overrideUrl is not null ? new Uri(overrideUrl) : mirrorBase is not null ? spec.At(mirrorBase) : null;
                 context.Error.WriteLine($"freqprobe fetch: {spec.Name} from {source ?? new Uri(spec.Url)}");
                 string path = await fetcher.FetchAsync(spec, source, bar, bar.LinesBelow(context.Error), cancellation);
                 bar.Finish();

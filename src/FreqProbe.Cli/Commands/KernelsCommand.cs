@@ -57,7 +57,7 @@ internal static class KernelsCommand
             ModelSpec spec = request.Model;
             string weightsName = request.WeightsName ?? weightsPath;
             // The weights as stored: on the CPU, not folded or converted for inference.
-            using EvaluationSession session = EvaluationSession.Open(request with { Device = "cpu" }, SessionParts.Weights);
+            using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
             IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, parsed.GetValue(layers));
             if (result.Count == 0) throw new InputException($"--layers: '{parsed.GetValue(layers)}' matches no convolution of {spec.Name}.");
 

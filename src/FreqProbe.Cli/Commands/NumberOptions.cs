@@ -11,10 +11,10 @@ namespace FreqProbe.Cli.Commands;
 /// </summary>
 internal static class NumberOptions
 {
-    /// <summary>Gives every number option below <paramref name="root"/> a parser with such messages.</summary>
-    public static void Apply(Command root)
+    /// <summary>Gives every number option of <paramref name="commands"/> a parser with such messages.</summary>
+    public static void Apply(IEnumerable<Command> commands)
     {
-        foreach (Option option in root.Options.Concat(root.Subcommands.SelectMany(Descendants).SelectMany(c => c.Options)))
+        foreach (Option option in commands.SelectMany(c => c.Options))
         {
             switch (option)
             {
@@ -32,8 +32,6 @@ internal static class NumberOptions
     static ulong? Unsigned(string text) => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : null;
 
     static double? Real(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : null;
-
-    static IEnumerable<Command> Descendants(Command command) => command.Subcommands.SelectMany(Descendants).Prepend(command);
 
     static T? Parse<T>(ArgumentResult result, string expected, Func<string, T?> parse) where T : struct
     {

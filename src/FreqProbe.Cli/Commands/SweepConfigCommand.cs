@@ -152,34 +152,21 @@ internal static class SweepConfigCommand
     // "." beside the config, would otherwise overwrite one file with another.
     static IEnumerable<string> Collisions(string configPath, string outDir, IReadOnlyList<PlannedRun> planned)
     {
-        var writes = new List<(string Path, string What)>();
+        var writes = new List<PlannedFile>();
+        var reads = new List<PlannedFile> { new(configPath, "the config file") };
         foreach (PlannedRun p in planned)
         {
             string at = $"{p.Run.JsonPath} (run '{p.Run.Name}')";
-            foreach (string format in p.Run.Formats) writes.Add((Path.ChangeExtension(p.OutPath, format), $"{at}'s {format} results"));
-            if (p.Resolution.PredictionsPath is { } predictions) writes.Add((predictions, $"{at}'s predictions"));
-            writes.Add((SweepCheckpoint.PathFor(p.OutPath), $"{at}'s checkpoint"));
+            writes.AddRange(p.Run.Formats.Select(format => new PlannedFile(Path.ChangeExtension(p.OutPath, format), $"{at}'s {format} results")));
+            if (p.Resolution.PredictionsPath is { } predictions) writes.Add(new PlannedFile(predictions, $"{at}'s predictions"));
+            writes.Add(new PlannedFile(SweepCheckpoint.PathFor(p.OutPath), $"{at}'s checkpoint"));
+            if (p.Resolution.Request!.WeightsPath is { } weights) reads.Add(new PlannedFile(weights, $"{p.Run.JsonPath}'s weights"));
+            if (p.Resolution.Request.Dataset.ClassesFile is { } classes) reads.Add(new PlannedFile(classes, $"{p.Run.JsonPath}'s class list"));
         }
-        foreach (string name in new[] { "summary.csv", "summary.md", "summary.json" }) writes.Add((Path.Combine(outDir, name), $"the sweep's {name}"));
-
-        var reads = new List<(string Path, string What)> { (configPath, "the config file") };
-        foreach (PlannedRun p in planned)
-        {
-            if (p.Resolution.Request!.WeightsPath is { } weights) reads.Add((weights, $"{p.Run.JsonPath}'s weights"));
-            if (p.Resolution.Request.Dataset.ClassesFile is { } classes) reads.Add((classes, $"{p.Run.JsonPath}'s class list"));
-        }
-        for (int i = 0; i < writes.Count; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                if (AtomicFile.SameFile(writes[i].Path, writes[j].Path))
-                    yield return $"{configPath}: {writes[i].What} and {writes[j].What} are both {writes[i].Path}; expected run names that keep every file apart.";
-            }
-            foreach ((string path, string what) in reads.Where(r => AtomicFile.SameFile(r.Path, writes[i].Path)))
-            {
-                yield return $"{configPath}: {writes[i].What} would overwrite {what} ({path}); expected another run name or out_dir.";
-            }
-        }
+        writes.AddRange(new[] { "summary.csv", "summary.md", "summary.json" }.Select(name => new PlannedFile(Path.Combine(outDir, name), $"the sweep's {name}")));
+        return FilePlan.Collisions(writes, reads).Select(c => c.IsRead
+            ? $"{configPath}: {c.Write.What} would overwrite {c.Other.What} ({c.Other.Path}); expected another run name or out_dir."
+            : $"{configPath}: {c.Write.What} and {c.Other.What} are both {c.Write.Path}; expected run names that keep every file apart.");
     }
 
     // The run as the equivalent single command, for --check and provenance: the settings in the order given, flags

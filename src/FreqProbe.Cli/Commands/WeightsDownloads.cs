@@ -11,15 +11,26 @@ namespace FreqProbe.Cli.Commands;
 /// </summary>
 internal static class WeightsDownloads
 {
+    // One client for the process, as HttpClient is meant to be used.
+    static readonly HttpClient Http = CreateClient();
+
+    static HttpClient CreateClient()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
+        return http;
+    }
+
+    /// <summary>The fetcher for <paramref name="cache"/> that `fetch` and first-use downloads share.</summary>
+    public static AssetFetcher Fetcher(AssetCache cache) => new(cache, new HttpDownloader(Http));
+
     /// <summary>Makes sure <paramref name="download"/> is in the cache.</summary>
     public static void Ensure(CommandContext context, WeightsDownload download, bool quiet)
     {
         var cache = new AssetCache(context.Resolver.CacheRoot);
         if (cache.Has(download.Spec)) return;
         context.Error.WriteLine($"freqprobe: downloading {download.Spec.FileName} ({download.Spec.Description}) from {download.Source} into {download.FinalPath}");
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("freqprobe");
-        var fetcher = new AssetFetcher(cache, new HttpDownloader(http));
+        AssetFetcher fetcher = Fetcher(cache);
         using var bar = new ProgressBar(context.Error, context.ShowsProgress && !quiet, context.ProgressLines(quiet));
         try
         {

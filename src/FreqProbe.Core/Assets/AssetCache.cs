@@ -8,8 +8,11 @@ namespace FreqProbe.Core.Assets;
 public sealed class AssetCache(string root)
 {
     /// <summary>$FREQPROBE_HOME, or ~/.cache/freqprobe.</summary>
-    public static string DefaultRoot =>
-        Environment.GetEnvironmentVariable("FREQPROBE_HOME") is { Length: > 0 } home
+    public static string DefaultRoot => RootFrom(Environment.GetEnvironmentVariable);
+
+    /// <summary>$FREQPROBE_HOME as <paramref name="variable"/> reads it, or ~/.cache/freqprobe.</summary>
+    public static string RootFrom(Func<string, string?> variable) =>
+        variable("FREQPROBE_HOME") is { Length: > 0 } home
             ? home
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "freqprobe");
 

@@ -26,4 +26,7 @@ public sealed record AssetSpec(string Name, string Url, ChecksumKind ChecksumKin
 {
     /// <summary>The file name at the end of the URL.</summary>
     public string FileName => Path.GetFileName(new Uri(Url).AbsolutePath);
+
+    /// <summary>Where to download it: the publisher's URL, or the same file name under <paramref name="mirror"/>.</summary>
+    public Uri At(string? mirror) => mirror is null ? new Uri(Url) : new Uri(mirror.TrimEnd('/') + "/" + FileName);
 }

@@ -54,8 +54,15 @@ public static class ImageFileCheck
             i += length;
             if (marker != 0xDA) continue;
             // Entropy-coded data: FF 00 is a stuffed byte and FF D0..D7 a restart marker; any other FF xx ends the scan.
-            while (i + 1 < b.Length && !(b[i] == 0xFF && b[i + 1] != 0x00 && b[i + 1] is not (>= 0xD0 and <= 0xD7))) i++;
-            if (i + 1 >= b.Length) return $"the JPEG file is truncated: its image data ends after {b.Length} bytes without an end-of-image marker";
+            // The search jumps from one FF to the next (vectorised), since this runs on every image decoded.
+            while (true)
+            {
+                int ff = b[i..].IndexOf((byte)0xFF);
+                if (ff < 0 || i + ff + 1 >= b.Length) return $"the JPEG file is truncated: its image data ends after {b.Length} bytes without an end-of-image marker";
+                i += ff;
+                if (b[i + 1] is 0x00 or (>= 0xD0 and <= 0xD7)) i += 2;
+                else break;
+            }
         }
     }
 

@@ -134,12 +134,28 @@ public sealed class EvaluationSession : IDisposable
         }
         catch
         {
-            dataset?.Dispose();
-            model?.Dispose();
-            mean?.Dispose();
-            std?.Dispose();
+            Release(dataset, model, mean, std);
             throw;
         }
+    }
+
+    static void Release(params IDisposable?[] parts)
+    {
+        foreach (IDisposable? part in parts) part?.Dispose();
+    }
+
+    /// <summary>
+    /// A run that evaluated no image has no result, only rows of 0.00 % that look like one: an input error, except for a
+    /// shard that happens to hold no image, which records n = 0 and merges.
+    /// </summary>
+    public void RequireEvaluated(IReadOnlyList<SkippedImage> skipped)
+    {
+        int attempted = Indices.Count;
+        if (attempted - skipped.Count > 0 || (Request.Shard is not null && attempted == 0)) return;
+        string why = attempted == 0
+            ? "the run selects no image (check --limit and the dataset)"
+            : $"all {attempted} images were skipped as undecodable, e.g. {string.Join("; ", skipped.Take(3).Select(s => $"{s.Item}: {s.Reason}"))}";
+        throw new InputException($"no image was evaluated: {why}; no results were written.");
     }
 
     /// <summary>
@@ -150,11 +166,5 @@ public sealed class EvaluationSession : IDisposable
         RunMetadata.For(Request, Dataset, WeightsSha256, Classes, Requested, evaluated, skipped, convention, clip, TorchBackend.Describe(Device), started);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        dataset?.Dispose();
-        model?.Dispose();
-        mean?.Dispose();
-        std?.Dispose();
-    }
+    public void Dispose() => Release(dataset, model, mean, std);
 }

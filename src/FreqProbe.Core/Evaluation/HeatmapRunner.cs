@@ -72,7 +72,7 @@ public static class HeatmapRunner
         long cleanErrors = 0, evaluated = 0;
         var forward = new AdaptiveForward(notice);
         var clock = Stopwatch.StartNew();
-        var stream = new BatchStream(dataset, indices.ToArray(), e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
+        var stream = new BatchStream(dataset, indices, e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
         var skipped = new List<SkippedImage>();
         long total = (long)indices.Count * bases.Count, done = 0;
         using (no_grad())
@@ -106,7 +106,7 @@ public static class HeatmapRunner
             }
         }
 
-        SweepRunner.NothingEvaluated(e, indices.Count, skipped);
+        session.RequireEvaluated(skipped);
         var grid = new long[size, size];
         for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) grid[i, j] = -1;
         for (int k = 0; k < bases.Count; k++)

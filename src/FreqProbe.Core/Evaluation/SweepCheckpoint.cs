@@ -106,10 +106,13 @@ public sealed record SweepCheckpoint
         Planning.RunSettings.Fingerprint(session.Metadata(SweepRunner.FilterConvention, session.Request.Clip, 0, 0, DateTimeOffset.UnixEpoch)
             with { PerClass = session.Request.PerClass });
 
-    /// <summary>True when this checkpoint was saved by a run of the same settings as <paramref name="session"/>'s.</summary>
-    public bool Matches(EvaluationSession session) => Format is null
+    /// <summary>
+    /// True when this checkpoint was saved by a run of the same settings as <paramref name="session"/>'s, whose
+    /// fingerprint (<see cref="FingerprintOf"/>) is <paramref name="fingerprint"/>.
+    /// </summary>
+    public bool Matches(EvaluationSession session, string fingerprint) => Format is null
         ? Fingerprint == LegacyFingerprint(session.Request, session.WeightsSha256)
-        : Fingerprint == FingerprintOf(session);
+        : Fingerprint == fingerprint;
 
     // The first format's fingerprint, so that a run interrupted before an upgrade still resumes after it.
     static string LegacyFingerprint(SweepRequest r, string? weightsSha) => string.Join(" | ",

@@ -47,21 +47,23 @@ public static class SweepRunner
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
         string fingerprint = SweepCheckpoint.FingerprintOf(session);
-        // Only a run that can checkpoint needs to know what its data is (hashing CIFAR batches takes a moment).
-        string? dataStamp = request.CheckpointPath is null ? null : dataset.ContentStamp();
+        // What the data is matters only to a checkpoint, so it is worked out (hashing CIFAR batches takes a moment) only
+        // when one is saved or resumed; a run shorter than the checkpoint interval never pays for it.
+        string? dataStamp = null;
+        string DataStamp() => dataStamp ??= dataset.ContentStamp();
         IReadOnlyList<int> indices = session.Indices;
         int done = 0;
         if (request.Resume && request.CheckpointPath is { } resumeFrom && SweepCheckpoint.Load(resumeFrom) is { } checkpoint)
         {
-            if (!checkpoint.Matches(session))
+            if (!checkpoint.Matches(session, fingerprint))
             {
                 throw new InputException("resume", $"{resumeFrom} belongs to a different run; delete it or run without --resume.\n  checkpoint: {checkpoint.Fingerprint}\n  this run:   {fingerprint}");
             }
             if (checkpoint.Inconsistency(indices.Count, tallies.Length, dataset.ClassNames.Count) is { } why) throw SweepCheckpoint.Corrupt(resumeFrom, why);
-            if (checkpoint.DataStamp is { } stamp && stamp != dataStamp)
+            if (checkpoint.DataStamp is { } stamp && stamp != DataStamp())
             {
                 throw new InputException("resume", $"the data in {dataset.Source} changed since {resumeFrom} was saved (its files' content, names, sizes or times differ: " +
-                    $"{stamp} then, {dataStamp} now); resuming would mix two datasets. Restore the data, or run without --resume to start afresh.");
+                    $"{stamp} then, {DataStamp()} now); resuming would mix two datasets. Restore the data, or run without --resume to start afresh.");
             }
             if (predictions is not null && checkpoint is { PredictionBytes: null, Done: > 0 })
             {
@@ -98,7 +100,7 @@ public static class SweepRunner
                 Done = done,
                 Fingerprint = fingerprint,
                 Format = SweepCheckpoint.CurrentFormat,
-                DataStamp = dataStamp,
+                DataStamp = DataStamp(),
                 Tallies = tallies.Select(t => t.ToResult()).Select(r => new SweepCheckpoint.SavedTally(
                     r.N, r.Correct, r.Top5Correct, r.Agreeing, r.EnergyKeptSum, r.ClassTotals.ToArray(), r.ClassCorrect.ToArray())).ToArray(),
                 Skipped = skipped.ToArray(),
@@ -131,7 +133,7 @@ public static class SweepRunner
             }
         }
         if (skipped.Count > 0) warnings.Add($"{skipped.Count} image(s) could not be decoded and were skipped");
-        NothingEvaluated(request, indices.Count, skipped);
+        session.RequireEvaluated(skipped);
 
         RunMetadata metadata = session.Metadata(FilterConvention, request.Clip, indices.Count - skipped.Count, skipped.Count, started) with { PerClass = request.PerClass };
         return new SweepSummary(metadata, tallies.Select(t => t.ToResult()).ToArray(), skipped, warnings);
@@ -199,19 +201,6 @@ public static class SweepRunner
                 predictions?.Add(batch.Indices[i], batch.Labels[i], s == 0 ? FrequencyFilter.Clean : bank.Filters[s - 1], predicted[s, i], probability[s, i]);
             }
         }
-    }
-
-    /// <summary>
-    /// A run that evaluated no image has no result, only rows of 0.00 % that look like one: an input error, except for a
-    /// shard that happens to hold no image, which records n = 0 and merges.
-    /// </summary>
-    internal static void NothingEvaluated(SweepRequest request, int attempted, IReadOnlyList<SkippedImage> skipped)
-    {
-        if (attempted - skipped.Count > 0 || (request.Shard is not null && attempted == 0)) return;
-        string why = attempted == 0
-            ? "the run selects no image (check --limit and the dataset)"
-            : $"all {attempted} images were skipped as undecodable, e.g. {string.Join("; ", skipped.Take(3).Select(s => $"{s.Item}: {s.Reason}"))}";
-        throw new InputException($"no image was evaluated: {why}; no results were written.");
     }
 
     /// <summary>Warnings for settings that keep every coefficient or none at <paramref name="size"/>×<paramref name="size"/>.</summary>

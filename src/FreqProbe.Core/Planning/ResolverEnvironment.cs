@@ -23,15 +23,14 @@ public sealed record ResolverEnvironment(string CacheRoot, bool Offline = false,
     public static ResolverEnvironment FromVariables(string commandLine, Func<string, string?>? variable = null)
     {
         variable ??= Environment.GetEnvironmentVariable;
-        string? home = variable("FREQPROBE_HOME");
-        string root = home is { Length: > 0 } ? home : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "freqprobe");
+        string root = AssetCache.RootFrom(variable);
         bool offline = variable("FREQPROBE_OFFLINE") is { Length: > 0 } flag && flag != "0" && !flag.Equals("false", StringComparison.OrdinalIgnoreCase);
         string? mirror = variable("FREQPROBE_MIRROR") is { Length: > 0 } m ? m : null;
         return new ResolverEnvironment(root, offline, mirror, commandLine);
     }
 
     /// <summary>Where <paramref name="spec"/> is downloaded from: the mirror when set, else the publisher.</summary>
-    public Uri SourceOf(AssetSpec spec) => Mirror is null ? new Uri(spec.Url) : new Uri(Mirror.TrimEnd('/') + "/" + spec.FileName);
+    public Uri SourceOf(AssetSpec spec) => spec.At(Mirror);
 }
 
 /// <summary>Weights the plan needs that are not in the cache yet: what, from where, and where they go.</summary>

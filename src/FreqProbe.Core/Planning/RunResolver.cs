@@ -163,7 +163,7 @@ public static class RunResolver
 
         if (preprocess is not null)
         {
-            problems.AddRange(RunLimits.Check(threads, preprocess.InputSize, batch ?? (preprocess.InputSize <= 64 ? 64 : 16), filters.Count));
+            problems.AddRange(RunLimits.Check(threads, preprocess.InputSize, batch ?? DefaultBatch(preprocess.InputSize), filters.Count));
         }
 
         // Outputs.
@@ -179,18 +179,18 @@ public static class RunResolver
             if (!predictionsPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) Add(RunSettings.Predictions, $"'{predictionsPath}' must end in .csv.");
             else if (AtomicFile.CheckWritable(predictionsPath, environment.OutputFoldersCreated) is { } why) Add(RunSettings.Predictions, $"cannot write '{predictionsPath}': {why}.");
         }
-        if (outPath is not null && predictionsPath is not null && AtomicFile.SameFile(outPath, predictionsPath))
+        // No output may be another output or a file the run reads.
+        var writes = new List<PlannedFile>();
+        if (outPath is not null) writes.Add(new PlannedFile(outPath, "the --out file", RunSettings.Out.Name));
+        if (predictionsPath is not null) writes.Add(new PlannedFile(predictionsPath, "the --predictions file", RunSettings.Predictions.Name));
+        var reads = new List<PlannedFile>();
+        if (weights.Path is { } weightsFile) reads.AddRange(new[] { new PlannedFile(weightsFile, "the weights file"), new PlannedFile(ModelCard.PathFor(weightsFile), "the model card") });
+        if (classes is not null) reads.Add(new PlannedFile(classes, "the class list"));
+        foreach ((PlannedFile write, PlannedFile other, bool isRead) in FilePlan.Collisions(writes, reads))
         {
-            Add(RunSettings.Predictions, $"'{predictionsPath}' is also the --out file; the predictions would replace the results. Expected another file.");
-        }
-        // No output may be a file the run reads.
-        foreach ((Setting setting, string? output) in new[] { (RunSettings.Out, outPath), (RunSettings.Predictions, predictionsPath) })
-        {
-            if (output is null) continue;
-            foreach ((string what, string? input) in new[] { ("the weights file", weights.Path), ("the class list", classes), ("the model card", weights.Path is null ? null : ModelCard.PathFor(weights.Path)) })
-            {
-                if (input is not null && AtomicFile.SameFile(input, output)) Add(setting, $"'{output}' is {what} this run reads; expected a new file.");
-            }
+            problems.Add(new Problem(write.Setting, isRead
+                ? $"'{write.Path}' is {other.What} this run reads; expected a new file."
+                : $"'{write.Path}' is also {other.What}; one output would replace the other. Expected another file."));
         }
         bool resume = given.Flag(RunSettings.Resume);
         if (resume && outPath is null)
@@ -217,7 +217,7 @@ public static class RunResolver
             AllowNonfinite = given.Flag(RunSettings.AllowNonfinite),
             Filters = filters,
             Clip = given.Flag(RunSettings.Clip),
-            BatchSize = batch ?? (preprocess.InputSize <= 64 ? 64 : 16),
+            BatchSize = batch ?? DefaultBatch(preprocess.InputSize),
             Threads = threads,
             Device = given.Text(RunSettings.Device) ?? "auto",
             Precision = given.Text(RunSettings.Precision) ?? "fp32",
@@ -234,6 +234,9 @@ public static class RunResolver
         };
         return new Resolution(request, problems, builtInDefault, weights.Download, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
     }
+
+    /// <summary>Images per data batch unless given: 64 for inputs up to 64 pixels, 16 above.</summary>
+    public static int DefaultBatch(int inputSize) => inputSize <= 64 ? 64 : 16;
 
     /// <summary>The default radius list for a model-input side: 2..16:2 up to 64 pixels, 4..32:4 above.</summary>
     public static string DefaultRadii(int inputSize) => inputSize > 64 ? "4..32:4" : "2..16:2";

@@ -13,6 +13,10 @@ namespace FreqProbe.Core.Planning;
 public static class RunSettings
 {
     static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+    // Shape, profile, radii and bands are all recorded in one place, the filter list; sharing this one function makes
+    // them one recorded value (see Recorded).
+    static string FilterList(RunMetadata m) => m.Filters;
+
     static string Text(IReadOnlyList<float> values) => string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
     /// <summary>--model.</summary>
@@ -125,7 +129,7 @@ public static class RunSettings
         Choices = new[] { "circle", "square" },
         Default = "circle",
         Example = "square",
-        Identity = m => m.Filters,
+        Identity = FilterList,
     };
 
     /// <summary>--profile.</summary>
@@ -135,7 +139,7 @@ public static class RunSettings
         Choices = new[] { "ideal", "gaussian" },
         Default = "ideal",
         Example = "gaussian",
-        Identity = m => m.Filters,
+        Identity = FilterList,
     };
 
     /// <summary>--radii.</summary>
@@ -143,7 +147,7 @@ public static class RunSettings
         "Radii in cycles per image, e.g. 4..28:4 or 2,4,8 (default: 2..16:2 for inputs up to 64 pixels, 4..32:4 above).")
     {
         Example = "2,4",
-        Identity = m => m.Filters,
+        Identity = FilterList,
     };
 
     /// <summary>--bands.</summary>
@@ -151,7 +155,7 @@ public static class RunSettings
         "Bands r1-r2 in cycles per image (keep r1 <= d < r2), e.g. 0-4,4-8,8-16.")
     {
         Example = "0-4,4-8",
-        Identity = m => m.Filters,
+        Identity = FilterList,
     };
 
     /// <summary>--clip.</summary>
@@ -306,25 +310,27 @@ public static class RunSettings
     public static Setting? Find(string name) => All.FirstOrDefault(s => s.Name == name.Replace('_', '-'));
 
     /// <summary>
+    /// What a run's provenance records of the settings that change the numbers, one entry per identity function: the
+    /// settings recorded together (shape, profile, radii and bands, in the filter list) form one entry.
+    /// </summary>
+    public static IReadOnlyList<RecordedValue> Recorded(RunMetadata m) =>
+        All.Where(s => s.ChangesNumbers).GroupBy(s => s.Identity).Select(g => new RecordedValue(g.ToArray(), g.Key!(m))).ToArray();
+
+    /// <summary>
     /// The fingerprint of a run: every setting that changes the numbers, as recorded in <paramref name="m"/>. A checkpoint
     /// carries it, and a resume whose fingerprint differs is refused.
     /// </summary>
-    public static string Fingerprint(RunMetadata m)
-    {
-        // Neighbouring settings recorded as one value (shape, profile, radii and bands as the filter list) are written once.
-        var parts = new List<(string Names, string Value)>();
-        foreach (Setting s in All.Where(s => s.ChangesNumbers))
-        {
-            string value = s.Identity!(m);
-            if (parts.Count > 0 && parts[^1].Value == value && s.Group == SettingGroup.Filters) parts[^1] = (parts[^1].Names + "/" + s.Name, value);
-            else parts.Add((s.Name, value));
-        }
-        return string.Join(" | ", parts.Select(p => $"{p.Names}={p.Value}"));
-    }
+    public static string Fingerprint(RunMetadata m) => string.Join(" | ", Recorded(m).Select(r => $"{r.Names}={r.Value}"));
 
-    /// <summary>Where two shards' provenance differs in a setting that must be the same in every shard: (setting, this, first).</summary>
-    public static IEnumerable<(Setting Setting, string Value, string First)> ShardDifferences(RunMetadata first, RunMetadata other) =>
-        All.Where(s => s.ChangesNumbers && s.SameInEveryShard)
-            .Select(s => (Setting: s, Value: s.Identity!(other), First: s.Identity!(first)))
-            .Where(d => d.Value != d.First);
+    /// <summary>Where two shards' provenance differs in settings that must be the same in every shard: (settings, this, first).</summary>
+    public static IEnumerable<(RecordedValue Other, string First)> ShardDifferences(RunMetadata first, RunMetadata other) =>
+        Recorded(other).Zip(Recorded(first), (o, f) => (Other: o, First: f.Value))
+            .Where(d => d.Other.Settings.All(s => s.SameInEveryShard) && d.Other.Value != d.First);
+}
+
+/// <summary>One value a run's provenance records, and the settings it records.</summary>
+public sealed record RecordedValue(IReadOnlyList<Setting> Settings, string Value)
+{
+    /// <summary>The settings' names, e.g. "shape/profile/radii/bands".</summary>
+    public string Names => string.Join("/", Settings.Select(s => s.Name));
 }

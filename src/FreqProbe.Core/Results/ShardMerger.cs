@@ -86,9 +86,9 @@ public static class ShardMerger
     // identities; settings recorded together, like the radii and the mask shape, are named together), and the convention.
     static IEnumerable<string> Differences(RunMetadata first, RunMetadata other)
     {
-        foreach (var group in Planning.RunSettings.ShardDifferences(first, other).GroupBy(d => (d.Value, d.First)))
+        foreach ((Planning.RecordedValue value, string firstValue) in Planning.RunSettings.ShardDifferences(first, other))
         {
-            yield return $"{string.Join("/", group.Select(d => d.Setting.Name))} ({group.Key.Value} vs {group.Key.First})";
+            yield return $"{value.Names} ({value.Value} vs {firstValue})";
         }
         if (first.FilterConvention != other.FilterConvention) yield return $"filter convention ({other.FilterConvention} vs {first.FilterConvention})";
     }

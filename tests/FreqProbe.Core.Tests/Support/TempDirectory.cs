@@ -13,6 +13,14 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="text"/> to the file <paramref name="name"/> here and returns its path.</summary>
+    public string Write(string name, string text)
+    {
+        string path = File(name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
     public void Dispose()
     {
         try

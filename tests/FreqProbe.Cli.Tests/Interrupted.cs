@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
+
+namespace FreqProbe.Cli.Tests;
+
+/// <summary>Real checkpoints and real `freqprobe` processes for the tests that interrupt, resume or race runs.</summary>
+internal static class Interrupted
+{
+    /// <summary>
+    /// The checkpoint of a real low-pass run with <paramref name="settings"/> (which name --out), stopped after its first
+    /// batch as Ctrl-C would stop it; returns the checkpoint's path.
+    /// </summary>
+    public static string AfterFirstBatch(params (Setting Setting, object Value)[] settings)
+    {
+        GivenSettings given = GivenSettings.From(settings.Select(s => new GivenValue(s.Setting, s.Value, s.Setting.Option)));
+        Resolution resolution = RunResolver.Resolve(given, RunKind.LowPass, ResolverEnvironment.FromVariables("test"));
+        Assert.True(resolution.Ok, string.Join("; ", resolution.Problems));
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Run(resolution.Request!, progress: new StopAtFirstBatch(stop), cancellation: stop.Token));
+        return resolution.Request!.CheckpointPath!;
+    }
+
+    sealed class StopAtFirstBatch(CancellationTokenSource stop) : IProgress<SweepProgress>
+    {
+        public void Report(SweepProgress value) => stop.Cancel();
+    }
+
+    /// <summary>Starts `dotnet freqprobe.dll ARGS` with stdout and stderr redirected, as a user's shell runs it.</summary>
+    public static Process Start(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+}
