@@ -12,10 +12,11 @@ scripts/export_torchscript.py (which writes the card and checks the archive agai
 BatchNorm statistics are re-drawn so that folding or ignoring them would show. A fourth archive,
 tiny-convnext-selfnorm, is the same ConvNeXt with the CIFAR normalisation inside forward (card mean/std "none").
 
-expected.json holds, per model, the logits on a fixed input (x[i] = frac(0.618034 i), float64 then float32,
+expected.json holds, per model, the names of its 4-D weights (kernel spectra read them), the logits on a fixed input (x[i] = frac(0.618034 i), float64 then float32,
 shape [4, 3, 32, 32], normalised with the card's mean/std) and the eager predictions on the first 16 real
 CIFAR-10 test images (when the data folder is present): unfiltered and after an ideal circular low-pass at
-r = 4 and 8 (CONVENTIONS.md, via make_fixtures.hfc_filter). Never regenerate these to make a failing test pass.
+r = 4 and 8 (CONVENTIONS.md, via make_fixtures.hfc_filter); and torch's antialiased bicubic resize of a
+smooth 3x23x31 image to three sizes. Never regenerate these to make a failing test pass.
 """
 import json
 import os
@@ -130,7 +131,8 @@ def main():
                 x = (x - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)) / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
             with torch.no_grad():
                 logits = model(x)
-            entry = {"logits": [[float(v) for v in row] for row in logits.tolist()], "export_max_abs_diff": difference, "bytes": os.path.getsize(out)}
+            entry = {"logits": [[float(v) for v in row] for row in logits.tolist()], "export_max_abs_diff": difference, "bytes": os.path.getsize(out),
+                     "conv_weights": [n[:-len(".weight")] for n, p in model.named_parameters() if p.dim() == 4 and n.endswith(".weight")]}
             if images is not None:
                 entry["labels"] = labels.tolist()
                 clean, margin = predictions(model, images, normalise)
@@ -143,6 +145,17 @@ def main():
             expected["models"][file_stem] = entry
             print(f"{file_stem}: {os.path.getsize(out)} bytes, export check {difference:.2g}, "
                   f"smallest top-2 margin {entry.get('smallest_top2_margin', float('nan')):.3g}")
+    # Antialiased bicubic resize, as torch resizes tensors (antialias=True, a = -0.5), on a smooth image that does
+    # not overshoot [0, 1], so that PIL's clamping (which FreqProbe also applies) does not enter.
+    rng = np.random.default_rng(20261202)
+    yy, xx = np.meshgrid(np.linspace(0, 1, 23), np.linspace(0, 1, 31), indexing="ij")
+    src = np.stack([0.5 + 0.2 * np.sin(3 * xx + c) * np.cos(2 * yy - c) for c in range(3)]) + 0.02 * rng.random((3, 23, 31))
+    src = src.astype(np.float32)
+    resized = {}
+    for (h, w) in [(12, 17), (40, 57), (23, 9)]:
+        out = torch.nn.functional.interpolate(torch.from_numpy(src)[None], size=(h, w), mode="bicubic", align_corners=False, antialias=True)[0]
+        resized[f"{h}x{w}"] = [round(float(v), 7) for v in out.numpy().ravel()]
+    expected["bicubic"] = {"source": [round(float(v), 7) for v in src.ravel()], "shape": [3, 23, 31], "outputs": resized}
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
         f.write("\n")

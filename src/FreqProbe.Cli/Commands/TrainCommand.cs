@@ -12,7 +12,7 @@ internal static class TrainCommand
 {
     public static Command Create(CommandContext context)
     {
-        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelRegistry.Names)}.", Required = true };
+        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelRegistry.Architectures)}.", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "cifar10, imagefolder, imagenet or synthetic (default). Trains on the train split, tests on the test split.", DefaultValueFactory = _ => "synthetic" };
         var data = new Option<string?>("--data") { Description = "Dataset folder (not needed for synthetic)." };
         var testData = new Option<string?>("--test-data") { Description = "Test images for imagefolder/imagenet (folder datasets have no splits; default: --data)." };
@@ -65,6 +65,12 @@ internal static class TrainCommand
         {
             var problems = new List<string>();
             ModelSpec? spec = InputProblems.Collect<ModelSpec?>(problems, () => ModelRegistry.Get(parsed.GetValue(model)!), null);
+            if (spec is { Preprocess: null })
+            {
+                problems.Add($"--model: {spec.Name} models are evaluated, not trained: train in PyTorch and export with scripts/export_torchscript.py. " +
+                    $"`freqprobe train` trains the architectures FreqProbe implements: {string.Join(", ", ModelRegistry.Architectures)}.");
+                spec = null;
+            }
             AugmentSpec? variant = InputProblems.Collect<AugmentSpec?>(problems, () => AugmentSpec.Parse(parsed.GetValue(augment)!), null);
             string datasetName = parsed.GetValue(dataset)!;
             bool? needsData = InputProblems.Collect<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
@@ -85,9 +91,9 @@ internal static class TrainCommand
             var request = new TrainRequest
             {
                 Model = spec,
-                Preprocess = spec.Preprocess,
-                Mean = spec.Mean,
-                Std = spec.Std,
+                Preprocess = spec.Preprocess!,
+                Mean = spec.Mean!,
+                Std = spec.Std!,
                 Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed)),
                 TestCount = parsed.GetValue(testSize),
                 TestDataPath = parsed.GetValue(testData),

@@ -2,8 +2,9 @@ namespace FreqProbe.Core.Datasets;
 
 /// <summary>
 /// Turns an <see cref="RgbImage"/> into planar float pixels in [0, 1] (C × H × W) following a
-/// <see cref="PreprocessPolicy"/>. Resizing is separable antialiased bilinear (a triangle filter widened by the
-/// downscale factor, as PIL and torch's <c>antialias=True</c> do), computed in floating point.
+/// <see cref="PreprocessPolicy"/>. Resizing is separable and antialiased: a triangle (bilinear) or Keys cubic
+/// (bicubic, a = -0.5) filter widened by the downscale factor, as PIL and torch's <c>antialias=True</c> do, computed
+/// in floating point.
 /// </summary>
 public static class ImagePreprocessor
 {
@@ -20,7 +21,7 @@ public static class ImagePreprocessor
             (int newWidth, int newHeight) = width <= height
                 ? (shorter, (int)((long)shorter * height / width))
                 : ((int)((long)shorter * width / height), shorter);
-            planes = Resize(planes, width, height, newWidth, newHeight);
+            planes = Resize(planes, width, height, newWidth, newHeight, policy.Interpolation);
             width = newWidth;
             height = newHeight;
             if (width < size || height < size)
@@ -35,7 +36,7 @@ public static class ImagePreprocessor
         }
         if (width != size || height != size)
         {
-            planes = Resize(planes, width, height, size, size);
+            planes = Resize(planes, width, height, size, size, policy.Interpolation);
         }
         planes.AsSpan().CopyTo(destination);
     }
@@ -65,11 +66,15 @@ public static class ImagePreprocessor
         }
     }
 
-    /// <summary>Antialiased bilinear resize of planar RGB floats, horizontal pass first.</summary>
-    internal static float[] Resize(float[] planes, int width, int height, int newWidth, int newHeight)
+    /// <summary>Antialiased resize of planar RGB floats, horizontal pass first.</summary>
+    internal static float[] Resize(float[] planes, int width, int height, int newWidth, int newHeight,
+        ResizeInterpolation interpolation = ResizeInterpolation.Bilinear)
     {
-        ResampleTaps horizontal = ResampleTaps.Build(width, newWidth);
-        ResampleTaps vertical = ResampleTaps.Build(height, newHeight);
+        ResampleTaps horizontal = ResampleTaps.Build(width, newWidth, interpolation);
+        ResampleTaps vertical = ResampleTaps.Build(height, newHeight, interpolation);
+        // Cubic taps are negative at the edges and can overshoot; PIL clamps each pass to bytes, so clamp to [0, 1].
+        float low = interpolation == ResizeInterpolation.Bicubic ? 0f : float.NegativeInfinity;
+        float high = interpolation == ResizeInterpolation.Bicubic ? 1f : float.PositiveInfinity;
         var temp = new float[3 * height * newWidth];
         var output = new float[3 * newHeight * newWidth];
         for (int c = 0; c < 3; c++)
@@ -82,7 +87,7 @@ public static class ImagePreprocessor
                     double sum = 0;
                     int first = horizontal.First[x];
                     for (int k = 0; k < horizontal.Count[x]; k++) sum += horizontal.Weights[x][k] * planes[src + y * width + first + k];
-                    temp[mid + y * newWidth + x] = (float)sum;
+                    temp[mid + y * newWidth + x] = Math.Clamp((float)sum, low, high);
                 }
             }
             for (int y = 0; y < newHeight; y++)
@@ -92,7 +97,7 @@ public static class ImagePreprocessor
                 {
                     double sum = 0;
                     for (int k = 0; k < vertical.Count[y]; k++) sum += vertical.Weights[y][k] * temp[mid + (first + k) * newWidth + x];
-                    output[dst + y * newWidth + x] = (float)sum;
+                    output[dst + y * newWidth + x] = Math.Clamp((float)sum, low, high);
                 }
             }
         }
@@ -105,11 +110,12 @@ public static class ImagePreprocessor
         public required int[] Count { get; init; }
         public required double[][] Weights { get; init; }
 
-        // The triangle (bilinear) kernel, widened by the scale when shrinking so that every input pixel contributes.
-        public static ResampleTaps Build(int inSize, int outSize)
+        // The filter widened by the scale when shrinking, so that every input pixel contributes (PIL's ImagingResample).
+        public static ResampleTaps Build(int inSize, int outSize, ResizeInterpolation interpolation)
         {
             double scale = (double)inSize / outSize;
-            double support = scale >= 1 ? scale : 1.0;
+            double widen = scale >= 1 ? scale : 1.0;
+            double support = (interpolation == ResizeInterpolation.Bicubic ? 2.0 : 1.0) * widen;
             var first = new int[outSize];
             var count = new int[outSize];
             var weights = new double[outSize][];
@@ -122,8 +128,8 @@ public static class ImagePreprocessor
                 double total = 0;
                 for (int k = lo; k < hi; k++)
                 {
-                    double t = Math.Abs((k - centre + 0.5) / support);
-                    double value = t < 1 ? 1 - t : 0;
+                    double t = Math.Abs((k - centre + 0.5) / widen);
+                    double value = interpolation == ResizeInterpolation.Bicubic ? Cubic(t) : t < 1 ? 1 - t : 0;
                     w[k - lo] = value;
                     total += value;
                 }
@@ -133,6 +139,15 @@ public static class ImagePreprocessor
                 weights[o] = w;
             }
             return new ResampleTaps { First = first, Count = count, Weights = weights };
+        }
+
+        // Keys (1981) cubic convolution kernel with a = -0.5, as PIL's and torch's bicubic filters.
+        static double Cubic(double t)
+        {
+            const double a = -0.5;
+            if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+            if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+            return 0;
         }
     }
 }

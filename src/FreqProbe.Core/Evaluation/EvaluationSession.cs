@@ -82,8 +82,15 @@ public sealed class EvaluationSession : IDisposable
         ? new[] { $"no --weights: {Request.Model.Name} runs on RANDOM weights (seed {Request.Seed}); accuracies are meaningless except as a smoke test" }
         : Array.Empty<string>();
 
-    /// <summary>Normalises [0,1] images on the device with the run's mean and std.</summary>
-    public Tensor Normalise(Tensor images) => (images - (mean ?? throw new InvalidOperationException("no model"))) / std!;
+    /// <summary>
+    /// Normalises [0,1] images on the device with the run's mean and std; a model that normalises itself (mean and std
+    /// "none") gets them as they are.
+    /// </summary>
+    public Tensor Normalise(Tensor images)
+    {
+        if (forward is null) throw new InvalidOperationException("the session was opened without its model");
+        return mean is null ? images.alias() : (images - mean) / std!;
+    }
 
     /// <summary>Builds what <paramref name="parts"/> asks for; bad input raises <see cref="InputException"/>.</summary>
     public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All)
@@ -97,7 +104,8 @@ public sealed class EvaluationSession : IDisposable
         Tensor? mean = null, std = null;
         try
         {
-            int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses;
+            int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses
+                ?? throw new InputException("num-classes", $"{request.Model.Name} needs the number of model outputs; expected --num-classes N or num_classes in its card.");
             if (dataset is not null && classes < dataset.ClassNames.Count)
             {
                 throw !request.NumClassesFromCard
@@ -114,10 +122,9 @@ public sealed class EvaluationSession : IDisposable
             string? weightsSha = null;
             if (parts.HasFlag(SessionParts.Weights))
             {
-                model = request.Model.Create(classes);
+                model = request.Model.Open(classes, request.WeightsPath);
                 if (request.WeightsPath is { } weightsPath)
                 {
-                    StateDictBinder.LoadFile(model, weightsPath);
                     if (!request.AllowNonfinite) FiniteWeights.Check(model, weightsPath);
                     weightsSha = WeightsFile.Sha256(weightsPath);
                 }
@@ -127,8 +134,12 @@ public sealed class EvaluationSession : IDisposable
                 model.to(device);
                 model.eval();
                 forward = InferencePrecision.Prepare(model, request.Precision, request.Layout);
-                mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
-                std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+                if (request.Model.IsArchive) OutputCheck(forward, request, classes, device);
+                if (request.Mean.Count > 0)
+                {
+                    mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+                    std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
+                }
             }
             return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std);
         }
@@ -136,6 +147,31 @@ public sealed class EvaluationSession : IDisposable
         {
             Release(dataset, model, mean, std);
             throw;
+        }
+    }
+
+    // A model that brings its own code may want another input size or return something else than [N, classes]: one
+    // forward pass on two blank images says so before any image is read.
+    static void OutputCheck(Func<Tensor, Tensor> forward, SweepRequest request, int classes, Device device)
+    {
+        int size = request.Preprocess.InputSize;
+        string path = request.WeightsPath ?? request.Model.Name;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits;
+        try
+        {
+            logits = forward(zeros(new long[] { 2, 3, size, size }, device: device));
+        }
+        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException or ArgumentException)
+        {
+            throw new InputException("input-size", $"'{path}' fails on a batch of 2 x 3 x {size} x {size} inputs: {TorchScriptArchive.FirstLine(e.Message)}; " +
+                "expected the input size it was exported for (set input_size in its card or --input-size).", e);
+        }
+        if (logits.dim() != 2 || logits.shape[0] != 2 || logits.shape[1] != classes)
+        {
+            throw new InputException("num-classes", $"'{path}' returns [{string.Join(", ", logits.shape)}] for 2 images; expected logits [2, {classes}] " +
+                $"({(request.NumClasses is null ? "the dataset's class count" : request.NumClassesFromCard ? "num_classes in its card" : "--num-classes")}).");
         }
     }
 

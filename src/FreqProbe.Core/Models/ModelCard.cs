@@ -4,8 +4,10 @@ using System.Text.Json.Serialization;
 namespace FreqProbe.Core.Models;
 
 /// <summary>
-/// What a trained weights file is: written beside it as <c>NAME.card.json</c>. Evaluation commands read it to pick
-/// up the architecture, class count and normalisation without extra flags.
+/// What a weights file is: written beside it as <c>NAME.card.json</c> (by <c>freqprobe train</c>, or by
+/// scripts/export_torchscript.py for a TorchScript archive). Evaluation commands read it to pick up the
+/// architecture and the data config (input size, resize or crop_pct, interpolation, mean/std or "none", class count
+/// and label space) without extra flags; every field can be overridden on the command line.
 /// </summary>
 public sealed record ModelCard
 {
@@ -20,18 +22,26 @@ public sealed record ModelCard
     public string Format { get; init; } = "freqprobe-model-card/1";
     /// <summary>Run name (the file stem).</summary>
     public required string Name { get; init; }
-    /// <summary>Registry model name.</summary>
-    public required string Model { get; init; }
+    /// <summary>Registry model name (torchscript for a TorchScript archive); null leaves it to --model.</summary>
+    public string? Model { get; init; }
     /// <summary>Model outputs.</summary>
-    public required int NumClasses { get; init; }
+    public int? NumClasses { get; init; }
     /// <summary>Model-input side in pixels.</summary>
-    public required int InputSize { get; init; }
-    /// <summary>Shorter-side resize before the centre crop, or null for none.</summary>
+    public int? InputSize { get; init; }
+    /// <summary>Shorter-side resize before the centre crop, or null for none (or for <see cref="CropPct"/>).</summary>
     public int? ResizeShorter { get; init; }
-    /// <summary>Normalisation mean.</summary>
-    public required IReadOnlyList<float> Mean { get; init; }
-    /// <summary>Normalisation std.</summary>
-    public required IReadOnlyList<float> Std { get; init; }
+    /// <summary>timm's crop_pct: the shorter side is resized to ⌊input_size / crop_pct⌋ before the centre crop.</summary>
+    public double? CropPct { get; init; }
+    /// <summary>Resize interpolation: bilinear (default) or bicubic.</summary>
+    public string? Interpolation { get; init; }
+    /// <summary>Normalisation mean; empty ("none" in JSON) when the model normalises inside its forward pass.</summary>
+    [JsonConverter(typeof(ChannelStatsJsonConverter))]
+    public IReadOnlyList<float>? Mean { get; init; }
+    /// <summary>Normalisation std; empty ("none" in JSON) when the model normalises inside its forward pass.</summary>
+    [JsonConverter(typeof(ChannelStatsJsonConverter))]
+    public IReadOnlyList<float>? Std { get; init; }
+    /// <summary>What the outputs mean: imagenet, cifar10, or a class-list file (relative to the card), one folder name per line.</summary>
+    public string? LabelSpace { get; init; }
     /// <summary>Class names by label.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
     /// <summary>Training dataset name.</summary>
@@ -68,6 +78,8 @@ public sealed record ModelCard
     public string? WeightsSha256 { get; init; }
     /// <summary>The command that trained it.</summary>
     public string? Command { get; init; }
+    /// <summary>How a TorchScript archive was exported (method, source, check), as the export script wrote it.</summary>
+    public JsonElement? Export { get; init; }
     /// <summary>Software versions.</summary>
     public IReadOnlyDictionary<string, string>? Versions { get; init; }
     /// <summary>When it was written, UTC.</summary>

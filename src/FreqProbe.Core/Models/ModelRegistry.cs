@@ -12,11 +12,17 @@ public static class ModelRegistry
 
     static readonly SortedDictionary<string, ModelSpec> Specs = Build();
 
+    /// <summary>The name of the model kind that loads TorchScript archives.</summary>
+    public const string TorchScript = "torchscript";
+
     /// <summary>Every registered model, sorted by name.</summary>
     public static IReadOnlyCollection<ModelSpec> All => Specs.Values;
 
     /// <summary>The registered names, sorted.</summary>
     public static IReadOnlyCollection<string> Names => Specs.Keys;
+
+    /// <summary>The architectures FreqProbe implements (they can be created and trained), sorted by name.</summary>
+    public static IReadOnlyList<string> Architectures { get; } = Specs.Values.Where(s => !s.IsArchive).Select(s => s.Name).ToArray();
 
     /// <summary>The model called <paramref name="name"/>.</summary>
     public static ModelSpec Get(string name) => Specs.TryGetValue(name, out ModelSpec? spec)
@@ -52,6 +58,8 @@ public static class ModelRegistry
                 PreprocessPolicy.Native(32), CifarMean, CifarStd,
                 classes => new CifarResNet(depth, classes)) { DefaultDataset = "cifar10" });
         }
+        Add(specs, new ModelSpec(TorchScript, "any classifier saved with torch.jit (traced or scripted); its data config comes from the card beside it",
+            null, null, null, null) { DefaultDataset = null, Archive = path => TorchScriptArchive.Load(path) });
         return specs;
     }
 

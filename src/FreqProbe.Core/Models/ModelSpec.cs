@@ -5,23 +5,57 @@ using static TorchSharp.torch;
 namespace FreqProbe.Core.Models;
 
 /// <summary>
-/// A registered architecture and the data configuration it owns: input size, resize/crop policy, mean and std
-/// (in [0,1] pixel units, per RGB channel).
+/// A kind of model in the registry and the data configuration it owns (timm's <c>pretrained_cfg</c>): input size,
+/// resize/crop and interpolation, mean and std (in [0,1] pixel units, per RGB channel), class count and label space.
+/// An architecture FreqProbe implements has a <see cref="Factory"/> and binds a state dict; a model kind whose file
+/// carries the network (TorchScript) has an <see cref="Archive"/> loader instead, and no data configuration of its
+/// own: that comes from the card beside the file and the command line.
 /// </summary>
 public sealed record ModelSpec(
     string Name,
     string Description,
-    PreprocessPolicy Preprocess,
-    IReadOnlyList<float> Mean,
-    IReadOnlyList<float> Std,
-    Func<int, nn.Module<Tensor, Tensor>> Factory)
+    PreprocessPolicy? Preprocess,
+    IReadOnlyList<float>? Mean,
+    IReadOnlyList<float>? Std,
+    Func<int, nn.Module<Tensor, Tensor>>? Factory)
 {
-    /// <summary>The dataset the model is made for, used when none is given: imagenet or cifar10.</summary>
-    public string DefaultDataset { get; init; } = "imagenet";
+    /// <summary>The label space the model is made for, used when no dataset is given: imagenet or cifar10; null when the card must say.</summary>
+    public string? DefaultDataset { get; init; } = "imagenet";
 
-    /// <summary>Classifier outputs when neither a model card nor a dataset says: 1000 for ImageNet models, 10 for CIFAR ones.</summary>
-    public int DefaultClasses => DefaultDataset == "imagenet" ? 1000 : 10;
+    /// <summary>Classifier outputs when neither a model card nor a dataset says: 1000 for ImageNet models, 10 for CIFAR ones; null when the card must say.</summary>
+    public int? DefaultClasses => DefaultDataset switch { "imagenet" => 1000, "cifar10" => 10, _ => null };
+
+    /// <summary>Loads the whole network from its file, for kinds whose file is the model (TorchScript); null for architectures.</summary>
+    public Func<string, nn.Module<Tensor, Tensor>>? Archive { get; init; }
+
+    /// <summary>True when the weights file is the network itself (TorchScript), not a state dict for <see cref="Factory"/>.</summary>
+    public bool IsArchive => Archive is not null;
 
     /// <summary>Builds the network with random (TorchSharp default) weights and <paramref name="numClasses"/> outputs.</summary>
-    public nn.Module<Tensor, Tensor> Create(int numClasses) => Factory(numClasses);
+    public nn.Module<Tensor, Tensor> Create(int numClasses) =>
+        Factory?.Invoke(numClasses) ?? throw new InvalidOperationException($"{Name} loads its network from a file; it has no architecture to create");
+
+    /// <summary>
+    /// The network with its weights, on the CPU: an architecture with <paramref name="numClasses"/> outputs and the state
+    /// dict at <paramref name="weightsPath"/> bound strictly (random weights when it is null), or the archive at
+    /// <paramref name="weightsPath"/>. Bad files raise <see cref="InputException"/>.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Open(int numClasses, string? weightsPath)
+    {
+        if (Archive is not null)
+        {
+            return Archive(weightsPath ?? throw new InputException("weights", $"{Name} loads its network from --weights FILE; expected an archive."));
+        }
+        nn.Module<Tensor, Tensor> model = Create(numClasses);
+        try
+        {
+            if (weightsPath is not null) StateDictBinder.LoadFile(model, weightsPath);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 }

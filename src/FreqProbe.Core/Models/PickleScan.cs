@@ -39,6 +39,11 @@ public static class PickleScan
 
     sealed class Mark;
 
+    // What a TorchScript archive's pickles may name besides tensors: its own compiled classes (__torch__.*, resolved
+    // against the archive's TorchScript code, never Python) and the list builders of torch.jit._pickle.
+    static bool AllowedInTorchScript(Global global) =>
+        global.Module.StartsWith("__torch__", StringComparison.Ordinal) || global.Module == "torch.jit._pickle";
+
     /// <summary>Checks <paramref name="path"/>; throws an <see cref="InputException"/> for the weights setting when it must not be loaded.</summary>
     public static void Check(string path)
     {
@@ -57,7 +62,8 @@ public static class PickleScan
         }
         catch (InvalidDataException e)
         {
-            throw new InputException("weights", $"'{path}' is a damaged zip archive ({e.Message}); expected a .pth written by torch.save.", e);
+            throw new InputException("weights", $"'{path}' is a damaged zip archive ({e.Message}); expected a .pth written by torch.save, or a TorchScript " +
+                "archive written by torch.jit.save (a truncated copy?).", e);
         }
         using (zip)
         {
@@ -71,13 +77,35 @@ public static class PickleScan
             var sizes = zip.Entries.ToDictionary(e => e.FullName, e => e.Length, StringComparer.Ordinal);
             using var memory = new MemoryStream();
             using (Stream stream = pickle.Open()) stream.CopyTo(memory);
-            Scan(memory.ToArray(), path, key => sizes.TryGetValue($"{folder}data/{key}", out long length) ? length : null);
+            Scan(memory.ToArray(), path, key => sizes.TryGetValue($"{folder}data/{key}", out long length) ? length : null, StateDict);
         }
     }
 
+    /// <summary>
+    /// Checks the pickles of the TorchScript archive <paramref name="zip"/> at <paramref name="path"/> (data.pkl and
+    /// constants.pkl) before libtorch reads them: they may name only tensors and the archive's own TorchScript classes,
+    /// and every tensor must fit its storage, which must be in the archive.
+    /// </summary>
+    public static void CheckTorchScript(ZipArchive zip, string path)
+    {
+        var sizes = zip.Entries.ToDictionary(e => e.FullName, e => e.Length, StringComparer.Ordinal);
+        foreach (ZipArchiveEntry pickle in zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)))
+        {
+            string storages = pickle.FullName[..^".pkl".Length] + "/"; // data.pkl -> data/N, constants.pkl -> constants/N
+            using var memory = new MemoryStream();
+            using (Stream stream = pickle.Open()) stream.CopyTo(memory);
+            Scan(memory.ToArray(), path, key => sizes.TryGetValue(storages + key, out long length) ? length : null, TorchScript);
+        }
+    }
+
+    sealed record Expectation(string What, Func<Global, bool> Also);
+
+    static readonly Expectation StateDict = new("a state dict", _ => false);
+    static readonly Expectation TorchScript = new("a TorchScript archive", AllowedInTorchScript);
+
     static string Describe(byte[] head) => head.All(b => b is >= 0x20 and < 0x7F) ? $"'{Encoding.ASCII.GetString(head)}'" : Convert.ToHexString(head);
 
-    static void Scan(byte[] p, string path, Func<string, long?> storageLength)
+    static void Scan(byte[] p, string path, Func<string, long?> storageLength, Expectation expected)
     {
         var stack = new List<object?>();
         var memo = new Dictionary<long, object?>();
@@ -91,14 +119,14 @@ public static class PickleScan
         List<object?> PopMark()
         {
             int at = stack.FindLastIndex(v => v is Mark);
-            if (at < 0) throw Bad(path, "a pickle with an unbalanced mark");
+            if (at < 0) throw Bad(path, "a pickle with an unbalanced mark", expected);
             var items = stack.GetRange(at + 1, stack.Count - at - 1);
             stack.RemoveRange(at, stack.Count - at);
             return items;
         }
         ReadOnlySpan<byte> Take(int n)
         {
-            if (i + n > p.Length) throw Bad(path, "a truncated pickle");
+            if (i + n > p.Length) throw Bad(path, "a truncated pickle", expected);
             var span = p.AsSpan(i, n);
             i += n;
             return span;
@@ -106,14 +134,14 @@ public static class PickleScan
         string Line()
         {
             int end = Array.IndexOf(p, (byte)'\n', i);
-            if (end < 0) throw Bad(path, "a truncated pickle");
+            if (end < 0) throw Bad(path, "a truncated pickle", expected);
             string text = Encoding.UTF8.GetString(p, i, end - i);
             i = end + 1;
             return text;
         }
         while (true)
         {
-            if (i >= p.Length) throw Bad(path, "a pickle without its end");
+            if (i >= p.Length) throw Bad(path, "a pickle without its end", expected);
             byte op = p[i++];
             switch (op)
             {
@@ -152,12 +180,12 @@ public static class PickleScan
                 case (byte)'h': stack.Add(memo.GetValueOrDefault(Take(1)[0])); break;
                 case (byte)'j': stack.Add(memo.GetValueOrDefault(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); break;
                 case (byte)'c':                                                   // GLOBAL
-                    stack.Add(Permit(new Global(Line(), Line()), path));
+                    stack.Add(Permit(new Global(Line(), Line()), path, expected));
                     break;
                 case 0x93:                                                        // STACK_GLOBAL
                 {
                     string name = Pop() as string ?? "?", module = Pop() as string ?? "?";
-                    stack.Add(Permit(new Global(module, name), path));
+                    stack.Add(Permit(new Global(module, name), path, expected));
                     break;
                 }
                 case (byte)'t': stack.Add(PopMark()); break;                      // TUPLE
@@ -183,17 +211,20 @@ public static class PickleScan
                 case (byte)'1': PopMark(); break;                                 // POP_MARK
                 case (byte)'2': stack.Add(stack[^1]); break;                      // DUP
                 default:
-                    throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"pickle opcode 0x{op:X2} at byte {i - 1}, which a state dict does not use"));
+                    throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"pickle opcode 0x{op:X2} at byte {i - 1}, which {expected.What} does not use"), expected);
             }
         }
     }
 
-    static Global Permit(Global global, string path)
+    static Global Permit(Global global, string path, Expectation expected)
     {
-        if (Allowed.Contains(global.Full)) return global;
+        if (Allowed.Contains(global.Full) || expected.Also(global)) return global;
         if (global.Module == "torch" && (global.Name.EndsWith("Storage", StringComparison.Ordinal) || global.Name is "float32" or "float16" or "bfloat16" or "float64" or "int64")) return global;
-        throw new InputException("weights", $"'{path}' calls `{global.Full}` when unpickled, which FreqProbe never runs (a state dict only rebuilds tensors); " +
-            "expected a state dict saved with torch.save(model.state_dict()).");
+        throw new InputException("weights", expected == StateDict
+            ? $"'{path}' calls `{global.Full}` when unpickled, which FreqProbe never runs (a state dict only rebuilds tensors); " +
+                "expected a state dict saved with torch.save(model.state_dict())."
+            : $"'{path}' calls `{global.Full}` when unpickled, which FreqProbe never runs (a TorchScript archive only rebuilds tensors and its own " +
+                "__torch__ classes); expected an archive written by torch.jit.save.");
     }
 
     // _rebuild_tensor_v2(storage, offset, size, stride, ...): the elements the view reaches must be in its storage, the
@@ -228,5 +259,6 @@ public static class PickleScan
         }
     }
 
-    static InputException Bad(string path, string what) => new("weights", $"'{path}' is not a state dict FreqProbe can read: it holds {what}.");
+    static InputException Bad(string path, string what, Expectation? expected = null) =>
+        new("weights", $"'{path}' is not {(expected ?? StateDict).What} FreqProbe can read: it holds {what}.");
 }

@@ -97,6 +97,12 @@ public static class RunResolver
         ModelSpec? model = modelName is null ? null : Collect(() => ModelRegistry.Get(modelName), null);
         if (weightsName is null && model is not null && needs.HasFlag(RunNeeds.Weights))
         {
+            if (model.IsArchive)
+            {
+                Add(RunSettings.Weights, $"--model {model.Name} loads its network from --weights FILE; expected an archive written by torch.jit.save " +
+                    "(scripts/export_torchscript.py writes one, with its card).");
+                return new Resolution(null, problems, false, null, given.Text(RunSettings.Out), given.Text(RunSettings.Predictions), given.Flag(RunSettings.Quiet));
+            }
             if (AssetCatalog.TorchvisionWeightsFor(model.Name) is not null) weightsName = "torchvision";
             else
             {
@@ -108,7 +114,26 @@ public static class RunResolver
         }
         WeightsChoice weights = ResolveWeights(weightsName, model?.Name ?? modelName, environment, offline, needs.HasFlag(RunNeeds.Weights), Add, Collect);
         ModelCard? card = weights.Card;
+        // A TorchScript archive is its own model: recognised by its contents, whatever its extension.
+        if (weights.Archive)
+        {
+            if (model is not null && !model.IsArchive)
+            {
+                Add(RunSettings.Model, $"'{weights.Path}' is a TorchScript archive, which carries its own network; drop --model {model.Name} " +
+                    $"(or pass --model {ModelRegistry.TorchScript}).");
+            }
+            else if (modelName is null) model = ModelRegistry.Get(ModelRegistry.TorchScript);
+        }
         if (model is null && modelName is null && card?.Model is { } cardModel) model = Collect(() => ModelRegistry.Get(cardModel), null);
+        if (model?.IsArchive == true && weights.Path is { } notArchive && !weights.Archive)
+        {
+            Add(RunSettings.Weights, $"'{notArchive}' is not a TorchScript archive (no code/ folder in a zip); expected a file written by torch.jit.save, " +
+                "or a state dict with a registry --model.");
+        }
+        if (model?.IsArchive == true && weights.Random)
+        {
+            Add(RunSettings.Weights, $"{RandomWeights}: a TorchScript model carries its weights; expected its archive.");
+        }
         if (model is null && modelName is null)
         {
             Add(RunSettings.Model, weights.Path is null
@@ -122,6 +147,26 @@ public static class RunResolver
         {
             datasetName = cardDataset;
         }
+        string? classes = given.Text(RunSettings.Classes);
+        if (datasetName is null && card?.LabelSpace is { } labelSpace)
+        {
+            if (DatasetRegistry.Names.Contains(labelSpace) && !string.Equals(labelSpace, "imagefolder", StringComparison.Ordinal)) datasetName = labelSpace;
+            else
+            {
+                // A class list beside the card: the outputs are those folders, read from an image folder.
+                string list = Path.Combine(Path.GetDirectoryName(ModelCard.PathFor(weights.Path!))!, labelSpace);
+                if (!File.Exists(list))
+                {
+                    Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} names label_space '{labelSpace}', which is neither imagenet, cifar10 " +
+                        $"nor a class-list file ({list} not found); expected one of those.");
+                }
+                else
+                {
+                    datasetName = "imagefolder";
+                    classes ??= list;
+                }
+            }
+        }
         datasetName ??= model?.DefaultDataset;
         bool? needsData = datasetName is null ? null : Collect<bool?>(() => DatasetRegistry.NeedsData(datasetName), null);
         bool dataNeeded = needs.HasFlag(RunNeeds.Data);
@@ -134,7 +179,6 @@ public static class RunResolver
         {
             Add(RunSettings.Data, File.Exists(data) ? $"'{data}' is a file; expected a folder." : $"'{data}' is not a directory.");
         }
-        string? classes = given.Text(RunSettings.Classes);
         if (classes is not null && !File.Exists(classes)) Add(RunSettings.Classes, $"'{classes}' not found; expected a file with one class folder name per line.");
 
         // Execution.
@@ -151,12 +195,43 @@ public static class RunResolver
         int? inputSize = Positive(given, RunSettings.InputSize, "pixels", Add);
         if (inputSize is < 8) Add(RunSettings.InputSize, $"{inputSize} is too small; expected at least 8 pixels.");
         int? maxImagePixels = Positive(given, RunSettings.MaxImagePixels, "pixels", Add);
-        float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add);
-        float[]? std = Triple(given, RunSettings.Std, positive: true, Add);
+        float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add) ?? card?.Mean?.ToArray() ?? model?.Mean?.ToArray();
+        float[]? std = Triple(given, RunSettings.Std, positive: true, Add) ?? card?.Std?.ToArray() ?? model?.Std?.ToArray();
+        if (mean is not null && std is not null && (mean.Length == 0) != (std.Length == 0))
+        {
+            Add(mean.Length == 0 ? RunSettings.Std : RunSettings.Mean, "none for one of --mean and --std needs none for the other (the model normalises itself, or it does not); " +
+                $"got mean {(mean.Length == 0 ? "none" : "numbers")} and std {(std.Length == 0 ? "none" : "numbers")}.");
+        }
 
-        // Preprocessing: the card's (its own resize, if any) over the model's; a given input size keeps the crop ratio.
-        PreprocessPolicy? preprocess = card is not null ? new PreprocessPolicy(card.InputSize, card.ResizeShorter) : model?.Preprocess;
-        if (preprocess is not null && inputSize is { } size && size >= 8) preprocess = Rescaled(preprocess, size);
+        // Preprocessing: the card's over the model's; a given input size keeps the crop ratio; then --crop-pct and --interpolation.
+        PreprocessPolicy? preprocess = CardPolicy(card, weights.Path, Add) ?? model?.Preprocess;
+        if (inputSize is { } size && size >= 8) preprocess = preprocess is null ? PreprocessPolicy.Native(size) : Rescaled(preprocess, size);
+        if (given.Number(RunSettings.CropPct) is { } cropPct)
+        {
+            if (!(cropPct > 0 && cropPct <= 1)) Add(RunSettings.CropPct, $"{cropPct.ToString(CultureInfo.InvariantCulture)} is out of range; expected a fraction in (0, 1], e.g. 0.875.");
+            else if (preprocess is not null) preprocess = PreprocessPolicy.FromCropPct(preprocess.InputSize, cropPct, preprocess.Interpolation);
+        }
+        if (given.Text(RunSettings.Interpolation) is { } interpolation && preprocess is not null)
+        {
+            preprocess = preprocess with { Interpolation = interpolation == "bicubic" ? ResizeInterpolation.Bicubic : ResizeInterpolation.Bilinear };
+        }
+
+        // A model without a data config of its own (TorchScript) takes every field from its card or the command line.
+        if (model is { Preprocess: null } && weights.Path is { } archivePath)
+        {
+            var lacking = new List<(string Field, string Option)>();
+            if (preprocess is null) lacking.Add(("input_size", "--input-size"));
+            if (needs.HasFlag(RunNeeds.Weights) && (mean is null || std is null)) lacking.Add(("mean and std (or \"none\")", "--mean/--std"));
+            if (needs.HasFlag(RunNeeds.Weights) && numClasses is null) lacking.Add(("num_classes", "--num-classes"));
+            if (needs.HasFlag(RunNeeds.Data) && datasetName is null) lacking.Add(("label_space", "--dataset"));
+            if (lacking.Count > 0)
+            {
+                string cardPath = ModelCard.PathFor(archivePath);
+                Add(RunSettings.Weights, $"'{archivePath}' is a TorchScript model and its data config lacks {string.Join(", ", lacking.Select(l => l.Field))}: " +
+                    $"write {(lacking.Count == 1 ? "it" : "them")} in {cardPath}{(card is null ? " (there is none)" : "")}, as scripts/export_torchscript.py does, " +
+                    $"or pass {string.Join(" ", lacking.Select(l => l.Option))}.");
+            }
+        }
 
         // Checked even when the model is unknown, so that every problem is reported at once.
         IReadOnlyList<FrequencyFilter> filters = Filters(given, kind, preprocess?.InputSize ?? 32, Add, Collect);
@@ -198,7 +273,7 @@ public static class RunResolver
             Add(RunSettings.Resume, "needs --out, beside which the checkpoint is kept.");
         }
 
-        if (problems.Count > 0 || model is null || (datasetName is null && dataNeeded) || preprocess is null)
+        if (problems.Count > 0 || model is null || (datasetName is null && dataNeeded) || preprocess is null || mean is null || std is null)
         {
             return new Resolution(null, problems, builtInDefault, null, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
         }
@@ -210,9 +285,9 @@ public static class RunResolver
             NumClasses = numClasses,
             NumClassesFromCard = !given.Has(RunSettings.NumClasses) && card is not null,
             Preprocess = preprocess,
-            Mean = mean ?? card?.Mean ?? model.Mean,
-            Std = std ?? card?.Std ?? model.Std,
-            Dataset = new DatasetOptions(datasetName ?? model.DefaultDataset, data, given.Text(RunSettings.Split) ?? "test", classes, Seed: given.Seed(RunSettings.Seed) ?? 0,
+            Mean = mean ?? throw new InvalidOperationException("no mean"),
+            Std = std ?? throw new InvalidOperationException("no std"),
+            Dataset = new DatasetOptions(datasetName ?? model.DefaultDataset ?? "synthetic", data, given.Text(RunSettings.Split) ?? "test", classes, Seed: given.Seed(RunSettings.Seed) ?? 0,
                 MaxImagePixels: maxImagePixels ?? ImageFileCheck.DefaultMaxPixels),
             AllowNonfinite = given.Flag(RunSettings.AllowNonfinite),
             Filters = filters,
@@ -242,11 +317,46 @@ public static class RunResolver
     public static string DefaultRadii(int inputSize) => inputSize > 64 ? "4..32:4" : "2..16:2";
 
     /// <summary><paramref name="policy"/> at another input side, keeping its crop ratio (or its lack of a resize).</summary>
-    public static PreprocessPolicy Rescaled(PreprocessPolicy policy, int inputSize) => policy.ResizeShorter is { } shorter
-        ? new PreprocessPolicy(inputSize, (int)Math.Floor((double)inputSize * shorter / policy.InputSize))
-        : PreprocessPolicy.Native(inputSize);
+    public static PreprocessPolicy Rescaled(PreprocessPolicy policy, int inputSize) => policy with
+    {
+        InputSize = inputSize,
+        ResizeShorter = policy.ResizeShorter is { } shorter ? (int)Math.Floor((double)inputSize * shorter / policy.InputSize) : null,
+    };
 
-    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random);
+    // The card's data config as a policy: its input size, its resize (resize_shorter, or timm's crop_pct) and interpolation.
+    static PreprocessPolicy? CardPolicy(ModelCard? card, string? weightsPath, Action<Setting, string> add)
+    {
+        if (card?.InputSize is not { } size) return null;
+        string where = $"the card {ModelCard.PathFor(weightsPath ?? "")}";
+        if (size < 8)
+        {
+            add(RunSettings.Weights, $"{where} says input_size {size}; expected at least 8 pixels.");
+            return null;
+        }
+        ResizeInterpolation interpolation = ResizeInterpolation.Bilinear;
+        switch (card.Interpolation)
+        {
+            case null or "bilinear":
+                break;
+            case "bicubic":
+                interpolation = ResizeInterpolation.Bicubic;
+                break;
+            default:
+                add(RunSettings.Weights, $"{where} says interpolation '{card.Interpolation}'; expected bilinear or bicubic.");
+                break;
+        }
+        if (card.CropPct is { } cropPct)
+        {
+            if (card.ResizeShorter is not null) add(RunSettings.Weights, $"{where} gives both resize_shorter and crop_pct; expected one of them.");
+            if (cropPct > 0 && cropPct <= 1) return PreprocessPolicy.FromCropPct(size, cropPct, interpolation);
+            add(RunSettings.Weights, $"{where} says crop_pct {cropPct.ToString(CultureInfo.InvariantCulture)}; expected a fraction in (0, 1], e.g. 0.875.");
+            return null;
+        }
+        if (card.ResizeShorter is < 1) add(RunSettings.Weights, $"{where} says resize_shorter {card.ResizeShorter}; expected a positive number of pixels.");
+        return new PreprocessPolicy(size, card.ResizeShorter is > 0 ? card.ResizeShorter : null, interpolation);
+    }
+
+    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, bool Archive = false);
 
     static WeightsChoice ResolveWeights(string? name, string? architecture, ResolverEnvironment environment, bool offline, bool needed,
         Action<Setting, string> add, Func<Func<ModelCard?>, ModelCard?, ModelCard?> collectCard)
@@ -307,7 +417,7 @@ public static class RunResolver
                     add(RunSettings.Weights, $"'{path}' not found.");
                     return none;
                 }
-                return none with { Path = path, Card = collectCard(() => ModelCard.TryLoadFor(path), null) };
+                return none with { Path = path, Card = collectCard(() => ModelCard.TryLoadFor(path), null), Archive = TorchScriptArchive.Is(path) };
             }
         }
     }
@@ -373,6 +483,7 @@ public static class RunResolver
     static float[]? Triple(GivenSettings given, Setting setting, bool positive, Action<Setting, string> add)
     {
         if (given.Text(setting) is not { } text) return null;
+        if (text == ChannelStatsJsonConverter.None) return Array.Empty<float>();
         string[] parts = text.Split(',');
         var values = new float[parts.Length];
         bool ok = parts.Length == 3;
@@ -381,7 +492,7 @@ public static class RunResolver
             ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && float.IsFinite(values[i]) && (!positive || values[i] > 0);
         }
         if (ok) return values;
-        add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406.");
+        add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406, or none.");
         return null;
     }
 }

@@ -17,13 +17,18 @@ public static class RunSettings
     // them one recorded value (see Recorded).
     static string FilterList(RunMetadata m) => m.Filters;
 
-    static string Text(IReadOnlyList<float> values) => string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    static string Text(IReadOnlyList<float> values) =>
+        values.Count == 0 ? "none" : string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+    // Input size, crop and interpolation are all recorded in the preprocessing description: one recorded value.
+    static string Preprocessing(RunMetadata m) => $"{m.InputSize}: {m.Preprocess}";
 
     /// <summary>--model.</summary>
     public static readonly Setting Model = new("model", SettingKind.Text, SettingGroup.Model,
-        $"Architecture from the registry: {string.Join(", ", ModelRegistry.Names)}. Alone it means the model's standard pretrained weights and its own " +
+        $"Model from the registry: {string.Join(", ", ModelRegistry.Names)}. Alone it means the model's standard pretrained weights and its own " +
         "data (resnet18-152: torchvision IMAGENET1K_V1 on ImageNet, downloaded into the cache on first use). Optional when a model card " +
-        "(NAME.card.json, written by `freqprobe train`) sits beside --weights.")
+        "(NAME.card.json, written by `freqprobe train` or scripts/export_torchscript.py) sits beside --weights, and for a TorchScript archive, " +
+        "which is recognised by its contents.")
     {
         Example = "cifar-resnet20",
         Identity = m => m.Model,
@@ -32,6 +37,8 @@ public static class RunSettings
     /// <summary>--weights.</summary>
     public static readonly Setting Weights = new("weights", SettingKind.Weights, SettingGroup.Model,
         "State dict: PyTorch .pth/.pt (also checkpoints with 'state_dict'/'model', 'module.' prefixes), .safetensors, or TorchSharp .dat; loading is strict. " +
+        "A TorchScript archive (torch.jit.save, traced or scripted; told apart by its zip layout, not its extension) is the whole model: its data config " +
+        "comes from NAME.card.json beside it and the options below. " +
         "builtin:synthetic names the shipped model; torchvision (the default for resnet18-152) or torchvision-v2 the torchvision ImageNet weights for --model, " +
         "taken from the cache and downloaded into it when missing (not with --offline); random runs on random weights (a smoke test only; the results say so).")
     {
@@ -84,7 +91,8 @@ public static class RunSettings
 
     /// <summary>--mean.</summary>
     public static readonly Setting Mean = new("mean", SettingKind.Triple, SettingGroup.Data,
-        "Normalisation mean, 'r,g,b' in [0,1] units (default: the model card's, else the model's).")
+        "Normalisation mean, 'r,g,b' in [0,1] units, or none (with --std none) for a model that normalises inside its forward pass and takes [0,1] " +
+        "images, as RobustBench's do (default: the model card's, else the model's).")
     {
         Example = "0.5,0.5,0.5",
         Identity = m => Text(m.Mean),
@@ -92,7 +100,7 @@ public static class RunSettings
 
     /// <summary>--std.</summary>
     public static readonly Setting Std = new("std", SettingKind.Triple, SettingGroup.Data,
-        "Normalisation std, 'r,g,b' in [0,1] units (default: the model card's, else the model's).")
+        "Normalisation std, 'r,g,b' in [0,1] units, or none (default: the model card's, else the model's).")
     {
         Example = "0.25,0.25,0.25",
         Identity = m => Text(m.Std),
@@ -104,7 +112,25 @@ public static class RunSettings
         "(ImageNet models: shorter side to size/0.875).")
     {
         Example = "32",
-        Identity = m => $"{m.InputSize}: {m.Preprocess}",
+        Identity = Preprocessing,
+    };
+
+    /// <summary>--crop-pct.</summary>
+    public static readonly Setting CropPct = new("crop-pct", SettingKind.Number, SettingGroup.Data,
+        "Resize the shorter side to floor(input size / crop-pct) and centre-crop, as timm's crop_pct (0.875: 256 for 224; 1: no margin) " +
+        "(default: the model card's resize, else the model's).")
+    {
+        Example = "0.875",
+        Identity = Preprocessing,
+    };
+
+    /// <summary>--interpolation.</summary>
+    public static readonly Setting Interpolation = new("interpolation", SettingKind.Choice, SettingGroup.Data,
+        "Resize filter, antialiased: bilinear (PIL BILINEAR, torchvision's) or bicubic (PIL BICUBIC, timm's usual) (default: the model card's, else bilinear).")
+    {
+        Choices = new[] { "bilinear", "bicubic" },
+        Example = "bicubic",
+        Identity = Preprocessing,
     };
 
     /// <summary>--max-image-pixels.</summary>
@@ -302,7 +328,7 @@ public static class RunSettings
     /// <summary>Every setting, in help order.</summary>
     public static IReadOnlyList<Setting> All { get; } = new[]
     {
-        Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, NumClasses, Mean, Std, InputSize, Shape, Profile, Radii, Bands, Clip,
+        Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, NumClasses, Mean, Std, InputSize, CropPct, Interpolation, Shape, Profile, Radii, Bands, Clip,
         BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, Out, Predictions, Resume, Offline, Quiet,
     };
 

@@ -30,7 +30,18 @@ public static class KernelSpectra
     /// <summary>Default band edges in units of Nyquist: low f &lt; 0.25, mid 0.25 ≤ f &lt; 0.5, high f ≥ 0.5.</summary>
     public static IReadOnlyList<double> DefaultEdges { get; } = new[] { 0.25, 0.5 };
 
-    /// <summary>Every Conv2d of <paramref name="model"/> whose path matches <paramref name="layers"/> (a regex; null for all), in module order.</summary>
+    /// <summary>
+    /// The convolution kernels of <paramref name="model"/>: every 4-D weight parameter [out, in, kh, kw], named by its
+    /// layer path (the parameter name without ".weight"), in parameter order. For FreqProbe's own networks these are the
+    /// Conv2d modules; for a TorchScript model they are read through its named parameters, whatever its classes.
+    /// </summary>
+    public static IReadOnlyList<(string Layer, Tensor Weight)> ConvolutionWeights(nn.Module model) =>
+        model.named_parameters()
+            .Where(p => p.parameter.dim() == 4 && p.name.EndsWith(".weight", StringComparison.Ordinal))
+            .Select(p => (p.name[..^".weight".Length], (Tensor)p.parameter))
+            .ToArray();
+
+    /// <summary>Every convolution kernel of <paramref name="model"/> whose layer path matches <paramref name="layers"/> (a regex; null for all), in parameter order.</summary>
     public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null)
     {
         if (size < 4) throw new InputException("size", $"{size} is too small; expected at least 4 (and at least the kernel size).");
@@ -38,11 +49,11 @@ public static class KernelSpectra
             throw new InputException("bands", $"'{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
         Regex? filter = layers is null ? null : new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         var results = new List<LayerSpectrum>();
-        foreach ((string name, nn.Module module) in model.named_modules())
+        foreach ((string name, Tensor weight) in ConvolutionWeights(model))
         {
-            if (module is not Conv2d conv || (filter is not null && !filter.IsMatch(name))) continue;
+            if (filter is not null && !filter.IsMatch(name)) continue;
             using var scope = NewDisposeScope();
-            results.Add(Analyse(name, conv.weight!.detach().cpu(), size, edges));
+            results.Add(Analyse(name, weight.detach().cpu(), size, edges));
         }
         return results;
     }

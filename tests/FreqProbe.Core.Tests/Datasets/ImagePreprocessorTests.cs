@@ -22,6 +22,36 @@ public sealed class ImagePreprocessorTests
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"{size} [{i}]: {actual[i]} vs torch {expected[i]}");
     }
 
+    [Theory]
+    [InlineData("12x17")]
+    [InlineData("40x57")]
+    [InlineData("23x9")]
+    public void Antialiased_bicubic_resize_matches_torch(string size)
+    {
+        JsonElement bicubic = TorchScriptFixtures.Root.GetProperty("bicubic");
+        float[] source = ParityFixture.Flatten(bicubic.GetProperty("source"));
+        float[] expected = ParityFixture.Flatten(bicubic.GetProperty("outputs").GetProperty(size));
+        int h = int.Parse(size.Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
+        int w = int.Parse(size.Split('x')[1], System.Globalization.CultureInfo.InvariantCulture);
+        float[] actual = ImagePreprocessor.Resize(source, 31, 23, w, h, ResizeInterpolation.Bicubic);
+        float[] bilinear = ImagePreprocessor.Resize(source, 31, 23, w, h);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"{size} [{i}]: {actual[i]} vs torch {expected[i]}");
+        Assert.True(expected.Zip(bilinear, (e, b) => Math.Abs(e - b)).Max() > 1e-4, "the bilinear filter should not pass for bicubic");
+    }
+
+    [Fact]
+    public void Bicubic_overshoot_is_clamped_to_the_unit_range_as_PIL_clamps_bytes()
+    {
+        // A hard edge: cubic taps ring below 0 and above 1 next to it.
+        var planes = new float[3 * 8 * 16];
+        for (int c = 0; c < 3; c++) for (int y = 0; y < 8; y++) for (int x = 8; x < 16; x++) planes[(c * 8 + y) * 16 + x] = 1;
+        float[] up = ImagePreprocessor.Resize(planes, 16, 8, 40, 8, ResizeInterpolation.Bicubic);
+        Assert.Equal(0f, up.Min());
+        Assert.Equal(1f, up.Max());
+        Assert.Contains(up, v => v is > 0 and < 1);
+    }
+
     [Fact]
     public void ImageNet_policy_resizes_the_shorter_side_to_256_and_centre_crops_224()
     {

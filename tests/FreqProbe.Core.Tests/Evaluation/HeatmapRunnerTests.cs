@@ -17,11 +17,11 @@ public sealed class HeatmapRunnerTests
         ModelCard card = ModelCard.TryLoadFor(weights)!;
         return new HeatmapRequest(new SweepRequest
         {
-            Model = ModelRegistry.Get(card.Model),
+            Model = ModelRegistry.Get(card.Model!),
             WeightsPath = weights,
             Preprocess = PreprocessPolicy.Native(32),
-            Mean = card.Mean,
-            Std = card.Std,
+            Mean = card.Mean!,
+            Std = card.Std!,
             Dataset = new DatasetOptions("synthetic", null, "test"),
             Filters = Array.Empty<FrequencyFilter>(),
             Limit = Images,
@@ -51,8 +51,8 @@ public sealed class HeatmapRunnerTests
         var stream = new BatchStream(data, Images, Images, request.Evaluation.Preprocess, 1, BadImagePolicy.Fail);
         ImageBatch batch = stream.Read().Single();
         using Tensor x = tensor(batch.Pixels, new long[] { Images, 3, 32, 32 });
-        using Tensor mean = tensor(card.Mean.ToArray(), new long[] { 1, 3, 1, 1 });
-        using Tensor std = tensor(card.Std.ToArray(), new long[] { 1, 3, 1, 1 });
+        using Tensor mean = tensor(card.Mean!.ToArray(), new long[] { 1, 3, 1, 1 });
+        using Tensor std = tensor(card.Std!.ToArray(), new long[] { 1, 3, 1, 1 });
         var half = FourierBasis.HalfPlane(32, MaxFrequency);
         using Scalar epsilon = 12.0.ToScalar(), zero = 0.0.ToScalar(), one = 1.0.ToScalar();
         int differing = 0;

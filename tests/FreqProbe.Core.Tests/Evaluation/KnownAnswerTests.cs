@@ -25,14 +25,14 @@ public sealed class KnownAnswerTests
     {
         string weights = BuiltInModels.Resolve(BuiltInModels.Default);
         ModelCard card = ModelCard.TryLoadFor(weights)!;
-        ModelSpec spec = ModelRegistry.Get(card.Model);
+        ModelSpec spec = ModelRegistry.Get(card.Model!);
         SweepSummary summary = SweepRunner.Run(new SweepRequest
         {
             Model = spec,
             WeightsPath = weights,
-            Preprocess = PreprocessPolicy.Native(card.InputSize),
-            Mean = card.Mean,
-            Std = card.Std,
+            Preprocess = PreprocessPolicy.Native(card.InputSize!.Value),
+            Mean = card.Mean!,
+            Std = card.Std!,
             Dataset = new DatasetOptions("synthetic", null, "test"),
             Filters = new[] { FrequencyFilter.LowPass(4), FrequencyFilter.HighPass(10) },
             Limit = 600,

@@ -19,8 +19,8 @@ public sealed class SweepRunnerTests : IDisposable
     {
         Model = ModelRegistry.Get("cifar-resnet20"),
         Preprocess = PreprocessPolicy.Native(32),
-        Mean = ModelRegistry.Get("cifar-resnet20").Mean,
-        Std = ModelRegistry.Get("cifar-resnet20").Std,
+        Mean = ModelRegistry.Get("cifar-resnet20").Mean!,
+        Std = ModelRegistry.Get("cifar-resnet20").Std!,
         Dataset = new DatasetOptions("cifar10", dir.Path),
         Filters = filters ?? RadiusList.Parse("2..14:3").Select(r => FrequencyFilter.LowPass(r)).ToArray(),
         BatchSize = batchSize,

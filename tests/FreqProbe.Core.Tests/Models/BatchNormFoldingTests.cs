@@ -70,7 +70,7 @@ public sealed class BatchNormFoldingTests
             for (int j = 0; j < 3072; j++) pixels[i * 3072 + j] = raw[i * 3073 + 1 + j] / 255f;
         }
         ModelSpec spec = ModelRegistry.Get("cifar-resnet20");
-        Tensor mean = tensor(spec.Mean.ToArray()).view(1, 3, 1, 1), std = tensor(spec.Std.ToArray()).view(1, 3, 1, 1);
+        Tensor mean = tensor(spec.Mean!.ToArray()).view(1, 3, 1, 1), std = tensor(spec.Std!.ToArray()).view(1, 3, 1, 1);
         Tensor x = (tensor(pixels, new long[] { images, 3, 32, 32 }) - mean) / std;
         string weights = Path.Combine(SharedData.RepositoryRoot, "models", "cifar-resnet20-natural", "cifar-resnet20-natural.safetensors");
 

@@ -6,7 +6,7 @@ namespace FreqProbe.Core.Tests.Models;
 
 public sealed class ModelRegistryTests
 {
-    public static TheoryData<string> Names => new(ModelRegistry.Names);
+    public static TheoryData<string> Names => new(ModelRegistry.Architectures);
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -18,12 +18,12 @@ public sealed class ModelRegistryTests
         using var model = spec.Create(7);
         model.eval();
         // ImageNet models are exercised at 64x64 to keep CI fast; adaptive pooling makes the size free.
-        int side = Math.Min(spec.Preprocess.InputSize, 64);
+        int side = Math.Min(spec.Preprocess!.InputSize, 64);
         Tensor logits = model.forward(randn(2, 3, side, side));
         Assert.Equal(new long[] { 2, 7 }, logits.shape);
         Assert.True(logits.isfinite().all().item<bool>());
-        Assert.Equal(3, spec.Mean.Count);
-        Assert.Equal(3, spec.Std.Count);
+        Assert.Equal(3, spec.Mean!.Count);
+        Assert.Equal(3, spec.Std!.Count);
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public sealed class TrainerTests : IDisposable
     {
         Model = ModelRegistry.Get("cifar-resnet20"),
         Preprocess = PreprocessPolicy.Native(32),
-        Mean = ModelRegistry.Get("cifar-resnet20").Mean,
-        Std = ModelRegistry.Get("cifar-resnet20").Std,
+        Mean = ModelRegistry.Get("cifar-resnet20").Mean!,
+        Std = ModelRegistry.Get("cifar-resnet20").Std!,
         Dataset = new DatasetOptions("synthetic", null, "train", GeneratedCount: 96, Seed: 4),
         TestCount = 48,
         Epochs = 2,
@@ -118,7 +118,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("none", read.Augment);
         Assert.Equal(2, read.Epochs);
         Assert.Equal(64, read.DataFingerprint!.Length);
-        using var model = ModelRegistry.Get(read.Model).Create(read.NumClasses);
+        using var model = ModelRegistry.Get(read.Model!).Create(read.NumClasses!.Value);
         StateDictBinder.LoadStrict(model, WeightsFile.Load(weights), weights);
     }
 

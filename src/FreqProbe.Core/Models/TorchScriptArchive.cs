@@ -1,0 +1,92 @@
+using System.IO.Compression;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>
+/// TorchScript archives (torch.jit.save, traced or scripted): zip files that carry a network's code and weights. They
+/// are told from pickled state dicts (also <c>.pt</c>) by their layout, a <c>code/</c> folder beside
+/// <c>data.pkl</c>, never by the extension. Loading checks the archive first (its pickles name only tensors and the
+/// archive's own classes, every tensor fits its storage, no entry inflates far beyond its stored size), then lets
+/// libtorch read it on the CPU.
+/// </summary>
+public static class TorchScriptArchive
+{
+    // An entry may inflate to at most this many times its stored bytes (plus a little), so that a small archive cannot
+    // declare gigabytes of code or pickle. PyTorch stores tensors uncompressed and deflates text by ~3-10x.
+    const long MaxInflation = 100;
+    const long InflationSlack = 1 << 20;
+
+    /// <summary>Whether <paramref name="path"/> is a zip archive laid out as torch.jit.save writes it.</summary>
+    public static bool Is(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length < 22) return false; // pipes and devices report no size; a zip is at least its end record
+            using ZipArchive zip = ZipFile.OpenRead(path);
+            return zip.Entries.Any(e => IsCode(e.FullName));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Loads the archive at <paramref name="path"/> on the CPU in eval mode. A damaged, forged or unloadable archive
+    /// raises an <see cref="InputException"/> for the weights setting that names the file.
+    /// </summary>
+    public static TorchScriptNetwork Load(string path)
+    {
+        try
+        {
+            using (ZipArchive zip = ZipFile.OpenRead(path))
+            {
+                if (!zip.Entries.Any(e => IsCode(e.FullName)))
+                {
+                    throw new InputException("weights", $"'{path}' is a zip archive without TorchScript code (no code/ folder); expected an archive written by " +
+                        "torch.jit.save (scripts/export_torchscript.py writes one).");
+                }
+                if (zip.Entries.FirstOrDefault(e => e.Length > MaxInflation * e.CompressedLength + InflationSlack) is { } bomb)
+                {
+                    throw new InputException("weights", $"'{path}': entry {bomb.FullName} inflates from {bomb.CompressedLength} to {bomb.Length} bytes; " +
+                        "expected an archive written by torch.jit.save (refused before reading it).");
+                }
+                PickleScan.CheckTorchScript(zip, path);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InputException("weights", $"'{path}' is a damaged zip archive ({e.Message}); expected a TorchScript archive written by torch.jit.save.", e);
+        }
+        jit.ScriptModule module;
+        try
+        {
+            // On the CPU: jit.load onto CUDA leaves TorchSharp's idea of the device stale; the session moves it afterwards.
+            module = jit.load(path, DeviceType.CPU);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not InputException)
+        {
+            throw new InputException("weights", $"libtorch cannot load '{path}' as a TorchScript archive: {FirstLine(e.Message)}", e);
+        }
+        var network = new TorchScriptNetwork(module, path);
+        network.eval();
+        return network;
+    }
+
+    /// <summary>The first line of a libtorch message, without its C++ backtrace.</summary>
+    public static string FirstLine(string message)
+    {
+        string line = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? message;
+        return line.Length > 300 ? line[..300] + "..." : line;
+    }
+
+    // torch.jit.save writes ROOT/code/__torch__/...; a state dict has only ROOT/data.pkl, ROOT/data/N and ROOT/version.
+    static bool IsCode(string entry)
+    {
+        int slash = entry.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && entry.AsSpan(slash + 1).StartsWith("code/", StringComparison.Ordinal);
+    }
+}

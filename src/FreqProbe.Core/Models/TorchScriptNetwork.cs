@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>
+/// A TorchScript module as a FreqProbe network: images in, logits out. It moves, changes precision and switches
+/// mode like any module; its parameters keep the dotted names of the PyTorch state dict it was exported from
+/// (<c>conv_proj.weight</c>, <c>features.0.0.weight</c>), so kernel spectra and the finite-weights check read them.
+/// A forward pass that returns anything but one tensor raises an <see cref="InputException"/>.
+/// </summary>
+public sealed class TorchScriptNetwork : nn.Module<Tensor, Tensor>
+{
+    readonly jit.ScriptModule script;
+
+    /// <summary>Wraps <paramref name="script"/>, loaded from <paramref name="path"/>.</summary>
+    public TorchScriptNetwork(jit.ScriptModule script, string path) : base("TorchScript")
+    {
+        this.script = script;
+        Path = path;
+        register_module("script", script);
+    }
+
+    /// <summary>The archive the network was loaded from.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        object output = script.forward(input);
+        return output as Tensor ?? throw new InputException("weights",
+            $"'{Path}' returns {Describe(output)} from forward; expected one tensor of logits [N, classes] (export a module whose forward returns the logits).");
+    }
+
+    /// <summary>
+    /// The archive's parameters under their own names (recursively); without <paramref name="recurse"/> this wrapper's own,
+    /// which TorchSharp's device and type moves walk.
+    /// </summary>
+    public override IEnumerable<(string name, Parameter parameter)> named_parameters(bool recurse = true) =>
+        recurse ? script.named_parameters(true) : base.named_parameters(false);
+
+    static string Describe(object? output) => output switch
+    {
+        null => "nothing",
+        Tensor[] tensors => $"{tensors.Length} tensors",
+        object[] items => $"a tuple of {items.Length}",
+        System.Collections.IDictionary => "a dict",
+        _ => $"a {output.GetType().Name}",
+    };
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // TorchSharp's Dispose walks named_modules lazily and would step into the script module after disposing it.
+            register_module("script", null!);
+            script.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,182 @@
+using System.IO.Compression;
+using System.Text.Json;
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Spectral;
+using FreqProbe.Core.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Tests.Models;
+
+public sealed class TorchScriptModelTests
+{
+    static readonly float[] CifarMean = { 0.4914f, 0.4822f, 0.4465f };
+    static readonly float[] CifarStd = { 0.2470f, 0.2435f, 0.2616f };
+
+    public static TheoryData<string> Models => new(TorchScriptFixtures.Models);
+
+    static Tensor Input(string model)
+    {
+        Tensor x = tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 });
+        return model.EndsWith("selfnorm", StringComparison.Ordinal)
+            ? x
+            : (x - tensor(CifarMean, new long[] { 1, 3, 1, 1 })) / tensor(CifarStd, new long[] { 1, 3, 1, 1 });
+    }
+
+    static void AssertLogits(string model, Tensor logits, double tolerance)
+    {
+        float[] expected = ParityFixture.Flatten(TorchScriptFixtures.Expected(model).GetProperty("logits"));
+        float[] actual = logits.contiguous().data<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= tolerance * scale, $"{model}: max |logit - PyTorch| = {worst:g3}, tolerance {tolerance * scale:g3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Archives_are_recognised_by_their_layout_and_match_PyTorch_logits(string model)
+    {
+        string path = TorchScriptFixtures.Archive(model);
+        Assert.True(TorchScriptArchive.Is(path));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, path);
+        Assert.False(network.training);
+        AssertLogits(model, network.forward(Input(model)), 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void The_inference_path_channels_last_matches_PyTorch_and_bf16_stays_close(string model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using (nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive(model)))
+        {
+            Func<Tensor, Tensor> forward = InferencePrecision.Prepare(network, "fp32", "nhwc");
+            AssertLogits(model, forward(Input(model)), 1e-5);
+        }
+        using (nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive(model)))
+        {
+            Func<Tensor, Tensor> forward = InferencePrecision.Prepare(network, "bf16", "nchw");
+            Tensor logits = forward(Input(model));
+            Assert.Equal(ScalarType.Float32, logits.dtype);
+            AssertLogits(model, logits, 0.1); // bf16 keeps 8 bits of mantissa
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Parameters_keep_their_PyTorch_names_so_every_4D_weight_is_found(string model)
+    {
+        string[] expected = TorchScriptFixtures.Expected(model).GetProperty("conv_weights").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        using nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive(model));
+        Assert.Equal(expected, KernelSpectra.ConvolutionWeights(network).Select(w => w.Layer).ToArray());
+    }
+
+    [Fact]
+    public void State_dicts_and_other_files_are_not_archives()
+    {
+        Assert.False(TorchScriptArchive.Is(SharedData.Fixture("cifar_resnet20_hashed.pth")));
+        Assert.False(TorchScriptArchive.Is(SharedData.Fixture("resize_antialias.json")));
+        Assert.False(TorchScriptArchive.Is("/nonexistent/model.pt"));
+    }
+
+    [Fact]
+    public void A_truncated_archive_is_an_input_error_naming_the_file()
+    {
+        using var folder = new TempDirectory();
+        byte[] bytes = File.ReadAllBytes(TorchScriptFixtures.Archive("tiny-convnext-traced"));
+        string path = folder.File("cut.pt");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        Assert.False(TorchScriptArchive.Is(path)); // its central directory is gone
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal("weights", error.Setting);
+    }
+
+    [Fact]
+    public void An_archive_with_damaged_code_is_an_input_error_from_libtorch()
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("broken.pt");
+        File.Copy(TorchScriptFixtures.Archive("tiny-convnext-traced"), path);
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            ZipArchiveEntry code = zip.Entries.First(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal));
+            string name = code.FullName;
+            code.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+            writer.Write("class ConvNeXt(Module):\n  def forward(self  this is not TorchScript\n");
+        }
+        Assert.True(TorchScriptArchive.Is(path));
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("libtorch cannot load", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_archive_whose_pickle_names_a_python_callable_is_refused_before_libtorch_reads_it()
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("evil.pt");
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using (var code = new StreamWriter(zip.CreateEntry("evil/code/__torch__/m.py").Open())) code.Write("class M(Module):\n  pass\n");
+            // protocol 2: GLOBAL posix system, the string 'echo pwned', TUPLE1, REDUCE, STOP
+            byte[] pickle = [0x80, 0x02, .. "cposix\nsystem\n"u8, 0x58, 10, 0, 0, 0, .. "echo pwned"u8, 0x85, 0x52, 0x2E];
+            using (Stream data = zip.CreateEntry("evil/data.pkl").Open()) data.Write(pickle);
+            using (Stream version = zip.CreateEntry("evil/version").Open()) version.Write("3\n"u8);
+        }
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("posix.system", error.Message, StringComparison.Ordinal);
+        Assert.Contains("never runs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_that_inflates_far_beyond_its_stored_size_is_refused()
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("bomb.pt");
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using (Stream code = zip.CreateEntry("bomb/code/__torch__/m.py", CompressionLevel.SmallestSize).Open())
+            {
+                var zeros = new byte[1 << 20];
+                for (int i = 0; i < 64; i++) code.Write(zeros); // 64 MiB of zeros deflate to ~64 KiB
+            }
+        }
+        Assert.True(new FileInfo(path).Length < 1 << 20);
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("inflates", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_card_reads_none_for_a_model_that_normalises_itself_and_writes_it_back()
+    {
+        string cardPath = ModelCard.PathFor(TorchScriptFixtures.Archive("tiny-convnext-selfnorm"));
+        ModelCard card = ModelCard.Parse(File.ReadAllText(cardPath), cardPath);
+        Assert.Equal(ModelRegistry.TorchScript, card.Model);
+        Assert.Empty(card.Mean!);
+        Assert.Empty(card.Std!);
+        Assert.Equal("cifar10", card.LabelSpace);
+        using JsonDocument again = JsonDocument.Parse(card.ToJson());
+        Assert.Equal("none", again.RootElement.GetProperty("mean").GetString());
+        var bad = Assert.Throws<InputException>(() => ModelCard.Parse("""{"name": "x", "mean": [0.5, 0.5]}""", "x.card.json"));
+        Assert.Contains("x.card.json", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Architectures_exclude_the_archive_kind_which_has_no_data_config_of_its_own()
+    {
+        ModelSpec spec = ModelRegistry.Get(ModelRegistry.TorchScript);
+        Assert.True(spec.IsArchive);
+        Assert.Null(spec.Preprocess);
+        Assert.DoesNotContain(ModelRegistry.TorchScript, ModelRegistry.Architectures);
+        Assert.Contains(ModelRegistry.TorchScript, ModelRegistry.Names);
+        Assert.Throws<InvalidOperationException>(() => spec.Create(10));
+    }
+}
