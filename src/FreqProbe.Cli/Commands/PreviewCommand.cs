@@ -15,7 +15,7 @@ internal static class PreviewCommand
     public static Command Create(CommandContext context)
     {
         var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.Dataset, RunSettings.Data, RunSettings.Split,
-            RunSettings.Classes, RunSettings.InputSize, RunSettings.Shape, RunSettings.Profile, RunSettings.Limit, RunSettings.Seed });
+            RunSettings.Classes, RunSettings.InputSize, RunSettings.CropPct, RunSettings.Interpolation, RunSettings.Shape, RunSettings.Profile, RunSettings.Limit, RunSettings.Seed });
         var images = new Option<string[]>("--image") { Description = "Image file(s) to show instead of dataset images; resized (shorter side to size/0.875) and centre-cropped to --input-size (default 224)." };
         var radii = new Option<string?>("--radii") { Description = "Radii for both filters (default 2,4,8,12 for inputs up to 64 pixels, 4,8,16,32 above)." };
         var spectrum = new Option<bool>("--spectrum") { Description = "Add a row of log-magnitude spectra under each image, with the kept region of each mask outlined." };

@@ -104,7 +104,7 @@ public static class Benchmark
             return (double)summary.Metadata.Evaluated * slots / clock.Elapsed.TotalSeconds;
         });
         log?.Invoke($"end to end: {endToEnd:0} image-settings/s");
-        return new BenchResult(s.Model.Name, s.Precision, TorchBackend.Describe(device), dataset.Name, size, s.Filters.Count, n, b, (int)packed.shape[0],
+        return new BenchResult(s.ModelLabel, s.Precision, TorchBackend.Describe(device), dataset.Name, size, s.Filters.Count, n, b, (int)packed.shape[0],
             s.Threads, decode, filter, forward, endToEnd);
     }
 }

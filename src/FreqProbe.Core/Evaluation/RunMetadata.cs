@@ -82,7 +82,7 @@ public sealed record RunMetadata
         int evaluated, int skipped, string convention, bool clip, string device, DateTimeOffset started) => new()
     {
         Command = request.CommandLine,
-        Model = request.Model.Name,
+        Model = request.ModelLabel,
         WeightsPath = request.WeightsPath,
         WeightsSha256 = weightsSha,
         WeightsName = request.WeightsName,

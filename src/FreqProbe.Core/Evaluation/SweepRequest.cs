@@ -13,6 +13,12 @@ public sealed record SweepRequest
     /// <summary>The architecture.</summary>
     public required ModelSpec Model { get; init; }
 
+    /// <summary>
+    /// The model as results name it: the registry name, or for a model whose file is the network (TorchScript)
+    /// <c>torchscript:STEM</c> after the archive's file name, so that tables and regression gates tell models apart.
+    /// </summary>
+    public string ModelLabel => Model.IsArchive && WeightsPath is not null ? $"{Model.Name}:{Path.GetFileNameWithoutExtension(WeightsPath)}" : Model.Name;
+
     /// <summary>The weights file, or null for random weights.</summary>
     public string? WeightsPath { get; init; }
 

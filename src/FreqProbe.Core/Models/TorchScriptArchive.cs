@@ -76,11 +76,43 @@ public static class TorchScriptArchive
         return network;
     }
 
-    /// <summary>The first line of a libtorch message, without its C++ backtrace.</summary>
+    /// <summary>
+    /// The line of a libtorch message that says what went wrong: its first line, or, for an error inside the
+    /// TorchScript interpreter (whose first line only says so, followed by tracebacks), the error line at its end.
+    /// </summary>
     public static string FirstLine(string message)
     {
-        string line = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? message;
+        string[] lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string line = lines.FirstOrDefault() ?? message;
+        if (line.StartsWith("The following operation failed in the TorchScript interpreter", StringComparison.Ordinal)
+            && lines.LastOrDefault(l => l.Contains("Error: ", StringComparison.Ordinal)) is { } error)
+        {
+            line = error;
+        }
         return line.Length > 300 ? line[..300] + "..." : line;
+    }
+
+    /// <summary>Why <paramref name="path"/> is not an archive, in words: not a zip, a damaged zip, or a zip without code.</summary>
+    public static string WhyNot(string path)
+    {
+        try
+        {
+            byte[] head = new byte[2];
+            using (FileStream file = File.OpenRead(path)) _ = file.Read(head);
+            if (head[0] != 'P' || head[1] != 'K') return "it is not a zip archive";
+            using ZipArchive zip = ZipFile.OpenRead(path);
+            return zip.Entries.Any(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
+                ? "it is a zip without TorchScript code (no code/ folder): a state dict saved with torch.save?"
+                : "it is a zip without TorchScript code (no code/ folder)";
+        }
+        catch (InvalidDataException e)
+        {
+            return $"it is a damaged zip archive ({e.Message.TrimEnd('.')}; a truncated copy?)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"it cannot be read ({e.Message})";
+        }
     }
 
     // torch.jit.save writes ROOT/code/__torch__/...; a state dict has only ROOT/data.pkl, ROOT/data/N and ROOT/version.

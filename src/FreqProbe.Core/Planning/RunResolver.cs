@@ -127,8 +127,8 @@ public static class RunResolver
         if (model is null && modelName is null && card?.Model is { } cardModel) model = Collect(() => ModelRegistry.Get(cardModel), null);
         if (model?.IsArchive == true && weights.Path is { } notArchive && !weights.Archive)
         {
-            Add(RunSettings.Weights, $"'{notArchive}' is not a TorchScript archive (no code/ folder in a zip); expected a file written by torch.jit.save, " +
-                "or a state dict with a registry --model.");
+            Add(RunSettings.Weights, $"'{notArchive}' is not a TorchScript archive: {TorchScriptArchive.WhyNot(notArchive)}; expected a file written by " +
+                "torch.jit.save, or a state dict with a registry --model.");
         }
         if (model?.IsArchive == true && weights.Random)
         {
@@ -217,7 +217,7 @@ public static class RunResolver
         }
 
         // A model without a data config of its own (TorchScript) takes every field from its card or the command line.
-        if (model is { Preprocess: null } && weights.Path is { } archivePath)
+        if (model is { Preprocess: null } && weights.Archive && weights.Path is { } archivePath)
         {
             var lacking = new List<(string Field, string Option)>();
             if (preprocess is null) lacking.Add(("input_size", "--input-size"));

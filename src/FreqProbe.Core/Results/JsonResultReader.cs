@@ -82,8 +82,8 @@ public static class JsonResultReader
             Skipped = run.GetProperty("skipped").GetInt32(),
             Preprocess = run.GetProperty("preprocess").GetString()!,
             InputSize = run.GetProperty("input_size").GetInt32(),
-            Mean = run.GetProperty("mean").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
-            Std = run.GetProperty("std").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+            Mean = ChannelStats(run.GetProperty("mean")),
+            Std = ChannelStats(run.GetProperty("std")),
             FilterConvention = run.GetProperty("filter_convention").GetString()!,
             Clip = run.GetProperty("clip").GetBoolean(),
             Device = run.GetProperty("device").GetString()!,
@@ -97,6 +97,10 @@ public static class JsonResultReader
             FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
         };
     }
+
+    static float[] ChannelStats(JsonElement value) => value.ValueKind == JsonValueKind.String && value.GetString() == Models.ChannelStatsJsonConverter.None
+        ? Array.Empty<float>()
+        : value.EnumerateArray().Select(v => v.GetSingle()).ToArray();
 
     static string? OptionalString(JsonElement run, string name) =>
         run.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

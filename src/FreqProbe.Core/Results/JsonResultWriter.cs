@@ -116,8 +116,14 @@ public sealed class JsonResultWriter : IResultWriter
         if (value is null) json.WriteNull(name); else json.WriteString(name, value);
     }
 
+    // Mean and std: three numbers, or "none" (as in a model card) for a model that normalises itself.
     static void WriteFloats(Utf8JsonWriter json, string name, IReadOnlyList<float> values)
     {
+        if (values.Count == 0)
+        {
+            json.WriteString(name, Models.ChannelStatsJsonConverter.None);
+            return;
+        }
         json.WriteStartArray(name);
         foreach (float v in values) json.WriteNumberValue(v);
         json.WriteEndArray();
