@@ -17,7 +17,7 @@ Needs PyTorch (Debian: apt-get install python3-torch python3-torchvision; timm o
     # RobustBench: models take [0,1] images and normalise themselves
     export_torchscript.py robustbench:Carmon2019Unlabeled --dataset cifar10 --threat-model Linf --out carmon.pt
 
-It traces by default (--script scripts), checks the archive against eager PyTorch on a random batch before
+It traces by default (--script scripts; --freeze freezes, for a faster fp32-only archive), checks the archive against eager PyTorch on a random batch before
 writing, and writes both files atomically. Exit status 2 on bad arguments or a failed check.
 """
 import argparse
@@ -70,7 +70,11 @@ def torchvision_model(name, weights):
         chosen = enum[weights] if enum is not None else weights
     except KeyError as e:
         raise ExportError(f"--weights: torchvision has no weights '{weights}' for {name}; expected one of {', '.join(w.name for w in enum)}") from e
-    model = builder(weights=chosen)
+    try:
+        model = builder(weights=chosen)
+    except OSError as e:  # urllib's URLError too: no network, or no cached file
+        raise ExportError(f"cannot get the {chosen} weights ({e}); put the file in torch's hub cache "
+                          f"({torch.hub.get_dir()}/checkpoints) or run where there is network") from e
     t = chosen.transforms()
     crop = t.crop_size[0] if isinstance(t.crop_size, (list, tuple)) else t.crop_size
     resize = t.resize_size[0] if isinstance(t.resize_size, (list, tuple)) else t.resize_size
@@ -136,7 +140,7 @@ def current_umask():
     return mask
 
 
-def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name=None):
+def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name=None, allow_constant=False, freeze=False):
     """Exports `model` (eval mode) to `out` with its card; raises ExportError when the archive disagrees with eager PyTorch."""
     missing = [f for f in ("input_size", "mean", "std", "num_classes") if card.get(f) is None]
     if missing:
@@ -153,6 +157,10 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
         eager = model(example)
         exported = torch.jit.script(model) if script else torch.jit.trace(model, example[:1], check_trace=False)
         exported = exported.eval()
+        if freeze:
+            # Inlines the weights as constants (and folds BatchNorm into convolutions): faster in fp32, but FreqProbe can then
+            # neither cast it to bf16/fp16 nor read its kernels. Never optimize_for_inference: its MKLDNN constants do not load.
+            exported = torch.jit.freeze(exported)
         if not isinstance(eager, torch.Tensor) or eager.dim() != 2 or eager.shape[1] != card["num_classes"]:
             shape = list(eager.shape) if isinstance(eager, torch.Tensor) else type(eager).__name__
             raise ExportError(f"the model returns {shape}; expected logits [N, {card['num_classes']}]")
@@ -162,7 +170,7 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
     if not difference <= tolerance * scale:
         raise ExportError(f"the {'scripted' if script else 'traced'} archive differs from eager PyTorch by {difference:.3g} "
                           f"(tolerance {tolerance * scale:.3g}); try {'tracing' if script else '--script'}")
-    if (again.max(1).values - again.min(1).values).max().item() == 0:
+    if not allow_constant and (again.max(1).values - again.min(1).values).max().item() == 0:
         raise ExportError("the archive gives the same logits for every class and input (a zero-initialised head?)")
 
     folder = os.path.dirname(os.path.abspath(out))
@@ -194,7 +202,7 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
     full.update({
         "weights_file": os.path.basename(out),
         "weights_sha256": digest,
-        "export": {"method": "torch.jit.script" if script else "torch.jit.trace", "source": card.get("source", ""),
+        "export": {"method": ("torch.jit.script" if script else "torch.jit.trace") + (" + torch.jit.freeze" if freeze else ""), "source": card.get("source", ""),
                    "check_max_abs_diff": difference, "check_batch": batch},
         "versions": {"torch": torch.__version__},
         "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -229,7 +237,13 @@ def main(argv=None):
     parser.add_argument("--label-space", help="imagenet, cifar10, or a class-list file")
     parser.add_argument("--check-batch", type=int, default=4)
     parser.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed |exported - eager| relative to max(1, max|logit|)")
+    parser.add_argument("--freeze", action="store_true",
+                        help="torch.jit.freeze the archive: BatchNorm folded, faster fp32 forward; but fp32 only and no kernel spectra")
+    parser.add_argument("--seed", type=int, default=0, help="torch.manual_seed before the model is built (random weights) and for the check batch")
+    parser.add_argument("--allow-constant", action="store_true",
+                        help="export even when every logit is the same (torchvision's ViT with random weights has a zero head): for speed tests only")
     args = parser.parse_args(argv)
+    torch.manual_seed(args.seed)
     try:
         kind, _, name = args.model.partition(":")
         if kind == "torchvision":
@@ -246,7 +260,8 @@ def main(argv=None):
         card.update({k: v for k, v in given.items() if v is not None})
         if (card.get("mean") == "none") != (card.get("std") == "none"):
             raise ExportError("--mean and --std must both be none or both be numbers")
-        difference, card_path = export(model, card, args.out, script=args.script, batch=args.check_batch, tolerance=args.tolerance)
+        difference, card_path = export(model, card, args.out, script=args.script, batch=args.check_batch, seed=args.seed,
+                                     tolerance=args.tolerance, allow_constant=args.allow_constant, freeze=args.freeze)
     except ExportError as e:
         print(f"export_torchscript: error: {e}", file=sys.stderr)
         return 2

@@ -145,6 +145,22 @@ def main():
             expected["models"][file_stem] = entry
             print(f"{file_stem}: {os.path.getsize(out)} bytes, export check {difference:.2g}, "
                   f"smallest top-2 margin {entry.get('smallest_top2_margin', float('nan')):.3g}")
+    # Frozen archives: torch.jit.freeze alone (loads; fp32 only, no parameters) and after optimize_for_inference (MKLDNN
+    # constants, which libtorch 2.10 cannot load: FreqProbe refuses it before libtorch sees it).
+    torch.manual_seed(300)
+    small = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10)).eval()
+    redraw_norm_statistics(small, torch.Generator().manual_seed(301))
+    export(small, dict(card, source="scripts/make_torchscript_fixtures.py:tiny-cnn"), os.path.join(OUT, "tiny-cnn-frozen.pt"), freeze=True)
+    with torch.no_grad():
+        optimized = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(small, torch.rand(1, 3, 32, 32))))
+    assert "ConstantMKLDNNTensor" in optimized.code, "this PyTorch made no MKLDNN constants"
+    torch.jit.save(optimized, os.path.join(OUT, "tiny-cnn-optimized.pt"))
+    with open(os.path.join(OUT, "tiny-cnn-optimized.card.json"), "w") as f:
+        json.dump(dict(card, model="torchscript", name="tiny-cnn-optimized"), f, indent=2)
+        f.write("\n")
+    expected["frozen_logits"] = [[float(v) for v in row] for row in small((torch.from_numpy(fixed_input()) - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1))
+                                                                            / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)).tolist()]
+
     # Antialiased bicubic resize, as torch resizes tensors (antialias=True, a = -0.5), on a smooth image that does
     # not overshoot [0, 1], so that PIL's clamping (which FreqProbe also applies) does not enter.
     rng = np.random.default_rng(20261202)

@@ -163,6 +163,21 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_frozen_archive_runs_in_fp32_only_and_has_no_kernels_to_read()
+    {
+        string archive = TorchScriptFixtures.Archive("tiny-cnn-frozen");
+        CliRun fp32 = CliRun.Invoke("lowpass", "--weights", archive, "--dataset", "synthetic", "--limit", "8", "--radii", "4", "-q");
+        Assert.True(fp32.ExitCode == 0, fp32.Error);
+        CliRun bf16 = CliRun.Invoke("lowpass", "--weights", archive, "--dataset", "synthetic", "--limit", "8", "--radii", "4", "--precision", "bf16");
+        Assert.Equal(2, bf16.ExitCode);
+        Assert.Contains("--precision: bf16: ", bf16.Error, StringComparison.Ordinal);
+        Assert.Contains("frozen archive", bf16.Error, StringComparison.Ordinal);
+        CliRun kernels = CliRun.Invoke("kernels", "--weights", archive);
+        Assert.Equal(2, kernels.ExitCode);
+        Assert.Contains("graph constants, not named parameters", kernels.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_is_for_registry_architectures_and_says_so()
     {
         CliRun run = CliRun.Invoke("train", "--model", "torchscript", "--dataset", "synthetic", "--out", dir.File("x.safetensors"));

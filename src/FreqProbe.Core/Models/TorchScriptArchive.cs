@@ -55,6 +55,12 @@ public static class TorchScriptArchive
                         "expected an archive written by torch.jit.save (refused before reading it).");
                 }
                 PickleScan.CheckTorchScript(zip, path);
+                if (UsesMkldnnConstants(zip))
+                {
+                    // libtorch 2.10 aborts the whole process (an uncaught C++ exception) when it reads these graphs.
+                    throw new InputException("weights", $"'{path}' was saved after torch.jit.optimize_for_inference, whose MKLDNN constants this libtorch " +
+                        "cannot load (it would abort); expected an archive exported without it (scripts/export_torchscript.py; torch.jit.freeze alone is fine).");
+                }
             }
         }
         catch (InvalidDataException e)
@@ -113,6 +119,16 @@ public static class TorchScriptArchive
         {
             return $"it cannot be read ({e.Message})";
         }
+    }
+
+    static bool UsesMkldnnConstants(ZipArchive zip)
+    {
+        foreach (ZipArchiveEntry entry in zip.Entries.Where(e => IsCode(e.FullName) && e.FullName.EndsWith(".py", StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(entry.Open());
+            if (reader.ReadToEnd().Contains("ConstantMKLDNNTensor", StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     // torch.jit.save writes ROOT/code/__torch__/...; a state dict has only ROOT/data.pkl, ROOT/data/N and ROOT/version.

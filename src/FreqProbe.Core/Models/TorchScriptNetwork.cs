@@ -25,6 +25,12 @@ public sealed class TorchScriptNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The archive the network was loaded from.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// True for an archive saved after torch.jit.freeze: its weights are constants of the graph, not parameters, so they
+    /// cannot be cast to another precision or read as kernels.
+    /// </summary>
+    public bool IsFrozen => !script.named_parameters(true).Any();
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

@@ -78,6 +78,30 @@ public sealed class TorchScriptModelTests
     }
 
     [Fact]
+    public void A_frozen_archive_matches_PyTorch_in_fp32_and_says_it_is_frozen()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var network = (TorchScriptNetwork)ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive("tiny-cnn-frozen"));
+        Assert.True(network.IsFrozen);
+        float[] expected = ParityFixture.Flatten(TorchScriptFixtures.Root.GetProperty("frozen_logits"));
+        float[] actual = network.forward(Input("tiny-cnn-frozen")).data<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() < 1e-5);
+        using var unfrozen = (TorchScriptNetwork)ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive("tiny-vit-traced"));
+        Assert.False(unfrozen.IsFrozen);
+    }
+
+    [Fact]
+    public void An_archive_with_MKLDNN_constants_is_refused_before_libtorch_aborts_on_it()
+    {
+        string path = TorchScriptFixtures.Archive("tiny-cnn-optimized");
+        Assert.True(TorchScriptArchive.Is(path));
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("optimize_for_inference", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void State_dicts_and_other_files_are_not_archives()
     {
         Assert.False(TorchScriptArchive.Is(SharedData.Fixture("cifar_resnet20_hashed.pth")));
