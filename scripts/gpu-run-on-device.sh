@@ -4,7 +4,7 @@
 # through python3), then runs `freqprobe doctor` and whatever command is given (default: the GPU benchmark set).
 # Everything written under $OUT (or ./gpu-out) comes back. TORCH_LIB, PYTHON, DEVICE and IMAGES override the defaults
 # (a dry run here: TORCH_LIB=<libtorch-cpu 2.10 dir> PYTHON=/usr/bin/python3 DEVICE=cpu IMAGES=8).
-#   bash .device/run.sh                       # doctor, parity smoke test, ResNet-50 bench at fp32/bf16/fp16
+#   bash .device/run.sh                       # doctor, ResNet-50 bench at fp32/bf16/fp16, then as TorchScript at fp32/bf16
 #   bash .device/run.sh lowpass --help        # any freqprobe command
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,3 +26,12 @@ for precision in fp32 bf16 fp16; do
      --batch-size 64 --device "${DEVICE:-cuda}" --precision "$precision" --out "$out/bench-resnet50-$precision.json" 2>&1 | tee -a "$out/bench.txt"
 done
 rm -f "$weights"
+# The same ResNet-50 as a traced TorchScript archive (exported with the machine's PyTorch), to compare with the native model.
+archive="$out/resnet50-traced.pt"
+if [ -f scripts/export_torchscript.py ] && "$python" scripts/export_torchscript.py torchvision:resnet50 --weights none --out "$archive" >"$out/export.txt" 2>&1; then
+  for precision in fp32 bf16; do
+    fp bench --weights "$archive" --dataset synthetic --images "${IMAGES:-512}" --batch-size 64 --device "${DEVICE:-cuda}" --precision "$precision" \
+       --out "$out/bench-torchscript-resnet50-$precision.json" 2>&1 | tee -a "$out/bench.txt"
+  done
+  rm -f "$archive"
+fi

@@ -97,6 +97,10 @@ public sealed class TorchScriptCommandTests : IDisposable
             "--std", "0.2470,0.2435,0.2616", "--num-classes", "10", "--dataset", "synthetic", "-q");
         Assert.True(all.ExitCode == 0, all.Error);
 
+        CliRun preview = CliRun.Invoke("preview", "--weights", bare, "--dataset", "synthetic", "--out", dir.File("p.png"));
+        Assert.Equal(2, preview.ExitCode);
+        Assert.Contains("lacks input_size:", preview.Error, StringComparison.Ordinal);
+
         string partial = TorchScriptFixtures.CopyTo(dir.Path, "tiny-vit-traced", "partial", CardWith("tiny-vit-traced", ("num_classes", null), ("std", null)));
         CliRun card = CliRun.Invoke("lowpass", "--weights", partial, "--limit", "4", "--data", SharedData.Cifar10);
         Assert.Equal(2, card.ExitCode);

@@ -233,6 +233,13 @@ public static class RunResolver
             }
         }
 
+        if (!needs.HasFlag(RunNeeds.Weights))
+        {
+            // Nothing runs the model (previews): normalisation does not matter.
+            mean ??= Array.Empty<float>();
+            std ??= Array.Empty<float>();
+        }
+
         // Checked even when the model is unknown, so that every problem is reported at once.
         IReadOnlyList<FrequencyFilter> filters = Filters(given, kind, preprocess?.InputSize ?? 32, Add, Collect);
 
