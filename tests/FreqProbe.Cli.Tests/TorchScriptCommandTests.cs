@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FreqProbe.Core.Tests.Support;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -105,6 +107,32 @@ public sealed class TorchScriptCommandTests : IDisposable
         CliRun card = CliRun.Invoke("lowpass", "--weights", partial, "--limit", "4", "--data", SharedData.Cifar10);
         Assert.Equal(2, card.ExitCode);
         Assert.Contains("lacks mean and std (or \"none\"), num_classes:", card.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_class_list_as_label_space_reads_an_image_folder_with_those_labels()
+    {
+        string photos = dir.File("photos");
+        foreach (string folder in new[] { "cat", "dog" })
+        {
+            Directory.CreateDirectory(Path.Combine(photos, folder));
+            using var image = new Image<Rgb24>(40, 36, new Rgb24(folder == "cat" ? (byte)200 : (byte)20, 90, 120));
+            image.SaveAsPng(Path.Combine(photos, folder, "a.png"));
+        }
+        string models = dir.File("models");
+        Directory.CreateDirectory(models);
+        File.WriteAllLines(Path.Combine(models, "labels.txt"), Enumerable.Range(0, 8).Select(i => $"other{i}").Concat(new[] { "dog", "cat" }));
+        string archive = TorchScriptFixtures.CopyTo(models, "tiny-mobilenetv3-traced", "pets", CardWith("tiny-mobilenetv3-traced", ("label_space", "labels.txt")));
+        string predictions = dir.File("p.csv");
+        CliRun run = CliRun.Invoke("lowpass", "--weights", archive, "--data", photos, "--radii", "4", "--predictions", predictions, "-q");
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Labels follow the class list, not the folders present: cat is line 9, dog line 8.
+        Assert.Equal(new[] { "8", "9" }, File.ReadLines(predictions).Skip(1).Where(l => l.Split(',')[2] == "none").Select(l => l.Split(',')[1]).Order().ToArray());
+
+        string missing = TorchScriptFixtures.CopyTo(models, "tiny-mobilenetv3-traced", "lost", CardWith("tiny-mobilenetv3-traced", ("label_space", "nowhere.txt")));
+        CliRun refused = CliRun.Invoke("lowpass", "--weights", missing, "--data", photos);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("label_space 'nowhere.txt', which is neither imagenet, cifar10 nor a class-list file", refused.Error, StringComparison.Ordinal);
     }
 
     [Fact]
