@@ -48,7 +48,9 @@ internal static class SweepCommands
               "  freqprobe bandpass --model cifar-resnet20 --weights m.pth --dataset cifar10 --data DIR --bands 0-4,4-8,8-16"
             : $"Examples:\n  freqprobe {name}                                   (built-in default: shipped synthetic model, synthetic test split)\n" +
               $"  freqprobe {name} --model resnet50 --radii 4..32      (torchvision ResNet-50 on ImageNet)\n" +
-              $"  freqprobe {name} --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --out r.csv --predictions p.csv";
+              $"  freqprobe {name} --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --out r.csv --predictions p.csv\n" +
+              $"  freqprobe {name} --weights vit.pt --data DIR     (a TorchScript archive; its data config from vit.card.json beside it,\n" +
+              "                                                    written by scripts/export_torchscript.py)";
         var command = new Command(name, $"{summary}\n\n{Convention}\n\n{examples}\n\n{ExitCodes.Help}");
         options.AddTo(command);
         var filter = new FilterCommand(command, options, kind);
