@@ -45,7 +45,11 @@ public static class AssetCatalog
         foreach ((string name, string file, string note) in weights)
         {
             string prefix = file[(file.LastIndexOf('-') + 1)..file.LastIndexOf('.')];
-            Add(new AssetSpec(name, Torchvision + file, ChecksumKind.Sha256Prefix, prefix, AssetKind.Weights, $"torchvision {name.Replace("-v2", "", StringComparison.Ordinal)} weights ({note})"));
+            // torchvision's own transforms for the V2 weights resize the shorter side to 232 (crop 224); V1 uses 256.
+            Add(new AssetSpec(name, Torchvision + file, ChecksumKind.Sha256Prefix, prefix, AssetKind.Weights, $"torchvision {name.Replace("-v2", "", StringComparison.Ordinal)} weights ({note})")
+            {
+                EvalResize = name.EndsWith("-v2", StringComparison.Ordinal) ? 232 : null,
+            });
         }
         return specs;
     }

@@ -24,6 +24,12 @@ public enum AssetKind
 /// </summary>
 public sealed record AssetSpec(string Name, string Url, ChecksumKind ChecksumKind, string Checksum, AssetKind Kind, string Description)
 {
+    /// <summary>
+    /// For weights: the shorter-side resize of the publisher's evaluation transforms before the centre crop (torchvision's
+    /// IMAGENET1K_V2 ResNets: 232 for a 224 crop), or null for the model's own (256 for 224).
+    /// </summary>
+    public int? EvalResize { get; init; }
+
     /// <summary>The file name at the end of the URL.</summary>
     public string FileName => Path.GetFileName(new Uri(Url).AbsolutePath);
 

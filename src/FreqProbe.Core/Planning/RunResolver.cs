@@ -205,6 +205,7 @@ public static class RunResolver
 
         // Preprocessing: the card's over the model's; a given input size keeps the crop ratio; then --crop-pct and --interpolation.
         PreprocessPolicy? preprocess = CardPolicy(card, weights.Path, Add) ?? model?.Preprocess;
+        if (weights.EvalResize is { } evalResize && preprocess is not null) preprocess = preprocess with { ResizeShorter = evalResize };
         if (inputSize is { } size && size >= 8) preprocess = preprocess is null ? PreprocessPolicy.Native(size) : Rescaled(preprocess, size);
         if (given.Number(RunSettings.CropPct) is { } cropPct)
         {
@@ -363,7 +364,7 @@ public static class RunResolver
         return new PreprocessPolicy(size, card.ResizeShorter is > 0 ? card.ResizeShorter : null, interpolation);
     }
 
-    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, bool Archive = false);
+    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, bool Archive = false, int? EvalResize = null);
 
     static WeightsChoice ResolveWeights(string? name, string? architecture, ResolverEnvironment environment, bool offline, bool needed,
         Action<Setting, string> add, Func<Func<ModelCard?>, ModelCard?, ModelCard?> collectCard)
@@ -391,6 +392,7 @@ public static class RunResolver
                 }
                 AssetCache cache = environment.Cache;
                 string final = cache.FinalPath(spec);
+                none = none with { EvalResize = spec.EvalResize };
                 if (!needed) return none;
                 if (cache.Has(spec)) return none with { Path = final };
                 Uri source = environment.SourceOf(spec);

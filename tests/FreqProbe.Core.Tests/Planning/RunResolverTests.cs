@@ -111,6 +111,22 @@ public sealed class RunResolverTests : IDisposable
     }
 
     [Fact]
+    public void Torchvision_V2_weights_take_their_own_transforms_resize_232_and_V1_keeps_256()
+    {
+        (Setting, object)[] v2 = { (RunSettings.Model, "resnet50"), (RunSettings.Weights, "torchvision-v2"), (RunSettings.Dataset, "synthetic") };
+        Resolution r2 = RunResolver.Resolve(Given(v2), RunKind.LowPass, Env());
+        Assert.True(r2.Ok, string.Join("; ", r2.Problems));
+        Assert.Equal(new PreprocessPolicy(224, 232), r2.Request!.Preprocess);
+        Resolution r1 = RunResolver.Resolve(Given((RunSettings.Model, "resnet50"), (RunSettings.Dataset, "synthetic")), RunKind.LowPass, Env());
+        Assert.Equal(new PreprocessPolicy(224, 256), r1.Request!.Preprocess);
+        // A smaller input keeps V2's crop ratio; --crop-pct still overrides it.
+        Resolution small = RunResolver.Resolve(Given([.. v2, (RunSettings.InputSize, 112)]), RunKind.LowPass, Env());
+        Assert.Equal(new PreprocessPolicy(112, 116), small.Request!.Preprocess);
+        Resolution cropped = RunResolver.Resolve(Given([.. v2, (RunSettings.CropPct, 0.875)]), RunKind.LowPass, Env());
+        Assert.Equal(new PreprocessPolicy(224, 256), cropped.Request!.Preprocess);
+    }
+
+    [Fact]
     public void Offline_with_an_empty_cache_is_one_weights_problem_naming_the_url_the_path_and_the_fetch_command()
     {
         Resolution r = RunResolver.Resolve(Given((RunSettings.Model, "resnet50"), (RunSettings.Dataset, "synthetic")), RunKind.LowPass, Env(offline: true));
