@@ -3,13 +3,13 @@
 
     /usr/bin/python3 scripts/make_image_fixtures.py
 
-Small (24x16) files of the kinds a decoder meets in ImageNet and in users' folders: a CMYK JPEG, a grayscale JPEG,
-a progressive JPEG, a JPEG with EXIF orientation 6, a 16-bit grayscale PNG, an RGBA PNG, a palette PNG, and a PNG
-named .JPEG (ImageNet's train set has one). The colour JPEGs keep full-resolution chroma (4:4:4), so that the
-tests see progressive decoding and orientation rather than decoders' different chroma upsampling at the sharp edge. expected.json holds what torchvision's evaluation sees of each:
-`Image.open(f).convert("RGB")` (no EXIF rotation, PIL's own conversions), as H x W x 3 bytes, and for the 16-bit
-PNG also the 8-bit picture it was made from. Never regenerate these
-to make a failing test pass.
+Small (24x16) files of the kinds a decoder meets in ImageNet and in users' folders: a CMYK JPEG, a grayscale JPEG, a
+progressive JPEG, a JPEG with EXIF orientation 6, a 16-bit grayscale PNG, an RGBA PNG, a palette PNG, and a plain
+RGB PNG (the test copies it under a .JPEG name, as ImageNet's train set has one). The colour JPEGs keep full-
+resolution chroma (4:4:4), so that the tests see progressive decoding and orientation rather than decoders'
+different chroma upsampling at the sharp edge. expected.json holds what torchvision's evaluation sees of each:
+`Image.open(f).convert("RGB")` (no EXIF rotation, PIL's own conversions), as H x W x 3 bytes, and for the 16-bit PNG
+also the 8-bit picture it was made from. Never regenerate these to make a failing test pass.
 """
 import json
 import os
@@ -38,7 +38,7 @@ def main():
         "gray.jpg": lambda p: rgb.convert("L").save(p, quality=95),
         "progressive.jpg": lambda p: rgb.save(p, quality=95, progressive=True, subsampling=0),
         "palette.png": lambda p: rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16).save(p),
-        "png-named.JPEG": lambda p: rgb.save(p, format="PNG"),
+        "rgb.png": lambda p: rgb.save(p),
     }
     for name, write in files.items():
         write(os.path.join(OUT, name))

@@ -12,11 +12,11 @@ public sealed class UnusualImageTests
 {
     static readonly JsonElement Root = JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("images/expected.json"))).RootElement;
 
-    static (byte[] Expected, RgbImage Actual) Decode(string name, string field = "rgb")
+    static (byte[] Expected, RgbImage Actual) Decode(string name, string field = "rgb", string? path = null)
     {
         JsonElement entry = Root.GetProperty("images").GetProperty(name);
         byte[] expected = entry.GetProperty(field).EnumerateArray().Select(e => (byte)e.GetInt32()).ToArray();
-        RgbImage actual = RgbImage.Load(SharedData.Fixture("images/" + name));
+        RgbImage actual = RgbImage.Load(path ?? SharedData.Fixture("images/" + name));
         Assert.Equal(Root.GetProperty("width").GetInt32(), actual.Width);
         Assert.Equal(Root.GetProperty("height").GetInt32(), actual.Height);
         return (expected, actual);
@@ -31,11 +31,21 @@ public sealed class UnusualImageTests
 
     [Theory]
     [InlineData("palette.png")]
-    [InlineData("png-named.JPEG")]
+    [InlineData("rgb.png")]
     [InlineData("rgba.png")]
     public void Lossless_files_decode_exactly_as_PIL_converts_them(string name)
     {
         (byte[] expected, RgbImage actual) = Decode(name);
+        Assert.Equal(expected, actual.Pixels);
+    }
+
+    [Fact]
+    public void A_png_named_JPEG_is_decoded_by_its_contents()
+    {
+        using var folder = new TempDirectory();
+        string named = folder.File("n01440764_10043.JPEG");
+        File.Copy(SharedData.Fixture("images/rgb.png"), named);
+        (byte[] expected, RgbImage actual) = Decode("rgb.png", path: named);
         Assert.Equal(expected, actual.Pixels);
     }
 
