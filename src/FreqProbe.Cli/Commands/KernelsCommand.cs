@@ -58,11 +58,6 @@ internal static class KernelsCommand
             string weightsName = request.WeightsName ?? weightsPath;
             // The weights as stored: on the CPU, not folded or converted for inference.
             using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
-            if (session.Network is TorchScriptNetwork { IsFrozen: true })
-            {
-                throw new InputException("weights", $"'{weightsPath}' is a frozen archive (torch.jit.freeze): its weights are graph constants, not named " +
-                    "parameters; expected an archive exported without freezing.");
-            }
             IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, parsed.GetValue(layers));
             if (result.Count == 0) throw new InputException($"--layers: '{parsed.GetValue(layers)}' matches no convolution of {spec.Name}.");
 

@@ -65,7 +65,7 @@ internal static class TrainCommand
         {
             var problems = new List<string>();
             ModelSpec? spec = InputProblems.Collect<ModelSpec?>(problems, () => ModelRegistry.Get(parsed.GetValue(model)!), null);
-            if (spec is { Preprocess: null })
+            if (spec is { IsArchive: true })
             {
                 problems.Add($"--model: {spec.Name} models are evaluated, not trained: train in PyTorch and export with scripts/export_torchscript.py. " +
                     $"`freqprobe train` trains the architectures FreqProbe implements: {string.Join(", ", ModelRegistry.Architectures)}.");

@@ -129,11 +129,6 @@ public sealed class EvaluationSession : IDisposable
                     weightsSha = WeightsFile.Sha256(weightsPath);
                 }
             }
-            if (inference && model is TorchScriptNetwork { IsFrozen: true } && request.Precision != "fp32")
-            {
-                throw new InputException("precision", $"{request.Precision}: '{request.WeightsPath}' is a frozen archive (torch.jit.freeze), whose weights are fp32 " +
-                    "constants that cannot be cast; expected --precision fp32, or an archive exported without freezing.");
-            }
             if (inference && model is not null)
             {
                 model.to(device);

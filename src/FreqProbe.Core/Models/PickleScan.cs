@@ -67,7 +67,7 @@ public static class PickleScan
         }
         using (zip)
         {
-            if (zip.Entries.Any(e => e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal) || e.FullName.Contains("/code/", StringComparison.Ordinal)))
+            if (TorchScriptArchive.HasCode(zip))
             {
                 throw new InputException("weights", $"'{path}' is a TorchScript archive (torch.jit.save), not a state dict; expected the model's state_dict saved with torch.save.");
             }

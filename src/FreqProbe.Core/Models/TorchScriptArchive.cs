@@ -26,7 +26,7 @@ public static class TorchScriptArchive
             var info = new FileInfo(path);
             if (!info.Exists || info.Length < 22) return false; // pipes and devices report no size; a zip is at least its end record
             using ZipArchive zip = ZipFile.OpenRead(path);
-            return zip.Entries.Any(e => IsCode(e.FullName));
+            return HasCode(zip);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
@@ -44,7 +44,7 @@ public static class TorchScriptArchive
         {
             using (ZipArchive zip = ZipFile.OpenRead(path))
             {
-                if (!zip.Entries.Any(e => IsCode(e.FullName)))
+                if (!HasCode(zip))
                 {
                     throw new InputException("weights", $"'{path}' is a zip archive without TorchScript code (no code/ folder); expected an archive written by " +
                         "torch.jit.save (scripts/export_torchscript.py writes one).");
@@ -130,6 +130,9 @@ public static class TorchScriptArchive
         }
         return false;
     }
+
+    /// <summary>Whether the zip archive <paramref name="zip"/> holds TorchScript code (a state dict does not).</summary>
+    public static bool HasCode(ZipArchive zip) => zip.Entries.Any(e => IsCode(e.FullName));
 
     // torch.jit.save writes ROOT/code/__torch__/...; a state dict has only ROOT/data.pkl, ROOT/data/N and ROOT/version.
     static bool IsCode(string entry)

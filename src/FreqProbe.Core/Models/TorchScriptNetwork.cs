@@ -55,6 +55,18 @@ public sealed class TorchScriptNetwork : nn.Module<Tensor, Tensor>
         _ => $"a {output.GetType().Name}",
     };
 
+    /// <summary>Casts the archive's parameters; a frozen archive, whose weights are constants, refuses any type but fp32.</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        if (dtype != ScalarType.Float32 && IsFrozen)
+        {
+            string name = dtype switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "fp16", _ => dtype.ToString() };
+            throw new InputException("precision", $"{name}: '{Path}' is a frozen archive (torch.jit.freeze), whose weights are fp32 constants that cannot be " +
+                "cast; expected --precision fp32, or an archive exported without freezing.");
+        }
+        return base._to(dtype, non_blocking);
+    }
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

@@ -392,17 +392,17 @@ public static class RunResolver
                 }
                 AssetCache cache = environment.Cache;
                 string final = cache.FinalPath(spec);
-                none = none with { EvalResize = spec.EvalResize };
-                if (!needed) return none;
-                if (cache.Has(spec)) return none with { Path = final };
+                var standard = none with { EvalResize = spec.EvalResize };
+                if (!needed) return standard;
+                if (cache.Has(spec)) return standard with { Path = final };
                 Uri source = environment.SourceOf(spec);
                 if (offline)
                 {
                     add(RunSettings.Weights, $"{spec.FileName} ({name} for {architecture}) is not in the cache and downloads are off (--offline or FREQPROBE_OFFLINE=1): " +
                         $"place the file from {source} at {final}, or run `freqprobe fetch {spec.Name}` where there is network.");
-                    return none;
+                    return standard;
                 }
-                return none with { Path = final, Download = new WeightsDownload(spec, source, final) };
+                return standard with { Path = final, Download = new WeightsDownload(spec, source, final) };
             }
             default:
             {

@@ -47,6 +47,11 @@ public static class KernelSpectra
         if (size < 4) throw new InputException("size", $"{size} is too small; expected at least 4 (and at least the kernel size).");
         if (edges.Count == 0 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second) || edges[0] <= 0)
             throw new InputException("bands", $"'{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
+        if (!model.named_parameters().Any())
+        {
+            throw new InputException("weights", "the model has no named parameters: its weights are graph constants, not named parameters (a frozen " +
+                "TorchScript archive, torch.jit.freeze); expected a model whose convolution weights are parameters, e.g. an archive exported without freezing.");
+        }
         Regex? filter = layers is null ? null : new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         var results = new List<LayerSpectrum>();
         foreach ((string name, Tensor weight) in ConvolutionWeights(model))
