@@ -81,6 +81,7 @@ internal static class FreqProbeApp
         root.Subcommands.Add(PlotCommand.Create(context));
         root.Subcommands.Add(KernelsCommand.Create(context));
         root.Subcommands.Add(HeatmapCommand.Create(context));
+        root.Subcommands.Add(InteractionsCommand.Create(context));
         root.Subcommands.Add(PreviewCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));

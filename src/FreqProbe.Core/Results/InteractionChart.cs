@@ -1,0 +1,54 @@
+using System.Globalization;
+using FreqProbe.Core.Interactions;
+using ScottPlot;
+
+namespace FreqProbe.Core.Results;
+
+/// <summary>One curve of J^(m) against m/n.</summary>
+/// <param name="Label">Legend text.</param>
+/// <param name="Ratios">m/n per order.</param>
+/// <param name="Strengths">J^(m) per order (NaN where undefined).</param>
+public sealed record InteractionSeries(string Label, IReadOnlyList<double> Ratios, IReadOnlyList<double> Strengths);
+
+/// <summary>Charts of the relative interaction strength J^(m) against the order ratio m/n, one line per result, as PNG or SVG.</summary>
+public static class InteractionChart
+{
+    /// <summary>The curve of <paramref name="result"/>, labelled by model, weights and players.</summary>
+    public static InteractionSeries SeriesOf(InteractionResult result)
+    {
+        string weights = result.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights";
+        string label = string.Create(CultureInfo.InvariantCulture,
+            $"{result.Metadata.Model} ({weights}), {result.Players.Kind} n={result.PlayerCount}, {result.Images.Count} images");
+        return new InteractionSeries(label, result.Orders.Select(m => (double)m / result.PlayerCount).ToArray(),
+            Enumerable.Range(0, result.Orders.Count).Select(result.Strength).ToArray());
+    }
+
+    /// <summary>Draws <paramref name="series"/> to <paramref name="path"/> (.png or .svg).</summary>
+    public static void Save(IReadOnlyList<InteractionSeries> series, string path, string? title = null, int width = 900, int height = 560)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < series.Count; i++)
+        {
+            InteractionSeries s = series[i];
+            int[] defined = Enumerable.Range(0, s.Ratios.Count).Where(k => double.IsFinite(s.Strengths[k])).ToArray();
+            var line = plot.Add.Scatter(defined.Select(k => s.Ratios[k]).ToArray(), defined.Select(k => s.Strengths[k]).ToArray());
+            line.Color = palette.GetColor(i);
+            line.LineWidth = 2;
+            line.MarkerSize = 6;
+            line.LegendText = defined.Length == s.Ratios.Count ? s.Label : $"{s.Label} (no interactions at all: J undefined)";
+        }
+        var one = plot.Add.HorizontalLine(1);
+        one.LinePattern = LinePattern.Dotted;
+        one.Color = Colors.Gray;
+        one.LegendText = "mean over orders (J = 1)";
+        plot.XLabel("order m / n (context size over players)");
+        plot.YLabel("relative interaction strength J(m)");
+        plot.Title(title ?? "Multi-order interactions (Deng et al. 2022)");
+        plot.Axes.SetLimitsX(-0.02, 1.02);
+        plot.ShowLegend(Edge.Bottom);
+        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, width, height);
+        else if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) plot.SavePng(path, width, height);
+        else throw new InputException("out", $"'{path}' must end in .png or .svg.");
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Interactions;
+
+namespace FreqProbe.Core.Results;
+
+/// <summary>
+/// Writes an <see cref="InteractionResult"/> as CSV (one row per order), JSON (the per-image sums, the per-order
+/// figures and the run's provenance; what merge and plot read) or a PNG/SVG chart; reads the JSON back and merges shards.
+/// </summary>
+public static class InteractionWriter
+{
+    /// <summary>The format tag of interaction JSON documents.</summary>
+    public const string Format = "freqprobe-interactions/1";
+
+    /// <summary>The extensions <see cref="Write"/> accepts.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };
+
+    /// <summary>The CSV columns.</summary>
+    public static IReadOnlyList<string> Columns { get; } = new[]
+    {
+        "model", "weights", "players", "n", "value", "order", "order_ratio", "pairs", "contexts", "mean_abs_interaction", "strength_j", "mean_interaction",
+    };
+
+    /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
+    public static void Write(InteractionResult result, string path)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        switch (extension)
+        {
+            case ".csv":
+                AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Csv(result))));
+                break;
+            case ".json":
+                AtomicFile.Write(path, stream => Json(result, stream));
+                break;
+            case ".png" or ".svg":
+                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
+                InteractionChart.Save(new[] { InteractionChart.SeriesOf(result) }, temp);
+                AtomicFile.Replace(temp, path);
+                break;
+            default:
+                throw new InputException("out", $"'{path}' must end in {string.Join(", ", Extensions)}.");
+        }
+    }
+
+    static string Number(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>One row per order: m, m/n, the pairs and contexts behind it, mean |I|, J and the signed mean I (CsvHelper, invariant culture).</summary>
+    public static string Csv(InteractionResult r)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture))
+        {
+            foreach (string name in Columns) csv.WriteField(name);
+            csv.NextRecord();
+            string weights = r.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random";
+            for (int o = 0; o < r.Orders.Count; o++)
+            {
+                foreach (string cell in new[]
+                {
+                    r.Metadata.Model, weights, r.Players.Kind, r.PlayerCount.ToString(CultureInfo.InvariantCulture), InteractionValues.Name(r.Value),
+                    r.Orders[o].ToString(CultureInfo.InvariantCulture), Number((double)r.Orders[o] / r.PlayerCount),
+                    r.PairCount.ToString(CultureInfo.InvariantCulture), r.ContextCount(o).ToString(CultureInfo.InvariantCulture),
+                    Number(r.MeanAbs(o)), Number(r.Strength(o)), Number(r.MeanSigned(o)),
+                })
+                {
+                    csv.WriteField(cell);
+                }
+                csv.NextRecord();
+            }
+        }
+        return text.ToString();
+    }
+
+    static void NumberOrNull(Utf8JsonWriter json, string name, double value)
+    {
+        if (double.IsFinite(value)) json.WriteNumber(name, value);
+        else json.WriteNull(name);
+    }
+
+    static void Json(InteractionResult r, Stream stream)
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteString("format", Format);
+        JsonResultWriter.WriteRun(json, r.Metadata);
+        json.WriteStartObject("players");
+        json.WriteString("kind", r.Players.Kind);
+        json.WriteNumber("grid", r.Players.Grid);
+        json.WriteNumber("bands", r.Players.Bands);
+        json.WriteNumber("n", r.PlayerCount);
+        json.WriteString("description", r.PlayerDescription);
+        json.WriteEndObject();
+        json.WriteString("value", InteractionValues.Name(r.Value));
+        json.WriteStartObject("sampling");
+        json.WriteNumber("pairs_per_image", r.Sampling.Pairs);
+        json.WriteNumber("contexts_per_order", r.Sampling.Contexts);
+        json.WriteStartArray("ratios");
+        foreach (double ratio in r.Sampling.Ratios) json.WriteNumberValue(ratio);
+        json.WriteEndArray();
+        json.WriteNumber("seed", r.Sampling.Seed);
+        json.WriteEndObject();
+        json.WriteNumber("selected", r.Selected);
+        json.WriteNumber("scanned", r.Scanned);
+        json.WriteString("selection", r.Selection);
+        json.WriteNumber("seconds", r.Seconds);
+        json.WriteNumber("forwards", r.Forwards);
+        json.WriteNumber("forward_seconds", r.ForwardSeconds);
+        json.WriteNumber("forwards_per_second", Math.Round(r.ForwardsPerSecond, 1));
+        NumberOrNull(json, "mean_total_effect", r.MeanTotalEffect);
+        json.WriteStartArray("orders");
+        for (int o = 0; o < r.Orders.Count; o++)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("order", r.Orders[o]);
+            json.WriteNumber("order_ratio", (double)r.Orders[o] / r.PlayerCount);
+            json.WriteNumber("pairs", r.PairCount);
+            json.WriteNumber("contexts", r.ContextCount(o));
+            NumberOrNull(json, "mean_abs_interaction", r.MeanAbs(o));
+            NumberOrNull(json, "strength_j", r.Strength(o));
+            NumberOrNull(json, "mean_interaction", r.MeanSigned(o));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteString("images_layout", "per image, per order (as in orders): sum_abs = sum over its pairs of |I|, sum_signed = sum of I, contexts = contexts evaluated; " +
+            "v_full = v(N), v_empty = v(empty set)");
+        json.WriteStartArray("images");
+        foreach (ImageInteractions image in r.Images)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("index", image.Index);
+            json.WriteNumber("label", image.Label);
+            json.WriteNumber("pairs", image.Pairs);
+            json.WriteNumber("v_full", image.FullValue);
+            json.WriteNumber("v_empty", image.EmptyValue);
+            Array(json, "contexts", image.Contexts.Select(c => (double)c));
+            Array(json, "sum_abs", image.SumAbs);
+            Array(json, "sum_signed", image.SumSigned);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    static void Array(Utf8JsonWriter json, string name, IEnumerable<double> values)
+    {
+        json.WriteStartArray(name);
+        foreach (double v in values) json.WriteNumberValue(v);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Whether <paramref name="path"/> is an interaction JSON (by its format tag); unreadable files are not.</summary>
+    public static bool IsInteractionJson(string path)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("format", out JsonElement format) &&
+                format.ValueKind == JsonValueKind.String && format.GetString() == Format;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads an interaction JSON written by <see cref="Write"/>.</summary>
+    public static InteractionResult Read(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: not found.");
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            JsonElement root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out JsonElement format) || format.GetString() != Format)
+            {
+                throw new InputException($"{path}: not a FreqProbe interaction JSON (format {Format}); expected the --out NAME.json of `freqprobe interactions`.");
+            }
+            JsonElement players = root.GetProperty("players");
+            var spec = new PlayerSpec(players.GetProperty("kind").GetString()!, players.GetProperty("grid").GetInt32(), players.GetProperty("bands").GetInt32());
+            JsonElement sampling = root.GetProperty("sampling");
+            var draw = new InteractionSampling(sampling.GetProperty("pairs_per_image").GetInt32(), sampling.GetProperty("contexts_per_order").GetInt32(),
+                sampling.GetProperty("ratios").EnumerateArray().Select(e => e.GetDouble()).ToArray(), sampling.GetProperty("seed").GetUInt64());
+            int[] orders = root.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("order").GetInt32()).ToArray();
+            var images = root.GetProperty("images").EnumerateArray().Select(i => new ImageInteractions(i.GetProperty("index").GetInt32(), i.GetProperty("label").GetInt32(),
+                i.GetProperty("pairs").GetInt32(), i.GetProperty("contexts").EnumerateArray().Select(c => c.GetInt64()).ToArray(),
+                Doubles(i, "sum_abs", orders.Length), Doubles(i, "sum_signed", orders.Length), i.GetProperty("v_full").GetDouble(), i.GetProperty("v_empty").GetDouble())).ToArray();
+            if (images.Any(i => i.Contexts.Length != orders.Length)) throw new FormatException($"an image's contexts do not match the {orders.Length} orders");
+            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), System.Array.Empty<string>());
+            return new InteractionResult(spec, players.GetProperty("n").GetInt32(), players.GetProperty("description").GetString()!, orders, draw,
+                InteractionValues.Parse(root.GetProperty("value").GetString()!), images, metadata, root.GetProperty("seconds").GetDouble(),
+                root.GetProperty("forwards").GetInt64(), root.GetProperty("forward_seconds").GetDouble(), root.GetProperty("selected").GetInt32(),
+                root.GetProperty("scanned").GetInt32());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw new InputException($"{path}: unreadable FreqProbe interaction JSON: {e.Message}", e);
+        }
+    }
+
+    static double[] Doubles(JsonElement image, string name, int count)
+    {
+        double[] values = image.GetProperty(name).EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        return values.Length == count ? values : throw new FormatException($"'{name}' has {values.Length} values for {count} orders");
+    }
+
+    /// <summary>
+    /// Merges shards 0..N−1 of one interaction run: their images, which are disjoint, are put back in dataset order, so
+    /// the merged per-order figures are those of the unsharded run to the last digit. Refuses what
+    /// <see cref="ShardMerger.CheckShards"/> refuses, and shards with other players, value, orders or sampling.
+    /// </summary>
+    public static InteractionResult Merge(IReadOnlyList<(string Path, InteractionResult Result)> shards, string command)
+    {
+        ShardMerger.CheckShards(shards.Select(s => (s.Path, s.Result.Metadata)).ToArray(), k =>
+        {
+            InteractionResult a = shards[0].Result, b = shards[k].Result;
+            var differences = new List<string>();
+            if (a.Players != b.Players) differences.Add($"players ({b.Players.Kind} n={b.PlayerCount} vs {a.Players.Kind} n={a.PlayerCount})");
+            if (a.Value != b.Value) differences.Add($"value ({InteractionValues.Name(b.Value)} vs {InteractionValues.Name(a.Value)})");
+            if (!a.Orders.SequenceEqual(b.Orders)) differences.Add($"orders ({string.Join(",", b.Orders)} vs {string.Join(",", a.Orders)})");
+            if (a.Sampling.Pairs != b.Sampling.Pairs || a.Sampling.Contexts != b.Sampling.Contexts)
+                differences.Add($"sampling ({b.Sampling.Pairs} pairs, {b.Sampling.Contexts} contexts vs {a.Sampling.Pairs}, {a.Sampling.Contexts})");
+            if (a.Selected != b.Selected || a.Scanned != b.Scanned) differences.Add($"image selection ({b.Selected} of {b.Scanned} vs {a.Selected} of {a.Scanned})");
+            return differences;
+        });
+        InteractionResult first = shards[0].Result;
+        var images = shards.SelectMany(s => s.Result.Images).OrderBy(i => i.Index).ToArray();
+        int repeated = images.Zip(images.Skip(1)).Count(p => p.First.Index == p.Second.Index);
+        if (repeated > 0) throw new InputException($"merge refused: {repeated} image(s) appear in more than one shard; expected disjoint shards of one run.");
+        RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => s.Result.Metadata).ToArray(), command);
+        return first with
+        {
+            Images = images,
+            Metadata = metadata,
+            Seconds = shards.Sum(s => s.Result.Seconds),
+            Forwards = shards.Sum(s => s.Result.Forwards),
+            ForwardSeconds = shards.Sum(s => s.Result.ForwardSeconds),
+        };
+    }
+}
