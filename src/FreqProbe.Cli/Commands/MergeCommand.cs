@@ -15,7 +15,8 @@ internal static class MergeCommand
         var command = new Command("merge",
             "Combine the JSON results of shards 0..N-1 of one run (--shard K/N) into the result of the unsharded run: counts\n" +
             "and sums add, so top-1, top-5, agreement, energy and per-class numbers are exactly those of a single run, and\n" +
-            "the intervals are recomputed. Heat-map shards (`freqprobe heatmap --shard K/N --out s.json`) merge the same way.\n" +
+            "the intervals are recomputed. Heat-map shards (`freqprobe heatmap --shard K/N --out s.json`) merge the same way, and\n" +
+            "interaction shards (`freqprobe interactions --shard K/N --out s.json`) merge to the unsharded run's numbers, to the last digit.\n" +
             "Missing or repeated shards, and shards of different runs (model, weights hash,\n" +
             "filters, dataset, preprocessing), are refused with the reason.\n\n" +
             "Example:\n  for k in 0 1 2 3; do freqprobe lowpass ... --shard $k/4 --out s$k.json; done\n  freqprobe merge s0.json s1.json s2.json s3.json --out merged.csv");
@@ -42,6 +43,7 @@ internal static class MergeCommand
                 return ExitCodes.InputError;
             }
             if (paths.Length > 0 && IsHeatmap(paths[0])) return MergeHeatmaps(context, paths, outPath);
+            if (paths.Length > 0 && InteractionWriter.IsInteractionJson(paths[0])) return MergeInteractions(context, paths, outPath, parsed.GetValue(quiet));
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)
             {
@@ -91,6 +93,26 @@ internal static class MergeCommand
         (HeatmapResult merged, double eps) = HeatmapWriter.Merge(shards, context.CommandLine);
         HeatmapWriter.Write(merged, HeatmapMetric.Error, eps, outPath);
         context.Error.WriteLine($"freqprobe: merged {shards.Length} heat-map shards ({merged.Evaluated} images) into {outPath}");
+        return ExitCodes.Success;
+    }
+
+    static int MergeInteractions(CommandContext context, string[] paths, string outPath, bool quiet)
+    {
+        if (!InteractionWriter.Extensions.Contains(Path.GetExtension(outPath).ToLowerInvariant()))
+        {
+            context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' must end in {string.Join(", ", InteractionWriter.Extensions)} for interaction results.");
+            return ExitCodes.InputError;
+        }
+        if (AtomicFile.CheckWritable(outPath) is { } why)
+        {
+            context.Error.WriteLine($"freqprobe: error: --out: cannot write '{outPath}': {why}.");
+            return ExitCodes.InputError;
+        }
+        var shards = paths.Select(path => (path, InteractionWriter.Read(path))).ToArray();
+        var merged = InteractionWriter.Merge(shards, context.CommandLine);
+        InteractionWriter.Write(merged, outPath);
+        if (!quiet) context.Out.Write(InteractionWriter.Csv(merged));
+        context.Error.WriteLine($"freqprobe: merged {shards.Length} interaction shards ({merged.Images.Count} images) into {outPath}");
         return ExitCodes.Success;
     }
 }

@@ -19,15 +19,26 @@ internal static class PlotCommand
         var command = new Command("plot",
             "Chart top-1 accuracy against the filter radius (or the energy kept) from one or more results files: one line per\n" +
             "file and filter kind with its 95% Wilson interval shaded, the clean baseline dashed and chance dotted. Legends\n" +
-            "name the model and the weights (JSON results; CSV results are named by file).\n\n" +
+            "name the model and the weights (JSON results; CSV results are named by file). Interaction results\n" +
+            "(`freqprobe interactions --out NAME.json`) chart J(m) against m/n instead, one line per file.\n\n" +
             "Example:\n  freqprobe lowpass --out low.json && freqprobe highpass --out high.json\n  freqprobe plot low.json high.json --out curve.png --also curve.svg");
         command.Arguments.Add(files);
         foreach (Option option in new Option[] { output, outputs, x, title, width, height }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
             var problems = new List<string>();
+            string[] inputs = parsed.GetValue(files)!;
+            int interactionFiles = inputs.Count(InteractionWriter.IsInteractionJson);
+            if (interactionFiles > 0 && interactionFiles < inputs.Length)
+            {
+                context.Error.WriteLine("freqprobe: error: FILES mix interaction results with accuracy results; expected one kind per chart.");
+                return ExitCodes.InputError;
+            }
+            bool interactions = interactionFiles > 0;
             ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
-            var series = parsed.GetValue(files)!.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
+            var series = interactions ? Array.Empty<ChartSeries>()
+                : inputs.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
+            var strengths = interactions ? inputs.Select(f => InteractionChart.SeriesOf(InteractionWriter.Read(f))).ToArray() : Array.Empty<InteractionSeries>();
             string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
             string OptionOf(int k) => k == 0 ? "--out" : "--also";
             for (int k = 0; k < targets.Length; k++)
@@ -52,7 +63,8 @@ internal static class PlotCommand
             {
                 // ScottPlot writes to a path; render beside the target and move it into place, so a good chart is never replaced by half of one.
                 string temp = AtomicFile.TempPathFor(AtomicFile.Target(target)) + Path.GetExtension(target);
-                AccuracyChart.Save(series, axis, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
+                if (interactions) InteractionChart.Save(strengths, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
+                else AccuracyChart.Save(series, axis, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
                 AtomicFile.Replace(temp, target);
                 context.Error.WriteLine($"freqprobe: wrote {target}");
             }
