@@ -71,6 +71,7 @@ public sealed class ConsistencyTests : IDisposable
         {
             new[] { "lowpass", "--radii", "4", "--limit", "2" },
             new[] { "heatmap", "--max-freq", "1", "--limit", "2" },
+            new[] { "interactions", "--images", "1", "--pairs", "1", "--contexts", "1", "--limit", "2" },
             new[] { "bench", "--images", "2", "--repeats", "1", "--radii", "4" },
         })
         {

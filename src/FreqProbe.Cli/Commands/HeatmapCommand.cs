@@ -11,8 +11,7 @@ internal static class HeatmapCommand
 {
     public static Command Create(CommandContext context)
     {
-        SettingOptions options = SettingOptions.AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape, RunSettings.Profile,
-            RunSettings.Clip, RunSettings.PerClass, RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery);
+        SettingOptions options = SettingOptions.ForUnfilteredAnalysis();
         var outputs = new Option<string[]>("--out")
         {
             Description = "Output file(s), by extension: .csv (matrix, rows v and columns u), .json (counts and provenance), .png or .svg (picture). Repeat for several.",
@@ -40,18 +39,7 @@ internal static class HeatmapCommand
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
             SweepRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(outputs) ?? Array.Empty<string>();
-            foreach (string target in targets)
-            {
-                if (!HeatmapWriter.Extensions.Contains(Path.GetExtension(target).ToLowerInvariant()))
-                    problems.Add($"--out: '{target}' must end in {string.Join(", ", HeatmapWriter.Extensions)}.");
-                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"--out: cannot write '{target}': {why}.");
-            }
-            for (int t = 0; t < targets.Length; t++)
-            {
-                string target = targets[t];
-                if (targets.Take(t).Any(other => AtomicFile.SameFile(other, target))) problems.Add($"--out: '{target}' is given twice; expected one file per format.");
-                if (evaluation?.WeightsPath is { } weights && AtomicFile.SameFile(weights, target)) problems.Add($"--out: '{target}' is the weights file; expected a new file.");
-            }
+            OutputTargets.Check(targets, HeatmapWriter.Extensions, evaluation?.WeightsPath, problems);
             double? epsilon = parsed.GetValue(eps);
             if (epsilon is not null && (!double.IsFinite(epsilon.Value) || epsilon <= 0)) problems.Add($"--eps: {epsilon} must be a positive number.");
             int? k = parsed.GetValue(maxFreq);
@@ -63,16 +51,8 @@ internal static class HeatmapCommand
             }
             var request = new HeatmapRequest(evaluation, epsilon ?? HeatmapRequest.DefaultEpsilon(evaluation.Preprocess.InputSize), k, !parsed.GetValue(noClip));
             bool quiet = given.Flag(RunSettings.Quiet);
-            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
-            if (evaluation.WeightsPath is null)
-            {
-                context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; the heat map is a smoke test.");
-            }
-
-            using var cancel = new CtrlC();
-            using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
-            HeatmapResult result = HeatmapRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
-            bar.Finish();
+            HeatmapResult result = AnalysisRun.Execute(context, resolution, evaluation, quiet, "the heat map",
+                (progress, notice, cancel) => HeatmapRunner.Run(request, progress, notice, cancel));
             HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;
             foreach (string target in targets) HeatmapWriter.Write(result, chosen, request.Epsilon, target);
             if (!quiet) Summarise(context, result, request);

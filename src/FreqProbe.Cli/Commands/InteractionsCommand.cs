@@ -13,13 +13,7 @@ internal static class InteractionsCommand
 {
     public static Command Create(CommandContext context)
     {
-        SettingOptions options = SettingOptions.AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape, RunSettings.Profile,
-            RunSettings.Clip, RunSettings.PerClass, RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery);
-        var outputs = new Option<string[]>("--out")
-        {
-            Description = "Output file(s), by extension: .csv (one row per order), .json (per-image sums and provenance; what merge and plot read), " +
-                ".png or .svg (J against m/n). Repeat for several.",
-        };
+        SettingOptions options = SettingOptions.ForUnfilteredAnalysis();
         var players = new Option<string>("--players")
         {
             Description = "patches: a G x G grid of image patches, absent = 0 after normalisation (the dataset mean), pairs of neighbours within " +
@@ -28,6 +22,11 @@ internal static class InteractionsCommand
             DefaultValueFactory = _ => "patches",
         };
         players.AcceptOnlyFromAmong(PlayerSpec.Kinds.ToArray());
+        var outputs = new Option<string[]>("--out")
+        {
+            Description = "Output file(s), by extension: .csv (one row per order), .json (per-image sums and provenance; what merge and plot read), " +
+                ".png or .svg (J against m/n). Repeat for several.",
+        };
         var grid = new Option<int>("--grid") { Description = "Patches per side for --players patches (the paper used 16).", DefaultValueFactory = _ => 8 };
         var bandCount = new Option<int>("--band-count") { Description = "Annular bands for --players bands.", DefaultValueFactory = _ => 16 };
         var images = new Option<int>("--images") { Description = "Explain the first N correctly classified images (within --limit, in dataset order).", DefaultValueFactory = _ => 50 };
@@ -72,18 +71,7 @@ internal static class InteractionsCommand
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
             SweepRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(outputs) ?? Array.Empty<string>();
-            foreach (string target in targets)
-            {
-                if (!InteractionWriter.Extensions.Contains(Path.GetExtension(target).ToLowerInvariant()))
-                    problems.Add($"--out: '{target}' must end in {string.Join(", ", InteractionWriter.Extensions)}.");
-                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"--out: cannot write '{target}': {why}.");
-            }
-            for (int t = 0; t < targets.Length; t++)
-            {
-                string target = targets[t];
-                if (targets.Take(t).Any(other => AtomicFile.SameFile(other, target))) problems.Add($"--out: '{target}' is given twice; expected one file per format.");
-                if (evaluation?.WeightsPath is { } weights && AtomicFile.SameFile(weights, target)) problems.Add($"--out: '{target}' is the weights file; expected a new file.");
-            }
+            OutputTargets.Check(targets, InteractionWriter.Extensions, evaluation?.WeightsPath, problems);
             foreach ((Option<int> option, int least) in new[] { (images, 1), (pairs, 1), (contexts, 1) })
             {
                 if (parsed.GetValue(option) < least) problems.Add($"{option.Name}: {parsed.GetValue(option)} must be {least} or more.");
@@ -99,17 +87,10 @@ internal static class InteractionsCommand
             var sampling = new InteractionSampling(parsed.GetValue(pairs), parsed.GetValue(contexts), ratios, evaluation.Seed);
             var request = new InteractionRequest(evaluation, spec, parsed.GetValue(images), sampling, InteractionValues.Parse(parsed.GetValue(value)!));
             bool quiet = given.Flag(RunSettings.Quiet);
-            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
-            if (evaluation.WeightsPath is null)
-            {
-                context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; the interactions are a smoke test.");
-            }
             if (!quiet) Plan(context, request, set);
 
-            using var cancel = new CtrlC();
-            using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
-            InteractionResult result = InteractionRunner.Run(request, bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
-            bar.Finish();
+            InteractionResult result = AnalysisRun.Execute(context, resolution, evaluation, quiet, "the interaction estimate",
+                (progress, notice, cancel) => InteractionRunner.Run(request, progress, notice, cancel));
             foreach (string target in targets) InteractionWriter.Write(result, target);
             if (!quiet) Summarise(context, result);
             return ExitCodes.Success;

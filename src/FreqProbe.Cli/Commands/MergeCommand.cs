@@ -75,14 +75,9 @@ internal static class MergeCommand
 
     static int MergeHeatmaps(CommandContext context, string[] paths, string outPath)
     {
-        if (!HeatmapWriter.Extensions.Contains(Path.GetExtension(outPath).ToLowerInvariant()))
+        if (OutputTargets.Problem(outPath, HeatmapWriter.Extensions) is { } problem)
         {
-            context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' must end in {string.Join(", ", HeatmapWriter.Extensions)} for heat maps.");
-            return ExitCodes.InputError;
-        }
-        if (AtomicFile.CheckWritable(outPath) is { } why)
-        {
-            context.Error.WriteLine($"freqprobe: error: --out: cannot write '{outPath}': {why}.");
+            context.Error.WriteLine($"freqprobe: error: --out: {problem}");
             return ExitCodes.InputError;
         }
         var shards = paths.Select(path =>
@@ -98,14 +93,9 @@ internal static class MergeCommand
 
     static int MergeInteractions(CommandContext context, string[] paths, string outPath, bool quiet)
     {
-        if (!InteractionWriter.Extensions.Contains(Path.GetExtension(outPath).ToLowerInvariant()))
+        if (OutputTargets.Problem(outPath, InteractionWriter.Extensions) is { } problem)
         {
-            context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' must end in {string.Join(", ", InteractionWriter.Extensions)} for interaction results.");
-            return ExitCodes.InputError;
-        }
-        if (AtomicFile.CheckWritable(outPath) is { } why)
-        {
-            context.Error.WriteLine($"freqprobe: error: --out: cannot write '{outPath}': {why}.");
+            context.Error.WriteLine($"freqprobe: error: --out: {problem}");
             return ExitCodes.InputError;
         }
         var shards = paths.Select(path => (path, InteractionWriter.Read(path))).ToArray();

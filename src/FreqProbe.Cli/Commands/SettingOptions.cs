@@ -22,6 +22,13 @@ internal sealed class SettingOptions
     /// <summary>Options for every setting of the table except <paramref name="except"/>.</summary>
     public static SettingOptions AllExcept(params Setting[] except) => new(RunSettings.All.Except(except));
 
+    /// <summary>
+    /// Options for an analysis that evaluates a model without filtering and writes its own outputs (heat maps,
+    /// interactions): every setting except the filters, the sweep's outputs and its checkpoints.
+    /// </summary>
+    public static SettingOptions ForUnfilteredAnalysis() => AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape,
+        RunSettings.Profile, RunSettings.Clip, RunSettings.PerClass, RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery);
+
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => options.Select(o => o.Option);
 

@@ -1,0 +1,27 @@
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>
+/// How an analysis command runs its validated request: the weights download the resolution asked for, the warning
+/// about random weights, Ctrl-C and a progress bar (or progress lines) around the runner, whose notices go to stderr.
+/// </summary>
+internal static class AnalysisRun
+{
+    /// <summary>Runs <paramref name="runner"/>; <paramref name="what"/> names the result in the random-weights warning ("the heat map").</summary>
+    public static T Execute<T>(CommandContext context, Resolution resolution, SweepRequest evaluation, bool quiet, string what,
+        Func<IProgress<SweepProgress>, Action<string>, CancellationToken, T> runner)
+    {
+        if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
+        if (evaluation.WeightsPath is null)
+        {
+            context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; {what} is a smoke test.");
+        }
+        using var cancel = new CtrlC();
+        using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
+        T result = runner(bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+        bar.Finish();
+        return result;
+    }
+}
