@@ -31,7 +31,7 @@ public sealed class InteractionsCommandTests : IDisposable
         Assert.Equal(File.ReadAllText(whole), File.ReadAllText(merged));
 
         string[] lines = File.ReadAllLines(whole);
-        Assert.Equal("model,weights,players,n,value,order,order_ratio,pairs,contexts,mean_abs_interaction,strength_j,mean_interaction", lines[0]);
+        Assert.Equal("model,weights,players,n,value,order,order_ratio,pairs,contexts,mean_abs_interaction,strength_j,strength_j_low,strength_j_high,mean_interaction", lines[0]);
         int[] orders = lines.Skip(1).Select(l => int.Parse(l.Split(',')[5], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8 }, orders); // int(8 * rho) over the paper's ratios
         double meanJ = lines.Skip(1).Average(l => double.Parse(l.Split(',')[10], System.Globalization.CultureInfo.InvariantCulture));

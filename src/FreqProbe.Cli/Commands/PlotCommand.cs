@@ -8,7 +8,7 @@ internal static class PlotCommand
 {
     public static Command Create(CommandContext context)
     {
-        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep; or interaction JSONs (freqprobe interactions --out NAME.json).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Chart file: .png or .svg.", Required = true };
         var outputs = new Option<string[]>("--also") { Description = "More chart files of the same chart, e.g. --also chart.svg." };
         var x = new Option<string>("--x") { Description = "x axis: radius (cycles per image; bands at their outer radius) or energy (share of spectral energy kept).", DefaultValueFactory = _ => "radius" };

@@ -8,7 +8,9 @@ namespace FreqProbe.Core.Results;
 /// <param name="Label">Legend text.</param>
 /// <param name="Ratios">m/n per order.</param>
 /// <param name="Strengths">J^(m) per order (NaN where undefined).</param>
-public sealed record InteractionSeries(string Label, IReadOnlyList<double> Ratios, IReadOnlyList<double> Strengths);
+/// <param name="Low">The low ends of J's 95% bootstrap intervals.</param>
+/// <param name="High">The high ends.</param>
+public sealed record InteractionSeries(string Label, IReadOnlyList<double> Ratios, IReadOnlyList<double> Strengths, IReadOnlyList<double> Low, IReadOnlyList<double> High);
 
 /// <summary>Charts of the relative interaction strength J^(m) against the order ratio m/n, one line per result, as PNG or SVG.</summary>
 public static class InteractionChart
@@ -19,8 +21,10 @@ public static class InteractionChart
         string weights = result.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights";
         string label = string.Create(CultureInfo.InvariantCulture,
             $"{result.Metadata.Model} ({weights}), {result.Players.Kind} n={result.PlayerCount}, {result.Images.Count} images");
-        return new InteractionSeries(label, result.Orders.Select(m => (double)m / result.PlayerCount).ToArray(),
-            Enumerable.Range(0, result.Orders.Count).Select(result.Strength).ToArray());
+        double[,] intervals = result.StrengthIntervals();
+        int[] orders = Enumerable.Range(0, result.Orders.Count).ToArray();
+        return new InteractionSeries(label, result.Orders.Select(m => (double)m / result.PlayerCount).ToArray(), orders.Select(result.Strength).ToArray(),
+            orders.Select(o => intervals[o, 0]).ToArray(), orders.Select(o => intervals[o, 1]).ToArray());
     }
 
     /// <summary>Draws <paramref name="series"/> to <paramref name="path"/> (.png or .svg).</summary>
@@ -32,6 +36,13 @@ public static class InteractionChart
         {
             InteractionSeries s = series[i];
             int[] defined = Enumerable.Range(0, s.Ratios.Count).Where(k => double.IsFinite(s.Strengths[k])).ToArray();
+            int[] bounded = defined.Where(k => double.IsFinite(s.Low[k]) && double.IsFinite(s.High[k])).ToArray();
+            if (bounded.Length > 1)
+            {
+                var band = plot.Add.FillY(bounded.Select(k => s.Ratios[k]).ToArray(), bounded.Select(k => s.Low[k]).ToArray(), bounded.Select(k => s.High[k]).ToArray());
+                band.FillColor = palette.GetColor(i).WithAlpha(0.18);
+                band.LineWidth = 0;
+            }
             var line = plot.Add.Scatter(defined.Select(k => s.Ratios[k]).ToArray(), defined.Select(k => s.Strengths[k]).ToArray());
             line.Color = palette.GetColor(i);
             line.LineWidth = 2;
@@ -43,7 +54,7 @@ public static class InteractionChart
         one.Color = Colors.Gray;
         one.LegendText = "mean over orders (J = 1)";
         plot.XLabel("order m / n (context size over players)");
-        plot.YLabel("relative interaction strength J(m)");
+        plot.YLabel("relative interaction strength J(m), 95% bootstrap interval shaded");
         plot.Title(title ?? "Multi-order interactions (Deng et al. 2022)");
         plot.Axes.SetLimitsX(-0.02, 1.02);
         plot.ShowLegend(Edge.Bottom);

@@ -21,7 +21,8 @@ public static class InteractionWriter
     /// <summary>The CSV columns.</summary>
     public static IReadOnlyList<string> Columns { get; } = new[]
     {
-        "model", "weights", "players", "n", "value", "order", "order_ratio", "pairs", "contexts", "mean_abs_interaction", "strength_j", "mean_interaction",
+        "model", "weights", "players", "n", "value", "order", "order_ratio", "pairs", "contexts", "mean_abs_interaction", "strength_j", "strength_j_low", "strength_j_high",
+        "mean_interaction",
     };
 
     /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
@@ -57,6 +58,7 @@ public static class InteractionWriter
             foreach (string name in Columns) csv.WriteField(name);
             csv.NextRecord();
             string weights = r.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random";
+            double[,] intervals = r.StrengthIntervals();
             for (int o = 0; o < r.Orders.Count; o++)
             {
                 foreach (string cell in new[]
@@ -64,7 +66,7 @@ public static class InteractionWriter
                     r.Metadata.Model, weights, r.Players.Kind, r.PlayerCount.ToString(CultureInfo.InvariantCulture), InteractionValues.Name(r.Value),
                     r.Orders[o].ToString(CultureInfo.InvariantCulture), Number((double)r.Orders[o] / r.PlayerCount),
                     r.PairCount.ToString(CultureInfo.InvariantCulture), r.ContextCount(o).ToString(CultureInfo.InvariantCulture),
-                    Number(r.MeanAbs(o)), Number(r.Strength(o)), Number(r.MeanSigned(o)),
+                    Number(r.MeanAbs(o)), Number(r.Strength(o)), Number(intervals[o, 0]), Number(intervals[o, 1]), Number(r.MeanSigned(o)),
                 })
                 {
                     csv.WriteField(cell);
@@ -111,6 +113,8 @@ public static class InteractionWriter
         json.WriteNumber("forward_seconds", r.ForwardSeconds);
         json.WriteNumber("forwards_per_second", Math.Round(r.ForwardsPerSecond, 1));
         NumberOrNull(json, "mean_total_effect", r.MeanTotalEffect);
+        json.WriteString("strength_interval", $"95% percentile bootstrap over images, {InteractionResult.BootstrapResamples} resamples, fixed seed");
+        double[,] intervals = r.StrengthIntervals();
         json.WriteStartArray("orders");
         for (int o = 0; o < r.Orders.Count; o++)
         {
@@ -121,6 +125,8 @@ public static class InteractionWriter
             json.WriteNumber("contexts", r.ContextCount(o));
             NumberOrNull(json, "mean_abs_interaction", r.MeanAbs(o));
             NumberOrNull(json, "strength_j", r.Strength(o));
+            NumberOrNull(json, "strength_j_low", intervals[o, 0]);
+            NumberOrNull(json, "strength_j_high", intervals[o, 1]);
             NumberOrNull(json, "mean_interaction", r.MeanSigned(o));
             json.WriteEndObject();
         }

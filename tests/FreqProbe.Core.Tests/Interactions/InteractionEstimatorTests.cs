@@ -171,4 +171,25 @@ public sealed class InteractionEstimatorTests
         Assert.Equal(one.SumSigned, many.SumSigned);
         Assert.Equal(2 + 4 * 10 * InteractionEstimator.ContextsPerPair(n, orders, 4), calls);
     }
+
+    [Fact]
+    public void Bootstrap_intervals_collapse_for_identical_images_and_widen_with_differing_ones()
+    {
+        IReadOnlyList<int> orders = new[] { 0, 1, 2 };
+        var sampling = new InteractionSampling(1, 1, new[] { 0.0, 0.5, 1.0 }, 0);
+        ImageInteractions Image(int index, params double[] sums) => new(index, 0, 1, new long[] { 1, 1, 1 }, sums, sums, 0, 0);
+
+        InteractionResult same = AsResult(4, orders, sampling, Image(0, 3, 1, 2), Image(1, 3, 1, 2), Image(2, 3, 1, 2));
+        double[,] tight = same.StrengthIntervals();
+        for (int o = 0; o < 3; o++) Assert.Equal((same.Strength(o), same.Strength(o)), (tight[o, 0], tight[o, 1]));
+
+        InteractionResult mixed = AsResult(4, orders, sampling, Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? Image(i, 3, 1, 2) : Image(i, 1, 2, 1)).ToArray());
+        double[,] wide = mixed.StrengthIntervals();
+        for (int o = 0; o < 3; o++)
+        {
+            Assert.True(wide[o, 0] < mixed.Strength(o) && mixed.Strength(o) < wide[o, 1], $"order {o}: {wide[o, 0]} {mixed.Strength(o)} {wide[o, 1]}");
+        }
+        Assert.Equal(wide, mixed.StrengthIntervals());
+        Assert.True(double.IsNaN(AsResult(4, orders, sampling, Image(0, 3, 1, 2)).StrengthIntervals()[0, 0]));
+    }
 }
