@@ -54,7 +54,7 @@ public static class InteractionChart
         one.Color = Colors.Gray;
         one.LegendText = "mean over orders (J = 1)";
         plot.XLabel("order m / n (context size over players)");
-        plot.YLabel("relative interaction strength J(m), 95% bootstrap interval shaded");
+        plot.YLabel("J(m), 95% bootstrap interval shaded");
         plot.Title(title ?? "Multi-order interactions (Deng et al. 2022)");
         plot.Axes.SetLimitsX(-0.02, 1.02);
         plot.ShowLegend(Edge.Bottom);
