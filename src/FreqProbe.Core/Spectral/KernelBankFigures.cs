@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Spectral;
+
+/// <summary>The figures of one kernel bank (CONVENTIONS.md, kernel banks), each a mean over its group pairs.</summary>
+/// <param name="Layer">The layer path.</param>
+/// <param name="Layout">How the bank was recognised (odconv, …).</param>
+/// <param name="Groups">K.</param>
+/// <param name="OutChannels">Output channels per group.</param>
+/// <param name="InChannels">Input channels per group (per convolution group).</param>
+/// <param name="KernelHeight">Kernel rows.</param>
+/// <param name="KernelWidth">Kernel columns.</param>
+/// <param name="SpectrumCosine">Mean pairwise cosine of the group spectra (the mean centred |DFT| over a group's kernels, each zero-padded to N×N).</param>
+/// <param name="Overlap">Mean pairwise Σρ min(p_g(ρ), p_h(ρ)) of the groups' radial profiles: 1 for identical profiles, 0 for disjoint ones.</param>
+/// <param name="WeightCosine">Mean pairwise cosine of the flattened group weights.</param>
+/// <param name="RadialProfiles">p_g per group: the group spectrum summed over rings round(d) = 0, 1, … from DC, normalised to sum to 1.</param>
+public sealed record BankFigures(string Layer, string Layout, int Groups, int OutChannels, int InChannels, int KernelHeight, int KernelWidth,
+    double SpectrumCosine, double Overlap, double WeightCosine, IReadOnlyList<double[]> RadialProfiles);
+
+/// <summary>
+/// How alike the K kernel groups of a dynamic convolution are, in frequency and in parameters: FDConv (Chen et al.,
+/// CVPR 2025) reports ODConv's groups at a parameter cosine above 0.88, and builds its own groups to be disjoint in
+/// frequency. Kernels are zero-padded to N×N (kernel in the top-left corner) and their |DFT| centred with DC at (N/2, N/2).
+/// </summary>
+public static class KernelBankFigures
+{
+    /// <summary>The figures of a bank [K, out, in, kh, kw] at padding size <paramref name="size"/>.</summary>
+    public static BankFigures Analyse(string layer, string layout, Tensor groups, int size)
+    {
+        if (groups.dim() != 5 || groups.shape[0] < 2)
+        {
+            throw new InputException("weights", $"layer {layer}: a kernel bank is [K, out, in, kh, kw] with K >= 2 groups; got [{string.Join(", ", groups.shape)}].");
+        }
+        long k = groups.shape[0], o = groups.shape[1], i = groups.shape[2], kh = groups.shape[3], kw = groups.shape[4];
+        if (kh > size || kw > size) throw new InputException("size", $"{size} is smaller than the {kh}x{kw} kernels of layer {layer}.");
+        using var scope = NewDisposeScope();
+        Tensor w = groups.detach().cpu().to(ScalarType.Float64);
+        Tensor padded = nn.functional.pad(w, new long[] { 0, size - kw, 0, size - kh });
+        Tensor spectra = fft.fftshift(fft.fft2(padded).abs(), new long[] { -2, -1 }).mean(new long[] { 1, 2 });   // [K, N, N]
+        double[] flat = spectra.data<double>().ToArray();
+
+        int half = size / 2, bins = (int)Math.Round(Math.Sqrt(2.0) * half) + 1;
+        var profiles = new double[k][];
+        for (int g = 0; g < k; g++)
+        {
+            var p = new double[bins];
+            for (int y = 0; y < size; y++)
+            {
+                for (int x = 0; x < size; x++)
+                {
+                    double d = Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half));
+                    p[(int)Math.Round(d)] += flat[(g * size + y) * size + x];
+                }
+            }
+            double total = p.Sum();
+            if (total > 0) for (int b = 0; b < bins; b++) p[b] /= total;
+            profiles[g] = p;
+        }
+
+        double spectrumCosine = MeanPairwiseCosine(spectra.reshape(k, -1));
+        double weightCosine = MeanPairwiseCosine(w.reshape(k, -1));
+        double overlap = 0;
+        int pairs = 0;
+        for (int g = 0; g < k; g++)
+        {
+            for (int h = g + 1; h < k; h++, pairs++) overlap += profiles[g].Zip(profiles[h]).Sum(t => Math.Min(t.First, t.Second));
+        }
+        return new BankFigures(layer, layout, (int)k, (int)o, (int)i, (int)kh, (int)kw, spectrumCosine, overlap / pairs, weightCosine, profiles);
+    }
+
+    // The mean cosine over the row pairs of [K, D] (a zero row has cosine 0 with everything).
+    static double MeanPairwiseCosine(Tensor rows)
+    {
+        long k = rows.shape[0];
+        Tensor unit = rows / rows.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
+        double[] gram = unit.matmul(unit.t()).data<double>().ToArray();
+        double sum = 0;
+        for (int g = 0; g < k; g++) for (int h = g + 1; h < k; h++) sum += gram[g * k + h];
+        return sum / (k * (k - 1) / 2);
+    }
+}
