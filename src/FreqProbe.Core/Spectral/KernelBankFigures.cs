@@ -79,4 +79,33 @@ public static class KernelBankFigures
         for (int g = 0; g < k; g++) for (int h = g + 1; h < k; h++) sum += gram[g * k + h];
         return sum / (k * (k - 1) / 2);
     }
+
+    /// <summary>
+    /// A 2-D embedding of the bank's per-filter spectra by PCA: one row per (group, output filter), the filter's mean
+    /// centred |DFT| over its input slices (zero-padded to N×N), centred over all rows and projected on the first two
+    /// principal axes (signs fixed so that each axis's largest coordinate is positive). Returns [K·out, 2] coordinates,
+    /// group-major, and the share of the variance the two axes explain.
+    /// </summary>
+    public static (double[,] Points, double Explained) Embedding(Tensor groups, int size)
+    {
+        if (groups.dim() != 5) throw new InputException("weights", $"a kernel bank is [K, out, in, kh, kw]; got [{string.Join(", ", groups.shape)}].");
+        long k = groups.shape[0], o = groups.shape[1], kh = groups.shape[3], kw = groups.shape[4];
+        using var scope = NewDisposeScope();
+        Tensor padded = nn.functional.pad(groups.detach().cpu().to(ScalarType.Float64), new long[] { 0, size - kw, 0, size - kh });
+        Tensor rows = fft.fftshift(fft.fft2(padded).abs(), new long[] { -2, -1 }).mean(new long[] { 2 }).reshape(k * o, -1);   // [K·out, N·N]
+        Tensor centred = rows - rows.mean(new long[] { 0 }, keepdim: true);
+        (Tensor u, Tensor singular, Tensor _) = linalg.svd(centred, fullMatrices: false);
+        int axes = (int)Math.Min(2, singular.shape[0]);
+        double[] s = singular.data<double>().ToArray();
+        double total = s.Sum(v => v * v);
+        Tensor projected = u.narrow(1, 0, axes) * singular.narrow(0, 0, axes);
+        double[] flat = projected.data<double>().ToArray();
+        var points = new double[k * o, 2];
+        for (int axis = 0; axis < axes; axis++)
+        {
+            double sign = Enumerable.Range(0, (int)(k * o)).Select(r => flat[r * axes + axis]).MaxBy(Math.Abs) < 0 ? -1 : 1;
+            for (int r = 0; r < k * o; r++) points[r, axis] = sign * flat[r * axes + axis];
+        }
+        return (points, total > 0 ? s.Take(axes).Sum(v => v * v) / total : 0);
+    }
 }

@@ -57,4 +57,27 @@ public sealed class KernelBankFiguresTests
         using Tensor big = zeros(new long[] { 2, 8, 4, 7, 7 });
         Assert.Throws<InputException>(() => KernelBankFigures.Analyse("layer1.conv", "odconv", big, 4));
     }
+
+    [Fact]
+    public void The_pca_embedding_separates_groups_with_disjoint_spectra_and_the_pictures_are_written()
+    {
+        // Two groups of 3x3 filters: smooth (all-positive box-like) and high-pass (checkerboard-like), with a little noise.
+        torch.manual_seed(5);
+        using Tensor box = ones(new long[] { 1, 6, 2, 3, 3 }, ScalarType.Float64);
+        using Tensor checker = tensor(new double[] { 1, -1, 1, -1, 1, -1, 1, -1, 1 }, new long[] { 1, 1, 1, 3, 3 }).expand(1, 6, 2, 3, 3);
+        using Tensor bank = cat(new[] { box, checker }, 0) + 0.05 * randn(new long[] { 2, 6, 2, 3, 3 }, ScalarType.Float64);
+        (double[,] points, double explained) = KernelBankFigures.Embedding(bank, 16);
+        Assert.Equal((12, 2), (points.GetLength(0), points.GetLength(1)));
+        Assert.InRange(explained, 0.5, 1.0);
+        double[] first = Enumerable.Range(0, 6).Select(r => points[r, 0]).ToArray(), second = Enumerable.Range(6, 6).Select(r => points[r, 0]).ToArray();
+        Assert.True(first.Max() < second.Min() || second.Max() < first.Min(), "the first axis should separate the two groups");
+
+        using var dir = new Support.TempDirectory();
+        BankFigures figures = KernelBankFigures.Analyse("layer1.conv", "odconv", bank, 16);
+        FreqProbe.Core.Results.KernelBankPictures.SaveRadialResponses(figures, 16, dir.File("radial.png"));
+        FreqProbe.Core.Results.KernelBankPictures.SaveEmbedding("layer1.conv", points, 2, explained, dir.File("pca.svg"));
+        Assert.True(new FileInfo(dir.File("radial.png")).Length > 1000);
+        Assert.Contains("group 1", File.ReadAllText(dir.File("pca.svg")), StringComparison.Ordinal);
+        Assert.True(figures.Overlap < 0.95 && figures.SpectrumCosine < 0.95, $"{figures.Overlap} {figures.SpectrumCosine}");
+    }
 }
