@@ -28,14 +28,21 @@ internal static class KernelsCommand
             "layer FreqProbe reports the share of spectral energy in low/mid/high bands (f in units of Nyquist), the\n" +
             "diversity (mean pairwise cosine similarity of the output channels' RMS magnitude spectra: 1 = every channel\n" +
             "responds alike) and the effective rank of the stacked spectra (1 = a single response, up to the channel count).\n\n" +
-            "Without --model and --weights: the built-in model; --model resnet50 alone: torchvision's ImageNet weights.\n\n" +
+            "Without --model and --weights: the built-in model; --model resnet50 alone: torchvision's ImageNet weights.\n" +
+            "--weights FILE alone (no card beside it, not TorchScript) reads the state dict as it is: every 4-D *.weight, and the\n" +
+            "kernel banks of dynamic convolutions (ODConv/DyConv [K, out, in, k, k] with X.attention.*, timm CondConv, FDConv's\n" +
+            "dft_weight), each with the mean pairwise cosine of its groups' spectra, the overlap of their radial profiles and the\n" +
+            "cosine of their weights (1, 1, 1 for identical groups); a layout that would need a guess is named and left out.\n\n" +
             "Examples:\n  freqprobe kernels                                   (the built-in model)\n  freqprobe kernels --model resnet50 --layers '^conv1$'\n" +
             "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/");
         options.AddTo(command);
         foreach (Option option in new Option[] { layers, size, bands, output, pictures }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
-            Resolution resolution = RunResolver.Resolve(options.Bind(parsed), RunKind.Evaluation, context.Resolver, RunNeeds.Weights);
+            GivenSettings given = options.Bind(parsed);
+            if (BareStateDict(given) is { } bare) return StateDict(context, bare, parsed.GetValue(layers), parsed.GetValue(size), parsed.GetValue(bands)!,
+                parsed.GetValue(output), parsed.GetValue(pictures));
+            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Weights);
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
             SweepRequest? request = resolution.Request;
             if (request is not null && request.WeightsPath is null) problems.Add($"--weights: {RunResolver.RandomWeights} has no kernels worth analysing; expected a weights file.");
@@ -61,12 +68,7 @@ internal static class KernelsCommand
             IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, parsed.GetValue(layers));
             if (result.Count == 0) throw new InputException($"--layers: '{parsed.GetValue(layers)}' matches no convolution of {spec.Name}.");
 
-            context.Table.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
-            foreach (LayerSpectrum l in result)
-            {
-                context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{l.Layer,-22} {$"{l.OutChannels}x{l.InChannels}, {l.KernelHeight}x{l.KernelWidth}",-14} {string.Join(" ", l.BandEnergy.Select(e => $"{100 * e,17:0.0}%"))} {l.Diversity,10:0.000} {l.EffectiveRank,10:0.0}"));
-            }
+            WriteLayerTable(context, result, edges);
             if (outPath is not null)
             {
                 AtomicFile.Write(outPath, stream =>
@@ -89,6 +91,92 @@ internal static class KernelsCommand
         return command;
     }
 
+    // --weights FILE without --model, without a card beside it and not a TorchScript archive: a state dict read as it
+    // is, with no architecture to bind it to.
+    static string? BareStateDict(GivenSettings given)
+    {
+        if (given.Has(RunSettings.Model) || given.Text(RunSettings.Weights) is not { } path || !File.Exists(path)) return null;
+        return ModelCard.TryLoadFor(path) is null && !TorchScriptArchive.Is(path) ? path : null;
+    }
+
+    // Kernels and kernel banks of a bare state dict: every 4-D *.weight tensor as a layer, and every dynamic-convolution
+    // bank KernelBankLayouts recognises; what looks like a bank but would need a guess is reported.
+    static int StateDict(CommandContext context, string path, string? layers, int n, string bandText, string? outPath, string? pictureFolder)
+    {
+        var problems = new List<string>();
+        double[] edges = ParseEdges(bandText, problems);
+        if (n is < 4 or > 512) problems.Add($"--size: {n} is out of range; expected 4 to 512.");
+        if (outPath is not null && OutputTargets.Problem(outPath, new[] { ".csv", ".json" }) is { } why) problems.Add($"--out: {why}");
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+            return ExitCodes.InputError;
+        }
+        Dictionary<string, TorchSharp.torch.Tensor> tensors = WeightsFile.Load(path);
+        try
+        {
+            var filter = layers is null ? null : new System.Text.RegularExpressions.Regex(layers, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            bool Wanted(string layer) => filter?.IsMatch(layer) ?? true;
+            var result = tensors.Where(t => t.Value.dim() == 4 && t.Key.EndsWith(".weight", StringComparison.Ordinal) && Wanted(t.Key[..^".weight".Length]))
+                .Select(t => KernelSpectra.Analyse(t.Key[..^".weight".Length], t.Value.detach().cpu(), n, edges)).ToArray();
+            (IReadOnlyList<KernelBank> found, IReadOnlyList<string> unread) = KernelBankLayouts.Find(tensors);
+            BankFigures[] banks = found.Where(b => Wanted(b.Layer)).Select(b => KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n)).ToArray();
+            foreach (string problem in unread) context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
+            if (result.Length == 0 && banks.Length == 0)
+            {
+                throw new InputException("weights", $"'{path}' holds no convolution weight (4-D *.weight) and no kernel bank{(layers is null ? "" : $" matching --layers '{layers}'")}; " +
+                    "expected a state dict of a convolutional network (or --model for a file that needs one).");
+            }
+            WriteLayerTable(context, result, edges);
+            if (banks.Length > 0)
+            {
+                context.Table.WriteLine($"{"bank",-22} {"layout",-9} {"K",3} {"out x in, k",-14} {"spectrum cos",13} {"overlap",8} {"weight cos",11}");
+                foreach (BankFigures b in banks)
+                {
+                    context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{b.Layer,-22} {b.Layout,-9} {b.Groups,3} {$"{b.OutChannels}x{b.InChannels}, {b.KernelHeight}x{b.KernelWidth}",-14} {b.SpectrumCosine,13:0.000} {b.Overlap,8:0.000} {b.WeightCosine,11:0.000}"));
+                }
+            }
+            if (outPath is not null)
+            {
+                AtomicFile.Write(outPath, stream =>
+                {
+                    if (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) KernelPictures.WriteCsv(result, edges, stream);
+                    else WriteJson(stream, result, edges, n, "state dict", path, path, context.CommandLine, banks);
+                });
+                context.Error.WriteLine($"freqprobe: results in {outPath}");
+            }
+            if (pictureFolder is not null)
+            {
+                Directory.CreateDirectory(pictureFolder);
+                foreach (LayerSpectrum l in result) KernelPictures.SaveGrid(l, n, Path.Combine(pictureFolder, l.Layer + ".png"));
+                foreach ((KernelBank bank, BankFigures figures) in found.Where(b => Wanted(b.Layer)).Zip(banks))
+                {
+                    KernelBankPictures.SaveRadialResponses(figures, n, Path.Combine(pictureFolder, bank.Layer + ".bank-radial.png"));
+                    (double[,] points, double explained) = KernelBankFigures.Embedding(bank.Groups, n);
+                    KernelBankPictures.SaveEmbedding(bank.Layer, points, figures.Groups, explained, Path.Combine(pictureFolder, bank.Layer + ".bank-pca.png"));
+                }
+                context.Error.WriteLine($"freqprobe: {result.Length} spectrum grids and {banks.Length} x 2 bank pictures in {pictureFolder}");
+            }
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            foreach (TorchSharp.torch.Tensor t in tensors.Values) t.Dispose();
+        }
+    }
+
+    static void WriteLayerTable(CommandContext context, IReadOnlyList<LayerSpectrum> result, double[] edges)
+    {
+        if (result.Count == 0) return;
+        context.Table.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
+        foreach (LayerSpectrum l in result)
+        {
+            context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{l.Layer,-22} {$"{l.OutChannels}x{l.InChannels}, {l.KernelHeight}x{l.KernelWidth}",-14} {string.Join(" ", l.BandEnergy.Select(e => $"{100 * e,17:0.0}%"))} {l.Diversity,10:0.000} {l.EffectiveRank,10:0.0}"));
+        }
+    }
+
     static double[] ParseEdges(string text, List<string> problems)
     {
         string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
@@ -104,7 +192,8 @@ internal static class KernelsCommand
         return edges;
     }
 
-    static void WriteJson(Stream stream, IReadOnlyList<LayerSpectrum> layers, double[] edges, int size, string model, string weightsName, string weightsPath, string command)
+    static void WriteJson(Stream stream, IReadOnlyList<LayerSpectrum> layers, double[] edges, int size, string model, string weightsName, string weightsPath, string command,
+        IReadOnlyList<BankFigures>? banks = null)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
@@ -141,6 +230,27 @@ internal static class KernelsCommand
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        if (banks is not null)
+        {
+            json.WriteString("bank_figures", "means over group pairs: spectrum_cosine of the group mean |DFT| (kernels zero-padded to size), overlap = sum over rings " +
+                "of min(p_g, p_h) of the radial profiles, weight_cosine of the flattened group weights");
+            json.WriteStartArray("banks");
+            foreach (BankFigures b in banks)
+            {
+                json.WriteStartObject();
+                json.WriteString("layer", b.Layer);
+                json.WriteString("layout", b.Layout);
+                json.WriteNumber("groups", b.Groups);
+                json.WriteNumber("out_channels", b.OutChannels);
+                json.WriteNumber("in_channels", b.InChannels);
+                json.WriteString("kernel", $"{b.KernelHeight}x{b.KernelWidth}");
+                json.WriteNumber("spectrum_cosine", b.SpectrumCosine);
+                json.WriteNumber("overlap", b.Overlap);
+                json.WriteNumber("weight_cosine", b.WeightCosine);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
         json.WriteEndObject();
     }
 }
