@@ -75,7 +75,7 @@ public static class InteractionRunner
                 double[] Value(float[] presence, int rows)
                 {
                     using var scope = NewDisposeScope();
-                    Tensor masks = tensor(presence, new long[] { rows, players.Count }).narrow(0, 0, rows).to(session.Device).matmul(partition);
+                    Tensor masks = tensor(presence.AsSpan(0, rows * players.Count).ToArray(), new long[] { rows, players.Count }).to(session.Device).matmul(partition);
                     Tensor inputs = players.Domain == PlayerDomain.Pixels
                         ? basis * masks.view(rows, 1, size, size)
                         : session.Normalise(fft.irfft2(basis * masks.view(rows, 1, size, halfWidth), s: new long[] { size, size }));
