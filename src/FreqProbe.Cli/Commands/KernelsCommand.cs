@@ -40,11 +40,10 @@ internal static class KernelsCommand
         command.SetAction(parsed =>
         {
             GivenSettings given = options.Bind(parsed);
-            if (BareStateDict(given) is { } bare) return StateDict(context, bare, parsed.GetValue(layers), parsed.GetValue(size), parsed.GetValue(bands)!,
-                parsed.GetValue(output), parsed.GetValue(pictures));
-            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Weights);
-            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
-            SweepRequest? request = resolution.Request;
+            string? bare = BareStateDict(given);
+            Resolution? resolution = bare is null ? RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Weights) : null;
+            var problems = resolution?.Problems.Select(p => p.ForCommandLine()).ToList() ?? new List<string>();
+            SweepRequest? request = resolution?.Request;
             if (request is not null && request.WeightsPath is null) problems.Add($"--weights: {RunResolver.RandomWeights} has no kernels worth analysing; expected a weights file.");
             double[] edges = ParseEdges(parsed.GetValue(bands)!, problems);
             int n = parsed.GetValue(size);
@@ -53,43 +52,38 @@ internal static class KernelsCommand
             if (outPath is not null && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 problems.Add($"--out: '{outPath}' must end in .csv or .json.");
             else if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
-            string? pictureFolder = parsed.GetValue(pictures);
-            if (problems.Count > 0 || request?.WeightsPath is not { } weightsPath)
+            string? weightsPath = bare ?? request?.WeightsPath;
+            if (problems.Count > 0 || weightsPath is null)
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
 
-            if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, context.Quiet);
-            ModelSpec spec = request.Model;
-            string weightsName = request.WeightsName ?? weightsPath;
-            // The weights as stored: on the CPU, not folded or converted for inference.
-            using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
-            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, parsed.GetValue(layers));
-            if (result.Count == 0) throw new InputException($"--layers: '{parsed.GetValue(layers)}' matches no convolution of {spec.Name}.");
-
-            WriteLayerTable(context, result, edges);
-            if (outPath is not null)
+            string? pattern = parsed.GetValue(layers);
+            KernelReport report;
+            if (request is null)
             {
-                AtomicFile.Write(outPath, stream =>
-                {
-                    if (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) KernelPictures.WriteCsv(result, edges, stream);
-                    else WriteJson(stream, result, edges, n, spec.Name, weightsName, weightsPath, context.CommandLine);
-                });
-                context.Error.WriteLine($"freqprobe: results in {outPath}");
+                report = StateDict(context, weightsPath, pattern, n, edges);
             }
-            if (pictureFolder is not null)
+            else
             {
-                Directory.CreateDirectory(pictureFolder);
-                foreach (LayerSpectrum l in result) KernelPictures.SaveGrid(l, n, Path.Combine(pictureFolder, l.Layer + ".png"));
-                KernelPictures.SaveRadialProfiles(result, n, Path.Combine(pictureFolder, "radial-profiles.png"),
-                    $"Kernel radial power profiles: {spec.Name} ({Path.GetFileNameWithoutExtension(weightsPath)}), {n}x{n}");
-                context.Error.WriteLine($"freqprobe: {result.Count} spectrum grids and radial-profiles.png in {pictureFolder}");
+                if (resolution!.Download is { } download) WeightsDownloads.Ensure(context, download, context.Quiet);
+                // The weights as stored: on the CPU, not folded or converted for inference.
+                using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
+                IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern);
+                if (result.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
+                report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, Array.Empty<BankReport>());
             }
+            Write(context, report, weightsPath, edges, n, outPath, parsed.GetValue(pictures));
             return ExitCodes.Success;
         });
         return command;
     }
+
+    // What a run found: the layers' spectra and, for a bare state dict, the kernel banks with their PCA embeddings.
+    sealed record KernelReport(string Model, string WeightsName, IReadOnlyList<LayerSpectrum> Layers, IReadOnlyList<BankReport> Banks);
+
+    sealed record BankReport(BankFigures Figures, double[,] Embedding, double Explained);
 
     // --weights FILE without --model, without a card beside it and not a TorchScript archive: a state dict read as it
     // is, with no architecture to bind it to.
@@ -101,64 +95,26 @@ internal static class KernelsCommand
 
     // Kernels and kernel banks of a bare state dict: every 4-D *.weight tensor as a layer, and every dynamic-convolution
     // bank KernelBankLayouts recognises; what looks like a bank but would need a guess is reported.
-    static int StateDict(CommandContext context, string path, string? layers, int n, string bandText, string? outPath, string? pictureFolder)
+    static KernelReport StateDict(CommandContext context, string path, string? layers, int n, double[] edges)
     {
-        var problems = new List<string>();
-        double[] edges = ParseEdges(bandText, problems);
-        if (n is < 4 or > 512) problems.Add($"--size: {n} is out of range; expected 4 to 512.");
-        if (outPath is not null && OutputTargets.Problem(outPath, new[] { ".csv", ".json" }) is { } why) problems.Add($"--out: {why}");
-        if (problems.Count > 0)
-        {
-            foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
-            return ExitCodes.InputError;
-        }
         Dictionary<string, TorchSharp.torch.Tensor> tensors = WeightsFile.Load(path);
         try
         {
-            var filter = layers is null ? null : new System.Text.RegularExpressions.Regex(layers, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            bool Wanted(string layer) => filter?.IsMatch(layer) ?? true;
-            var result = tensors.Where(t => t.Value.dim() == 4 && t.Key.EndsWith(".weight", StringComparison.Ordinal) && Wanted(t.Key[..^".weight".Length]))
-                .Select(t => KernelSpectra.Analyse(t.Key[..^".weight".Length], t.Value.detach().cpu(), n, edges)).ToArray();
+            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(tensors.Select(t => (t.Key, t.Value))), n, edges, layers);
+            Func<string, bool> wanted = KernelSpectra.LayerFilter(layers);
             (IReadOnlyList<KernelBank> found, IReadOnlyList<string> unread) = KernelBankLayouts.Find(tensors);
-            BankFigures[] banks = found.Where(b => Wanted(b.Layer)).Select(b => KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n)).ToArray();
             foreach (string problem in unread) context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
-            if (result.Length == 0 && banks.Length == 0)
+            var banks = found.Where(b => wanted(b.Layer)).Select(b =>
+            {
+                (double[,] points, double explained) = KernelBankFigures.Embedding(b.Groups, n);
+                return new BankReport(KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n), points, explained);
+            }).ToArray();
+            if (result.Count == 0 && banks.Length == 0)
             {
                 throw new InputException("weights", $"'{path}' holds no convolution weight (4-D *.weight) and no kernel bank{(layers is null ? "" : $" matching --layers '{layers}'")}; " +
                     "expected a state dict of a convolutional network (or --model for a file that needs one).");
             }
-            WriteLayerTable(context, result, edges);
-            if (banks.Length > 0)
-            {
-                context.Table.WriteLine($"{"bank",-22} {"layout",-9} {"K",3} {"out x in, k",-14} {"spectrum cos",13} {"overlap",8} {"weight cos",11}");
-                foreach (BankFigures b in banks)
-                {
-                    context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{b.Layer,-22} {b.Layout,-9} {b.Groups,3} {$"{b.OutChannels}x{b.InChannels}, {b.KernelHeight}x{b.KernelWidth}",-14} {b.SpectrumCosine,13:0.000} {b.Overlap,8:0.000} {b.WeightCosine,11:0.000}"));
-                }
-            }
-            if (outPath is not null)
-            {
-                AtomicFile.Write(outPath, stream =>
-                {
-                    if (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) KernelPictures.WriteCsv(result, edges, stream);
-                    else WriteJson(stream, result, edges, n, "state dict", path, path, context.CommandLine, banks);
-                });
-                context.Error.WriteLine($"freqprobe: results in {outPath}");
-            }
-            if (pictureFolder is not null)
-            {
-                Directory.CreateDirectory(pictureFolder);
-                foreach (LayerSpectrum l in result) KernelPictures.SaveGrid(l, n, Path.Combine(pictureFolder, l.Layer + ".png"));
-                foreach ((KernelBank bank, BankFigures figures) in found.Where(b => Wanted(b.Layer)).Zip(banks))
-                {
-                    KernelBankPictures.SaveRadialResponses(figures, n, Path.Combine(pictureFolder, bank.Layer + ".bank-radial.png"));
-                    (double[,] points, double explained) = KernelBankFigures.Embedding(bank.Groups, n);
-                    KernelBankPictures.SaveEmbedding(bank.Layer, points, figures.Groups, explained, Path.Combine(pictureFolder, bank.Layer + ".bank-pca.png"));
-                }
-                context.Error.WriteLine($"freqprobe: {result.Length} spectrum grids and {banks.Length} x 2 bank pictures in {pictureFolder}");
-            }
-            return ExitCodes.Success;
+            return new KernelReport("state dict", path, result, banks);
         }
         finally
         {
@@ -166,14 +122,54 @@ internal static class KernelsCommand
         }
     }
 
-    static void WriteLayerTable(CommandContext context, IReadOnlyList<LayerSpectrum> result, double[] edges)
+    // The table on stdout, then --out and --pictures.
+    static void Write(CommandContext context, KernelReport report, string weightsPath, double[] edges, int n, string? outPath, string? pictureFolder)
     {
-        if (result.Count == 0) return;
-        context.Table.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
-        foreach (LayerSpectrum l in result)
+        IReadOnlyList<LayerSpectrum> result = report.Layers;
+        if (result.Count > 0)
         {
-            context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{l.Layer,-22} {$"{l.OutChannels}x{l.InChannels}, {l.KernelHeight}x{l.KernelWidth}",-14} {string.Join(" ", l.BandEnergy.Select(e => $"{100 * e,17:0.0}%"))} {l.Diversity,10:0.000} {l.EffectiveRank,10:0.0}"));
+            context.Table.WriteLine($"{"layer",-22} {"out x in, k",-14} {string.Join(" ", KernelPictures.BandNames(edges).Select(b => $"{b,18}"))} {"diversity",10} {"eff. rank",10}");
+            foreach (LayerSpectrum l in result)
+            {
+                context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{l.Layer,-22} {$"{l.OutChannels}x{l.InChannels}, {l.KernelHeight}x{l.KernelWidth}",-14} {string.Join(" ", l.BandEnergy.Select(e => $"{100 * e,17:0.0}%"))} {l.Diversity,10:0.000} {l.EffectiveRank,10:0.0}"));
+            }
+        }
+        if (report.Banks.Count > 0)
+        {
+            context.Table.WriteLine($"{"bank",-22} {"layout",-9} {"K",3} {"out x in, k",-14} {"spectrum cos",13} {"overlap",8} {"weight cos",11}");
+            foreach (BankFigures b in report.Banks.Select(r => r.Figures))
+            {
+                context.Table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{b.Layer,-22} {b.Layout,-9} {b.Groups,3} {$"{b.OutChannels}x{b.InChannels}, {b.KernelHeight}x{b.KernelWidth}",-14} {b.SpectrumCosine,13:0.000} {b.Overlap,8:0.000} {b.WeightCosine,11:0.000}"));
+            }
+        }
+        if (outPath is not null)
+        {
+            AtomicFile.Write(outPath, stream =>
+            {
+                if (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) KernelPictures.WriteCsv(result, edges, stream);
+                else WriteJson(stream, report, edges, n, weightsPath, context.CommandLine);
+            });
+            context.Error.WriteLine($"freqprobe: results in {outPath}");
+        }
+        if (pictureFolder is not null)
+        {
+            Directory.CreateDirectory(pictureFolder);
+            foreach (LayerSpectrum l in result) KernelPictures.SaveGrid(l, n, Path.Combine(pictureFolder, l.Layer + ".png"));
+            if (result.Count > 0)
+            {
+                KernelPictures.SaveRadialProfiles(result, n, Path.Combine(pictureFolder, "radial-profiles.png"),
+                    $"Kernel radial power profiles: {report.Model} ({Path.GetFileNameWithoutExtension(weightsPath)}), {n}x{n}");
+            }
+            foreach (BankReport bank in report.Banks)
+            {
+                KernelBankPictures.SaveRadialResponses(bank.Figures, n, Path.Combine(pictureFolder, bank.Figures.Layer + ".bank-radial.png"));
+                KernelBankPictures.SaveEmbedding(bank.Figures.Layer, bank.Embedding, bank.Figures.Groups, bank.Explained,
+                    Path.Combine(pictureFolder, bank.Figures.Layer + ".bank-pca.png"));
+            }
+            string banks = report.Banks.Count > 0 ? $" and {report.Banks.Count} x 2 bank pictures" : "";
+            context.Error.WriteLine($"freqprobe: {result.Count} spectrum grids{(result.Count > 0 ? " and radial-profiles.png" : "")}{banks} in {pictureFolder}");
         }
     }
 
@@ -192,15 +188,14 @@ internal static class KernelsCommand
         return edges;
     }
 
-    static void WriteJson(Stream stream, IReadOnlyList<LayerSpectrum> layers, double[] edges, int size, string model, string weightsName, string weightsPath, string command,
-        IReadOnlyList<BankFigures>? banks = null)
+    static void WriteJson(Stream stream, KernelReport report, double[] edges, int size, string weightsPath, string command)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteString("format", "freqprobe-kernels/1");
         json.WriteString("command", command);
-        json.WriteString("model", model);
-        json.WriteString("weights", weightsName);
+        json.WriteString("model", report.Model);
+        json.WriteString("weights", report.WeightsName);
         json.WriteString("weights_path", weightsPath);
         json.WriteString("weights_sha256", WeightsFile.Sha256(weightsPath));
         json.WriteNumber("size", size);
@@ -214,7 +209,7 @@ internal static class KernelsCommand
         json.WriteString("created_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         json.WriteStartArray("layers");
         string[] names = KernelPictures.BandNames(edges).ToArray();
-        foreach (LayerSpectrum l in layers)
+        foreach (LayerSpectrum l in report.Layers)
         {
             json.WriteStartObject();
             json.WriteString("layer", l.Layer);
@@ -230,12 +225,12 @@ internal static class KernelsCommand
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        if (banks is not null)
+        if (report.Banks.Count > 0)
         {
             json.WriteString("bank_figures", "means over group pairs: spectrum_cosine of the group mean |DFT| (kernels zero-padded to size), overlap = sum over rings " +
                 "of min(p_g, p_h) of the radial profiles, weight_cosine of the flattened group weights");
             json.WriteStartArray("banks");
-            foreach (BankFigures b in banks)
+            foreach (BankFigures b in report.Banks.Select(r => r.Figures))
             {
                 json.WriteStartObject();
                 json.WriteString("layer", b.Layer);

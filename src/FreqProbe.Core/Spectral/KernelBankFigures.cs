@@ -47,19 +47,15 @@ public static class KernelBankFigures
             var p = new double[bins];
             for (int y = 0; y < size; y++)
             {
-                for (int x = 0; x < size; x++)
-                {
-                    double d = Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half));
-                    p[(int)Math.Round(d)] += flat[(g * size + y) * size + x];
-                }
+                for (int x = 0; x < size; x++) p[KernelSpectra.Ring(y, x, half)] += flat[(g * size + y) * size + x];
             }
             double total = p.Sum();
             if (total > 0) for (int b = 0; b < bins; b++) p[b] /= total;
             profiles[g] = p;
         }
 
-        double spectrumCosine = MeanPairwiseCosine(spectra.reshape(k, -1));
-        double weightCosine = MeanPairwiseCosine(w.reshape(k, -1));
+        double spectrumCosine = KernelSpectra.MeanPairwiseCosine(spectra.reshape(k, -1));
+        double weightCosine = KernelSpectra.MeanPairwiseCosine(w.reshape(k, -1));
         double overlap = 0;
         int pairs = 0;
         for (int g = 0; g < k; g++)
@@ -67,17 +63,6 @@ public static class KernelBankFigures
             for (int h = g + 1; h < k; h++, pairs++) overlap += profiles[g].Zip(profiles[h]).Sum(t => Math.Min(t.First, t.Second));
         }
         return new BankFigures(layer, layout, (int)k, (int)o, (int)i, (int)kh, (int)kw, spectrumCosine, overlap / pairs, weightCosine, profiles);
-    }
-
-    // The mean cosine over the row pairs of [K, D] (a zero row has cosine 0 with everything).
-    static double MeanPairwiseCosine(Tensor rows)
-    {
-        long k = rows.shape[0];
-        Tensor unit = rows / rows.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
-        double[] gram = unit.matmul(unit.t()).data<double>().ToArray();
-        double sum = 0;
-        for (int g = 0; g < k; g++) for (int h = g + 1; h < k; h++) sum += gram[g * k + h];
-        return sum / (k * (k - 1) / 2);
     }
 
     /// <summary>

@@ -36,31 +36,67 @@ public static class KernelSpectra
     /// Conv2d modules; for a TorchScript model they are read through its named parameters, whatever its classes.
     /// </summary>
     public static IReadOnlyList<(string Layer, Tensor Weight)> ConvolutionWeights(nn.Module model) =>
-        model.named_parameters()
-            .Where(p => p.parameter.dim() == 4 && p.name.EndsWith(".weight", StringComparison.Ordinal))
-            .Select(p => (p.name[..^".weight".Length], (Tensor)p.parameter))
+        ConvolutionWeights(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+
+    /// <summary>The convolution kernels among named tensors (a state dict): every 4-D <c>*.weight</c>, named by its layer path, in the given order.</summary>
+    public static IReadOnlyList<(string Layer, Tensor Weight)> ConvolutionWeights(IEnumerable<(string Name, Tensor Value)> named) =>
+        named.Where(p => p.Value.dim() == 4 && p.Name.EndsWith(".weight", StringComparison.Ordinal))
+            .Select(p => (p.Name[..^".weight".Length], p.Value))
             .ToArray();
+
+    /// <summary>Whether a layer path matches <paramref name="layers"/> (a regex; null matches every layer).</summary>
+    public static Func<string, bool> LayerFilter(string? layers)
+    {
+        if (layers is null) return _ => true;
+        var filter = new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return filter.IsMatch;
+    }
 
     /// <summary>Every convolution kernel of <paramref name="model"/> whose layer path matches <paramref name="layers"/> (a regex; null for all), in parameter order.</summary>
     public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null)
     {
-        if (size < 4) throw new InputException("size", $"{size} is too small; expected at least 4 (and at least the kernel size).");
-        if (edges.Count == 0 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second) || edges[0] <= 0)
-            throw new InputException("bands", $"'{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
+        Check(size, edges);
         if (!model.named_parameters().Any())
         {
             throw new InputException("weights", "the model has no named parameters: its weights are graph constants, not named parameters (a frozen " +
                 "TorchScript archive, torch.jit.freeze); expected a model whose convolution weights are parameters, e.g. an archive exported without freezing.");
         }
-        Regex? filter = layers is null ? null : new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return Analyse(ConvolutionWeights(model), size, edges, layers);
+    }
+
+    /// <summary>The kernels of <paramref name="weights"/> whose layer path matches <paramref name="layers"/> (a regex; null for all), in order.</summary>
+    public static IReadOnlyList<LayerSpectrum> Analyse(IReadOnlyList<(string Layer, Tensor Weight)> weights, int size, IReadOnlyList<double> edges, string? layers = null)
+    {
+        Check(size, edges);
+        Func<string, bool> wanted = LayerFilter(layers);
         var results = new List<LayerSpectrum>();
-        foreach ((string name, Tensor weight) in ConvolutionWeights(model))
+        foreach ((string name, Tensor weight) in weights)
         {
-            if (filter is not null && !filter.IsMatch(name)) continue;
+            if (!wanted(name)) continue;
             using var scope = NewDisposeScope();
             results.Add(Analyse(name, weight.detach().cpu(), size, edges));
         }
         return results;
+    }
+
+    static void Check(int size, IReadOnlyList<double> edges)
+    {
+        if (size < 4) throw new InputException("size", $"{size} is too small; expected at least 4 (and at least the kernel size).");
+        if (edges.Count == 0 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second) || edges[0] <= 0)
+            throw new InputException("bands", $"'{string.Join(",", edges)}' must be increasing positive edges in units of Nyquist, e.g. 0.25,0.5.");
+    }
+
+    /// <summary>The ring round(d) of cell (y, x) of a centred N×N grid with DC at (half, half): the bins of radial profiles.</summary>
+    public static int Ring(int y, int x, int half) => (int)Math.Round(Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half)));
+
+    /// <summary>The mean cosine over the row pairs of [R, D] float64 rows (1 with fewer than two rows; a zero row has cosine 0 with everything).</summary>
+    public static double MeanPairwiseCosine(Tensor rows)
+    {
+        long o = rows.shape[0];
+        if (o < 2) return 1.0;
+        using var scope = NewDisposeScope();
+        Tensor unit = rows / rows.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
+        return (unit.matmul(unit.t()).sum().item<double>() - unit.square().sum().item<double>()) / (o * (o - 1));
     }
 
     /// <summary>The spectrum of one weight tensor [out, in, kh, kw].</summary>
@@ -87,8 +123,9 @@ public static class KernelSpectra
             {
                 double d = Math.Sqrt((double)(y - half) * (y - half) + (double)(x - half) * (x - half));
                 double share = sum > 0 ? energy[y * size + x] / sum : 0;
-                radial[(int)Math.Round(d)] += share;
-                ringSize[(int)Math.Round(d)]++;
+                int ring = Ring(y, x, half);
+                radial[ring] += share;
+                ringSize[ring]++;
                 double f = d / half;
                 int band = 0;
                 while (band < edges.Count && f >= edges[band]) band++;
@@ -99,8 +136,7 @@ public static class KernelSpectra
         for (int d = 0; d <= maxBin; d++) radial[d] = ringSize[d] == 0 ? 0 : radial[d] / ringSize[d] * size * size;
 
         Tensor flat = channel.reshape(o, -1);
-        Tensor unit = flat / flat.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
-        double diversity = o < 2 ? 1.0 : (unit.matmul(unit.t()).sum().item<double>() - unit.square().sum().item<double>()) / (o * (o - 1));
+        double diversity = MeanPairwiseCosine(flat);
         double[] singular = linalg.svdvals(flat).data<double>().ToArray();
         double singularSum = singular.Sum();
         double entropy = singularSum <= 0 ? 0 : -singular.Where(s => s > 0).Select(s => s / singularSum).Sum(p => p * Math.Log(p));
