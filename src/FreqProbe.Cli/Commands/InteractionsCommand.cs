@@ -72,10 +72,7 @@ internal static class InteractionsCommand
             SweepRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(outputs) ?? Array.Empty<string>();
             OutputTargets.Check(targets, InteractionWriter.Extensions, evaluation?.WeightsPath, problems);
-            foreach ((Option<int> option, int least) in new[] { (images, 1), (pairs, 1), (contexts, 1) })
-            {
-                if (parsed.GetValue(option) < least) problems.Add($"{option.Name}: {parsed.GetValue(option)} must be {least} or more.");
-            }
+            problems.AddRange(InteractionRequest.CountProblems(parsed.GetValue(images), parsed.GetValue(pairs), parsed.GetValue(contexts)));
             var spec = new PlayerSpec(parsed.GetValue(players)!, parsed.GetValue(grid), parsed.GetValue(bandCount));
             IReadOnlyList<double>? ratios = InputProblems.Collect(problems, () => InteractionOrders.ParseRatios(parsed.GetValue(orders)!), null);
             PlayerSet? set = evaluation is null ? null : InputProblems.Collect(problems, () => spec.Build(evaluation.Preprocess.InputSize), null);
@@ -106,7 +103,7 @@ internal static class InteractionsCommand
         long contexts = InteractionEstimator.ContextsPerPair(set.Count, orders, request.Sampling.Contexts);
         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"freqprobe: {set.Count} {set.Kind}, orders {string.Join(",", orders)}; per image {pairs} pairs x {contexts} contexts over the orders x 4 = " +
-            $"{4L * pairs * contexts + 2} forwards; up to {request.Images} images"));
+            $"{InteractionEstimator.RowsPerImage(set.Count, set.CandidatePairs.Count, orders, request.Sampling)} forwards; up to {request.Images} images"));
     }
 
     static void Summarise(CommandContext context, InteractionResult r)

@@ -42,8 +42,9 @@ internal static class MergeCommand
                 context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' is also an input ('{input}'); merging into it would destroy that shard. Expected a new file.");
                 return ExitCodes.InputError;
             }
-            if (paths.Length > 0 && IsHeatmap(paths[0])) return MergeHeatmaps(context, paths, outPath);
-            if (paths.Length > 0 && InteractionWriter.IsInteractionJson(paths[0])) return MergeInteractions(context, paths, outPath, parsed.GetValue(quiet));
+            string? format = paths.Length > 0 ? ResultFormat.Of(paths[0]) : null;
+            if (format == HeatmapWriter.Format) return MergeHeatmaps(context, paths, outPath);
+            if (format == InteractionWriter.Format) return MergeInteractions(context, paths, outPath, parsed.GetValue(quiet));
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)
             {
@@ -58,19 +59,6 @@ internal static class MergeCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    static bool IsHeatmap(string path)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.TryGetProperty("format", out var format) && format.GetString() == HeatmapWriter.Format;
-        }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
-        {
-            return false; // the sweep reader reports the file properly
-        }
     }
 
     static int MergeHeatmaps(CommandContext context, string[] paths, string outPath)

@@ -28,7 +28,7 @@ internal static class PlotCommand
         {
             var problems = new List<string>();
             string[] inputs = parsed.GetValue(files)!;
-            int interactionFiles = inputs.Count(InteractionWriter.IsInteractionJson);
+            int interactionFiles = inputs.Count(f => ResultFormat.Of(f) == InteractionWriter.Format);
             if (interactionFiles > 0 && interactionFiles < inputs.Length)
             {
                 context.Error.WriteLine("freqprobe: error: FILES mix interaction results with accuracy results; expected one kind per chart.");

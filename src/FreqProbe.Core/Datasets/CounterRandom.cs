@@ -6,14 +6,21 @@ namespace FreqProbe.Core.Datasets;
 /// </summary>
 internal static class CounterRandom
 {
+    /// <summary>SplitMix64's increment, the golden-ratio constant.</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>SplitMix64's output function (the finaliser).</summary>
+    public static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
     /// <summary>A uniform double in [0, 1).</summary>
     public static double Uniform(ulong seed, long index, ulong stream)
     {
-        ulong z = seed * 0x9E3779B97F4A7C15UL ^ ((ulong)index << 20) ^ stream;
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
+        ulong z = Mix((seed * Gamma ^ ((ulong)index << 20) ^ stream) + Gamma);
         return (z >> 11) * (1.0 / (1UL << 53));
     }
 

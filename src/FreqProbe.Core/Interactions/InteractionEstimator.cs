@@ -19,26 +19,20 @@ public static class InteractionEstimator
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerCall, 1);
         IReadOnlyList<(int I, int J)> pairs = DrawPairs(candidates, sampling.Pairs, sampling.Seed, index);
-        // samples[p][o] = the contexts of pair p at order o.
-        var samples = new int[pairs.Count][][][];
-        long sampleCount = 0;
+        // The samples in (pair, order, context) order, and how many contexts each (pair, order) has.
+        var flat = new List<(int I, int J, int[] Context)>();
+        var counts = new int[pairs.Count * orders.Count];
         for (int p = 0; p < pairs.Count; p++)
         {
-            samples[p] = new int[orders.Count][][];
             for (int o = 0; o < orders.Count; o++)
             {
-                samples[p][o] = Contexts(players, pairs[p], orders[o], sampling.Contexts, sampling.Seed, index);
-                sampleCount += samples[p][o].Length;
+                int[][] contexts = Contexts(players, pairs[p], orders[o], sampling.Contexts, sampling.Seed, index);
+                counts[p * orders.Count + o] = contexts.Length;
+                foreach (int[] context in contexts) flat.Add((pairs[p].I, pairs[p].J, context));
             }
         }
-        var flat = new (int I, int J, int[] Context)[sampleCount];
-        long s = 0;
-        for (int p = 0; p < pairs.Count; p++)
-        {
-            for (int o = 0; o < orders.Count; o++) foreach (int[] context in samples[p][o]) flat[s++] = (pairs[p].I, pairs[p].J, context);
-        }
 
-        long rows = 2 + 4 * sampleCount;
+        long rows = 2 + 4L * flat.Count;
         var values = new double[rows];
         var presence = new float[rowsPerCall * players];
         for (long first = 0; first < rows; first += rowsPerCall)
@@ -55,26 +49,26 @@ public static class InteractionEstimator
 
         var sumAbs = new double[orders.Count];
         var sumSigned = new double[orders.Count];
-        var contexts = new long[orders.Count];
+        var contextCounts = new long[orders.Count];
         long row = 2;
         for (int p = 0; p < pairs.Count; p++)
         {
             for (int o = 0; o < orders.Count; o++)
             {
-                int k = samples[p][o].Length;
+                int k = counts[p * orders.Count + o];
                 double sum = 0;
                 for (int c = 0; c < k; c++, row += 4) sum += values[row + 3] - values[row + 1] - values[row + 2] + values[row];
                 double interaction = sum / k;
                 sumAbs[o] += Math.Abs(interaction);
                 sumSigned[o] += interaction;
-                contexts[o] += k;
+                contextCounts[o] += k;
             }
         }
-        return new ImageInteractions(index, label, pairs.Count, contexts, sumAbs, sumSigned, values[0], values[1]);
+        return new ImageInteractions(index, label, pairs.Count, contextCounts, sumAbs, sumSigned, values[0], values[1]);
     }
 
     // Row 0 is N, row 1 is ∅; then per sample S, S∪{i}, S∪{j}, S∪{i,j}.
-    static void Fill(Span<float> row, long r, (int I, int J, int[] Context)[] flat)
+    static void Fill(Span<float> row, long r, List<(int I, int J, int[] Context)> flat)
     {
         if (r == 0)
         {
@@ -82,7 +76,7 @@ public static class InteractionEstimator
             return;
         }
         if (r == 1) return;
-        var (i, j, context) = flat[(r - 2) / 4];
+        var (i, j, context) = flat[(int)((r - 2) / 4)];
         foreach (int player in context) row[player] = 1f;
         int variant = (int)((r - 2) % 4);
         if (variant is 1 or 3) row[i] = 1f;
@@ -128,6 +122,10 @@ public static class InteractionEstimator
         }
         return contexts;
     }
+
+    /// <summary>The rows (coalitions) an image costs: v(N), v(∅) and four per (pair, order, context) sample.</summary>
+    public static long RowsPerImage(int players, int candidatePairs, IReadOnlyList<int> orders, InteractionSampling sampling) =>
+        2 + 4L * Math.Min(candidatePairs, sampling.Pairs) * ContextsPerPair(players, orders, sampling.Contexts);
 
     /// <summary>Contexts each pair gets over <paramref name="orders"/>: per order, all C(n − 2, m) when there are at most <paramref name="contexts"/>, else <paramref name="contexts"/>.</summary>
     public static long ContextsPerPair(int players, IReadOnlyList<int> orders, int contexts) =>

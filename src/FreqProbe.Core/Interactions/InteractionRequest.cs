@@ -26,4 +26,10 @@ public sealed record PlayerSpec(string Kind, int Grid = 8, int Bands = 16)
 /// <param name="Images">The first this many correctly classified images (after --limit) are explained; a shard takes every N-th of them.</param>
 /// <param name="Sampling">Pairs, contexts, orders; its seed is the evaluation's.</param>
 /// <param name="Value">What v(S) is.</param>
-public sealed record InteractionRequest(SweepRequest Evaluation, PlayerSpec Players, int Images, InteractionSampling Sampling, InteractionValue Value = InteractionValue.LogOdds);
+public sealed record InteractionRequest(SweepRequest Evaluation, PlayerSpec Players, int Images, InteractionSampling Sampling, InteractionValue Value = InteractionValue.LogOdds)
+{
+    /// <summary>What is wrong with these counts, one line per count, named by its option; empty when all are 1 or more.</summary>
+    public static IReadOnlyList<string> CountProblems(int images, int pairs, int contexts) =>
+        new[] { ("images", images), ("pairs", pairs), ("contexts", contexts) }
+            .Where(c => c.Item2 < 1).Select(c => $"--{c.Item1}: {c.Item2} must be 1 or more.").ToArray();
+}

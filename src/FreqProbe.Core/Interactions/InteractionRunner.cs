@@ -29,10 +29,7 @@ public static class InteractionRunner
     {
         SweepRequest e = request.Evaluation;
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        var problems = new List<string>();
-        if (request.Images < 1) problems.Add($"--images: {request.Images} must be 1 or more.");
-        if (request.Sampling.Pairs < 1) problems.Add($"--pairs: {request.Sampling.Pairs} must be 1 or more.");
-        if (request.Sampling.Contexts < 1) problems.Add($"--contexts: {request.Sampling.Contexts} must be 1 or more.");
+        IReadOnlyList<string> problems = InteractionRequest.CountProblems(request.Images, request.Sampling.Pairs, request.Sampling.Contexts);
         if (problems.Count > 0) throw new InputException(string.Join("\n", problems));
         int size = e.Preprocess.InputSize;
         PlayerSet players = request.Players.Build(size);
@@ -54,10 +51,7 @@ public static class InteractionRunner
         }
         var mine = selected.Where((_, k) => e.Shard?.Contains(k) ?? true).ToList();
 
-        int pairsPerImage = Math.Min(players.CandidatePairs.Count, request.Sampling.Pairs);
-        long contextsPerPair = InteractionEstimator.ContextsPerPair(players.Count, orders, request.Sampling.Contexts);
-        long rowsPerImage = 2 + 4L * pairsPerImage * contextsPerPair;
-        long total = rowsPerImage * mine.Count, done = 0;
+        long total = InteractionEstimator.RowsPerImage(players.Count, players.CandidatePairs.Count, orders, request.Sampling) * mine.Count, done = 0;
         int halfWidth = size / 2 + 1;
         var forwardClock = new Stopwatch();
         var results = new List<ImageInteractions>(mine.Count);

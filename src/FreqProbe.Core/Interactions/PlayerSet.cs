@@ -102,12 +102,9 @@ public sealed class PlayerSet
     public static PlayerSet Bands(int count, int size)
     {
         if (count < 2) throw new InputException("band-count", $"{count} must be 2 or more.");
+        // The farthest frequency from DC on the centred grid is (−⌊S/2⌋, −⌊S/2⌋), for even and odd S.
         int half = size / 2;
-        double corner = 0;
-        for (int u = -half; u < size - half; u++)
-        {
-            for (int v = -half; v < size - half; v++) corner = Math.Max(corner, Math.Sqrt((double)u * u + (double)v * v));
-        }
+        double corner = Math.Sqrt((double)half * half + (double)half * half);
         var edges = Enumerable.Range(0, count + 1).Select(b => b == count ? corner : corner * b / count).ToArray();
         int halfWidth = size / 2 + 1;
         var playerOf = Enumerable.Repeat(-1, size * halfWidth).ToArray();

@@ -1,8 +1,11 @@
+using static FreqProbe.Core.Datasets.CounterRandom;
+
 namespace FreqProbe.Core.Interactions;
 
 /// <summary>
 /// A sequence of random numbers that is a pure function of its key (seed, image, and what it is drawn for): SplitMix64
-/// seeded by hashing the key, so the samples of an image never depend on batch size, threads or shard.
+/// seeded by hashing the key with CounterRandom's finaliser, so the samples of an image never depend on batch size,
+/// threads or shard.
 /// </summary>
 internal struct SampleStream
 {
@@ -13,16 +16,6 @@ internal struct SampleStream
         ulong h = Mix(seed + Gamma);
         foreach (long k in key) h = Mix((h + Gamma) ^ (ulong)k);
         state = h;
-    }
-
-    const ulong Gamma = 0x9E3779B97F4A7C15UL;
-
-    // SplitMix64's output function.
-    static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     /// <summary>A uniform integer in [0, <paramref name="bound"/>), by rejection so that it is unbiased.</summary>

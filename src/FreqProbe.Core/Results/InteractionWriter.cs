@@ -158,21 +158,6 @@ public static class InteractionWriter
         json.WriteEndArray();
     }
 
-    /// <summary>Whether <paramref name="path"/> is an interaction JSON (by its format tag); unreadable files are not.</summary>
-    public static bool IsInteractionJson(string path)
-    {
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("format", out JsonElement format) &&
-                format.ValueKind == JsonValueKind.String && format.GetString() == Format;
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Reads an interaction JSON written by <see cref="Write"/>.</summary>
     public static InteractionResult Read(string path)
     {

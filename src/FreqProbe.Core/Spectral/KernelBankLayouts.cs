@@ -29,6 +29,9 @@ public static class KernelBankLayouts
         var problems = new List<string>();
         bool Has(string key) => stateDict.ContainsKey(key);
         Tensor? Get(string key) => stateDict.TryGetValue(key, out Tensor? t) ? t : null;
+        // The modules that hold an ODConv/DyConv attention: X in X.attention.*.
+        var attended = stateDict.Keys.Select(k => k.IndexOf(".attention.", StringComparison.Ordinal) is int at and >= 0 ? k[..at] : null)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach ((string key, Tensor value) in stateDict.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             if (key.EndsWith(".dft_weight", StringComparison.Ordinal))
@@ -42,7 +45,7 @@ public static class KernelBankLayouts
             }
             if (!key.EndsWith(".weight", StringComparison.Ordinal)) continue;
             string name = key[..^".weight".Length];
-            bool attention = stateDict.Keys.Any(other => other.StartsWith(name + ".attention.", StringComparison.Ordinal));
+            bool attention = attended.Contains(name);
             if (value.dim() == 5)
             {
                 if (attention && value.shape[0] >= 2) banks.Add(new KernelBank(name, "odconv", value.detach().cpu()));
