@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -32,8 +31,7 @@ public sealed class HeatmapCommandTests : IDisposable
         string[] lines = File.ReadAllLines(whole);
         Assert.Equal(33, lines.Length);
         Assert.Equal(25, lines.Skip(1).SelectMany(l => l.Split(',').Skip(1)).Count(c => c.Length > 0));
-        using Image picture = Image.Load(dir.File("whole.png"));
-        Assert.Equal((720, 620), (picture.Width, picture.Height));
+        Assert.Equal((720, 620), TestImages.Size(dir.File("whole.png")));
         using JsonDocument shard = JsonDocument.Parse(File.ReadAllText(dir.File("s1.json")));
         Assert.Equal("1/3", shard.RootElement.GetProperty("run").GetProperty("shard").GetString());
     }

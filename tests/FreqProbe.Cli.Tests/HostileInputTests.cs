@@ -5,8 +5,6 @@ using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -75,9 +73,8 @@ public sealed class HostileInputTests : IDisposable
             Directory.CreateDirectory(Path.Combine(root, $"class{c}"));
             for (int i = 0; i < 2; i++)
             {
-                using var image = new Image<Rgb24>(48, 40);
-                for (int y = 0; y < 40; y++) for (int x = 0; x < 48; x++) image[x, y] = new Rgb24((byte)(x * 5), (byte)(y * 6), (byte)(c * 100 + i * 50));
-                image.SaveAsJpeg(Path.Combine(root, $"class{c}", $"img{i}.jpg"));
+                int blue = c * 100 + i * 50;
+                TestImages.Jpeg(Path.Combine(root, $"class{c}", $"img{i}.jpg"), 48, 40, (x, y) => ((byte)(x * 5), (byte)(y * 6), (byte)blue));
             }
         }
         return root;
@@ -94,7 +91,7 @@ public sealed class HostileInputTests : IDisposable
         byte[] whole = File.ReadAllBytes(jpeg);
         File.WriteAllBytes(jpeg, whole[..(whole.Length * 2 / 3)]);
         string png = Path.Combine(root, "class0", "img1.png");
-        using (var image = new Image<Rgb24>(30, 30, new Rgb24(9, 9, 9))) image.SaveAsPng(png);
+        TestImages.Png(png, 30, 30, (9, 9, 9));
         byte[] pngBytes = File.ReadAllBytes(png);
         File.WriteAllBytes(png, pngBytes[..(pngBytes.Length - 20)]);
 

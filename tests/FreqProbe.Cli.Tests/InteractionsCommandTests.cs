@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -45,7 +44,7 @@ public sealed class InteractionsCommandTests : IDisposable
             Assert.Equal(10, root.GetProperty("players").GetProperty("n").GetInt32());
             Assert.Contains("annular bands", root.GetProperty("run").GetProperty("filter_convention").GetString(), StringComparison.Ordinal);
         }
-        using (Image picture = Image.Load(dir.File("whole.png"))) Assert.True(picture.Width > 100);
+        Assert.True(TestImages.Size(dir.File("whole.png")).Width > 100);
 
         run = CliRun.Invoke(With("--out", dir.File("patches.json")));
         Assert.True(run.ExitCode == 0, run.Error);

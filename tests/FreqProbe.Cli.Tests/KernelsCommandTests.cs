@@ -1,5 +1,4 @@
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -21,9 +20,9 @@ public sealed class KernelsCommandTests : IDisposable
         Assert.Equal(new[] { "conv1", "layer3.2.conv2" }, lines.Skip(1).Select(l => l.Split(',')[0]));
 
         // 16 channels: a 4x4 grid of 32x32 spectra at zoom 4 with 2-pixel gaps; 64 channels: 8x8.
-        using (Image conv1 = Image.Load(Path.Combine(pictures, "conv1.png"))) Assert.Equal((4 * 130 + 2, 4 * 130 + 2), (conv1.Width, conv1.Height));
-        using (Image last = Image.Load(Path.Combine(pictures, "layer3.2.conv2.png"))) Assert.Equal((8 * 130 + 2, 8 * 130 + 2), (last.Width, last.Height));
-        using (Image radial = Image.Load(Path.Combine(pictures, "radial-profiles.png"))) Assert.Equal((1000, 560), (radial.Width, radial.Height));
+        Assert.Equal((4 * 130 + 2, 4 * 130 + 2), TestImages.Size(Path.Combine(pictures, "conv1.png")));
+        Assert.Equal((8 * 130 + 2, 8 * 130 + 2), TestImages.Size(Path.Combine(pictures, "layer3.2.conv2.png")));
+        Assert.Equal((1000, 560), TestImages.Size(Path.Combine(pictures, "radial-profiles.png")));
     }
 
     [Fact]

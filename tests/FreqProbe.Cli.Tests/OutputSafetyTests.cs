@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -97,8 +95,7 @@ public sealed class OutputSafetyTests : IDisposable
             Directory.CreateDirectory(Path.Combine(root, $"c{c}"));
             for (int i = 0; i < perClass; i++)
             {
-                using var image = new Image<Rgb24>(40, 36, new Rgb24((byte)(60 * c), (byte)(90 * i), 120));
-                image.SaveAsPng(Path.Combine(root, $"c{c}", $"p{i}.png"));
+                TestImages.Png(Path.Combine(root, $"c{c}", $"p{i}.png"), 40, 36, ((byte)(60 * c), (byte)(90 * i), 120));
             }
         }
         return root;
@@ -119,7 +116,7 @@ public sealed class OutputSafetyTests : IDisposable
             Assert.Contains("freqprobe lowpass (another run)", run.Error, StringComparison.Ordinal);
         }
         string photo = dir.File("photo.png");
-        using (var image = new Image<Rgb24>(50, 40, new Rgb24(1, 2, 3))) image.SaveAsPng(photo);
+        TestImages.Png(photo, 50, 40, (1, 2, 3));
         byte[] before = File.ReadAllBytes(photo);
         CliRun preview = CliRun.Invoke("preview", "--image", photo, "--out", photo);
         Assert.Equal(2, preview.ExitCode);

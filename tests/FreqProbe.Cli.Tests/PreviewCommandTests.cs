@@ -1,6 +1,4 @@
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -18,15 +16,15 @@ public sealed class PreviewCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("3 images x 5 columns", run.Error, StringComparison.Ordinal);
         // 32x32 tiles at zoom 3 (96 px) with 4-px gaps: 5 columns, 3 images x 2 rows; the chart adds 230 x 110 pixels of margins.
-        using (Image image = Image.Load(sheet)) Assert.Equal((5 * 100 + 4 + 230, 6 * 100 + 4 + 110), (image.Width, image.Height));
+        Assert.Equal((5 * 100 + 4 + 230, 6 * 100 + 4 + 110), TestImages.Size(sheet));
 
         string photo = dir.File("photo.png");
-        using (var generated = new Image<Rgb24>(300, 200, new Rgb24(200, 40, 40))) generated.SaveAsPng(photo);
+        TestImages.Png(photo, 300, 200, (200, 40, 40));
         string fromFile = dir.File("file.png");
         run = CliRun.Invoke("preview", "--image", photo, "--input-size", "64", "--out", fromFile);
         Assert.True(run.ExitCode == 0, run.Error);
         // 64x64 tiles at zoom 1, 1 + 2 x 4 default radii.
-        using (Image image = Image.Load(fromFile)) Assert.Equal((9 * 68 + 4 + 230, 68 + 4 + 110), (image.Width, image.Height));
+        Assert.Equal((9 * 68 + 4 + 230, 68 + 4 + 110), TestImages.Size(fromFile));
     }
 
     [Fact]

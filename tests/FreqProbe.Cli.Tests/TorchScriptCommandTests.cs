@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -116,8 +114,7 @@ public sealed class TorchScriptCommandTests : IDisposable
         foreach (string folder in new[] { "cat", "dog" })
         {
             Directory.CreateDirectory(Path.Combine(photos, folder));
-            using var image = new Image<Rgb24>(40, 36, new Rgb24(folder == "cat" ? (byte)200 : (byte)20, 90, 120));
-            image.SaveAsPng(Path.Combine(photos, folder, "a.png"));
+            TestImages.Png(Path.Combine(photos, folder, "a.png"), 40, 36, (folder == "cat" ? (byte)200 : (byte)20, 90, 120));
         }
         string models = dir.File("models");
         Directory.CreateDirectory(models);

@@ -88,17 +88,19 @@ public sealed class BatchStream
         var pixels = new float[n * stride];
         var errors = new BadImageException?[n];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, n, options, i =>
+        Parallel.For(0, n, options, () => new byte[stride], (i, _, bytes) =>
         {
             try
             {
-                ImagePreprocessor.Apply(dataset.Decode(indices[start + i]), policy, pixels.AsSpan(i * stride, stride));
+                dataset.Prepare(indices[start + i], policy, bytes);
+                ImagePreprocessor.ToPlanes(bytes, pixels.AsSpan(i * stride, stride));
             }
             catch (BadImageException e)
             {
                 errors[i] = e;
             }
-        });
+            return bytes;
+        }, _ => { });
         var kept = new List<int>(n);
         var labels = new List<int>(n);
         var skipped = new List<SkippedImage>();

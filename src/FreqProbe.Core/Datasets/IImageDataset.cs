@@ -27,6 +27,13 @@ public interface IImageDataset : IDisposable
     /// <summary>Decodes image <paramref name="index"/>; throws <see cref="BadImageException"/> for a corrupt image.</summary>
     RgbImage Decode(int index);
 
+    /// <summary>
+    /// Writes the model input of image <paramref name="index"/> under <paramref name="policy"/> into
+    /// <paramref name="destination"/> (S·S·3 bytes, H×W×3); throws <see cref="BadImageException"/> for a corrupt image.
+    /// A dataset of encoded files may decode only the pixels the input needs; the bytes are the same either way.
+    /// </summary>
+    void Prepare(int index, PreprocessPolicy policy, Span<byte> destination) => ImagePreprocessor.Apply(Decode(index), policy, destination);
+
     /// <summary>A short description of image <paramref name="index"/> for messages (its path, or file and record).</summary>
     string Describe(int index);
 

@@ -1,12 +1,9 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace FreqProbe.Core.Datasets;
 
 /// <summary>
 /// Images in <c>root/&lt;class&gt;/*.{jpg,jpeg,png,bmp,webp}</c> (extensions in any case). Labels come from a
-/// <see cref="ClassList"/>; images are ordered by label, then by ordinal file name. Decoding uses ImageSharp and
-/// converts to RGB.
+/// <see cref="ClassList"/>; images are ordered by label, then by ordinal file name. Decoding uses SkiaSharp
+/// (<see cref="EncodedImage"/>) and converts to RGB as PIL does; a JPEG is decoded only where the model input needs it.
 /// </summary>
 public sealed class ImageFolderDataset : IImageDataset
 {
@@ -120,6 +117,15 @@ public sealed class ImageFolderDataset : IImageDataset
     public RgbImage Decode(int index)
     {
         return RgbImage.Load(files[index], MaxPixels);
+    }
+
+    /// <inheritdoc />
+    public void Prepare(int index, PreprocessPolicy policy, Span<byte> destination)
+    {
+        using EncodedImage file = EncodedImage.Open(files[index], MaxPixels);
+        InputPlan plan = InputPlan.For(file.Width, file.Height, policy);
+        byte[] region = file.ReadRgba(plan.Left, plan.Top, plan.Width, plan.Height);
+        plan.Run(region, 4, plan.Width * 4, plan.Left, plan.Top, destination);
     }
 
     /// <inheritdoc />

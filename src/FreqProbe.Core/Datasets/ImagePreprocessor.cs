@@ -1,153 +1,207 @@
+using System.Numerics;
+
 namespace FreqProbe.Core.Datasets;
 
 /// <summary>
-/// Turns an <see cref="RgbImage"/> into planar float pixels in [0, 1] (C × H × W) following a
-/// <see cref="PreprocessPolicy"/>. Resizing is separable and antialiased: a triangle (bilinear) or Keys cubic
-/// (bicubic, a = -0.5) filter widened by the downscale factor, as PIL and torch's <c>antialias=True</c> do, computed
-/// in floating point.
+/// Turns a decoded image into the model input as torchvision's PIL path does it: an antialiased resize in PIL's 8-bit
+/// fixed-point arithmetic (<see cref="ResampleAxis"/>, horizontal pass first, each pass rounded to bytes), a centre crop,
+/// and bytes scaled to [0, 1]. The input is H×W×3 bytes (<see cref="Apply(RgbImage, PreprocessPolicy, Span{byte})"/>)
+/// or planar floats; a <see cref="InputPlan"/> says which source pixels it needs, so that a decoder can decode only those.
 /// </summary>
 public static class ImagePreprocessor
 {
-    /// <summary>Writes the model input for <paramref name="image"/> into <paramref name="destination"/> (3·S·S floats).</summary>
+    /// <summary>Writes the model input for <paramref name="image"/> into <paramref name="destination"/> (S·S·3 bytes, H×W×3).</summary>
+    public static void Apply(RgbImage image, PreprocessPolicy policy, Span<byte> destination)
+    {
+        InputPlan plan = InputPlan.For(image.Width, image.Height, policy);
+        plan.Run(image.Pixels, 3, image.Width * 3, 0, 0, destination);
+    }
+
+    /// <summary>Writes the model input for <paramref name="image"/> into <paramref name="destination"/> (3·S·S floats in [0, 1], C×H×W).</summary>
     public static void Apply(RgbImage image, PreprocessPolicy policy, Span<float> destination)
     {
-        int size = policy.InputSize;
-        if (destination.Length != 3 * size * size) throw new ArgumentException($"destination must hold {3 * size * size} floats");
-        float[] planes = ToPlanes(image);
-        int width = image.Width, height = image.Height;
-        if (policy.ResizeShorter is { } shorter)
-        {
-            // torchvision Resize(int): the shorter side becomes `shorter`, the longer int(shorter * long / short).
-            (int newWidth, int newHeight) = width <= height
-                ? (shorter, (int)((long)shorter * height / width))
-                : ((int)((long)shorter * width / height), shorter);
-            planes = Resize(planes, width, height, newWidth, newHeight, policy.Interpolation);
-            width = newWidth;
-            height = newHeight;
-            if (width < size || height < size)
-            {
-                throw new InvalidOperationException($"resized image {width}x{height} is smaller than the {size}x{size} crop");
-            }
-            // torchvision CenterCrop: top = int(round((h - size) / 2)), with round half to even.
-            int top = (int)Math.Round((height - size) / 2.0, MidpointRounding.ToEven);
-            int left = (int)Math.Round((width - size) / 2.0, MidpointRounding.ToEven);
-            Crop(planes, width, height, top, left, size, destination);
-            return;
-        }
-        if (width != size || height != size)
-        {
-            planes = Resize(planes, width, height, size, size, policy.Interpolation);
-        }
-        planes.AsSpan().CopyTo(destination);
+        var bytes = new byte[3 * policy.InputSize * policy.InputSize];
+        Apply(image, policy, bytes);
+        ToPlanes(bytes, destination);
     }
 
-    static float[] ToPlanes(RgbImage image)
+    /// <summary>H×W×3 bytes to C×H×W floats in [0, 1] (torchvision's <c>ToTensor</c>).</summary>
+    public static void ToPlanes(ReadOnlySpan<byte> pixels, Span<float> destination)
     {
-        int n = image.Width * image.Height;
-        var planes = new float[3 * n];
-        byte[] pixels = image.Pixels;
+        if (destination.Length != pixels.Length) throw new ArgumentException($"destination must hold {pixels.Length} floats");
+        int n = pixels.Length / 3;
         for (int p = 0; p < n; p++)
         {
-            planes[p] = pixels[3 * p] / 255f;
-            planes[n + p] = pixels[3 * p + 1] / 255f;
-            planes[2 * n + p] = pixels[3 * p + 2] / 255f;
-        }
-        return planes;
-    }
-
-    static void Crop(float[] planes, int width, int height, int top, int left, int size, Span<float> destination)
-    {
-        for (int c = 0; c < 3; c++)
-        {
-            for (int y = 0; y < size; y++)
-            {
-                planes.AsSpan(c * width * height + (top + y) * width + left, size).CopyTo(destination.Slice((c * size + y) * size, size));
-            }
+            destination[p] = pixels[3 * p] / 255f;
+            destination[n + p] = pixels[3 * p + 1] / 255f;
+            destination[2 * n + p] = pixels[3 * p + 2] / 255f;
         }
     }
+}
 
-    /// <summary>Antialiased resize of planar RGB floats, horizontal pass first.</summary>
-    internal static float[] Resize(float[] planes, int width, int height, int newWidth, int newHeight,
-        ResizeInterpolation interpolation = ResizeInterpolation.Bilinear)
+/// <summary>
+/// What preprocessing does to an image of a given size: the source region it reads, and the two resize passes (absent
+/// on an axis whose size does not change) restricted to the centre crop.
+/// </summary>
+internal sealed class InputPlan
+{
+    InputPlan(int size, ResampleAxis? horizontal, ResampleAxis? vertical, int cropLeft, int cropTop)
+        : this(size, size, horizontal, vertical, cropLeft, cropTop)
     {
-        ResampleTaps horizontal = ResampleTaps.Build(width, newWidth, interpolation);
-        ResampleTaps vertical = ResampleTaps.Build(height, newHeight, interpolation);
-        // Cubic taps are negative at the edges and can overshoot; PIL clamps each pass to bytes, so clamp to [0, 1].
-        float low = interpolation == ResizeInterpolation.Bicubic ? 0f : float.NegativeInfinity;
-        float high = interpolation == ResizeInterpolation.Bicubic ? 1f : float.PositiveInfinity;
-        var temp = new float[3 * height * newWidth];
-        var output = new float[3 * newHeight * newWidth];
-        for (int c = 0; c < 3; c++)
-        {
-            int src = c * width * height, mid = c * height * newWidth, dst = c * newHeight * newWidth;
-            for (int y = 0; y < height; y++)
-            {
-                for (int x = 0; x < newWidth; x++)
-                {
-                    double sum = 0;
-                    int first = horizontal.First[x];
-                    for (int k = 0; k < horizontal.Count[x]; k++) sum += horizontal.Weights[x][k] * planes[src + y * width + first + k];
-                    temp[mid + y * newWidth + x] = Math.Clamp((float)sum, low, high);
-                }
-            }
-            for (int y = 0; y < newHeight; y++)
-            {
-                int first = vertical.First[y];
-                for (int x = 0; x < newWidth; x++)
-                {
-                    double sum = 0;
-                    for (int k = 0; k < vertical.Count[y]; k++) sum += vertical.Weights[y][k] * temp[mid + (first + k) * newWidth + x];
-                    output[dst + y * newWidth + x] = Math.Clamp((float)sum, low, high);
-                }
-            }
-        }
-        return output;
     }
 
-    sealed class ResampleTaps
+    InputPlan(int outWidth, int outHeight, ResampleAxis? horizontal, ResampleAxis? vertical, int cropLeft, int cropTop)
     {
-        public required int[] First { get; init; }
-        public required int[] Count { get; init; }
-        public required double[][] Weights { get; init; }
+        OutWidth = outWidth;
+        OutHeight = outHeight;
+        Horizontal = horizontal;
+        Vertical = vertical;
+        Left = horizontal?.Lowest ?? cropLeft;
+        Top = vertical?.Lowest ?? cropTop;
+        Width = (horizontal?.End ?? cropLeft + outWidth) - Left;
+        Height = (vertical?.End ?? cropTop + outHeight) - Top;
+    }
 
-        // The filter widened by the scale when shrinking, so that every input pixel contributes (PIL's ImagingResample).
-        public static ResampleTaps Build(int inSize, int outSize, ResizeInterpolation interpolation)
+    /// <summary>Output width (the model input's side).</summary>
+    public int OutWidth { get; }
+
+    /// <summary>Output height.</summary>
+    public int OutHeight { get; }
+
+    ResampleAxis? Horizontal { get; }
+
+    ResampleAxis? Vertical { get; }
+
+    /// <summary>First source column read.</summary>
+    public int Left { get; }
+
+    /// <summary>First source row read.</summary>
+    public int Top { get; }
+
+    /// <summary>Source columns read.</summary>
+    public int Width { get; }
+
+    /// <summary>Source rows read.</summary>
+    public int Height { get; }
+
+    /// <summary>
+    /// The plan for a <paramref name="width"/>×<paramref name="height"/> image. With a shorter-side resize it follows
+    /// torchvision's <c>Resize(int)</c> (the longer side becomes int(shorter·long/short)) and <c>CenterCrop</c>
+    /// (offsets round half to even); without, any size other than the input size is resized to it exactly.
+    /// </summary>
+    public static InputPlan For(int width, int height, PreprocessPolicy policy)
+    {
+        int size = policy.InputSize;
+        int newWidth = size, newHeight = size, left = 0, top = 0;
+        if (policy.ResizeShorter is { } shorter)
         {
-            double scale = (double)inSize / outSize;
-            double widen = scale >= 1 ? scale : 1.0;
-            double support = (interpolation == ResizeInterpolation.Bicubic ? 2.0 : 1.0) * widen;
-            var first = new int[outSize];
-            var count = new int[outSize];
-            var weights = new double[outSize][];
-            for (int o = 0; o < outSize; o++)
+            (newWidth, newHeight) = width <= height
+                ? (shorter, (int)((long)shorter * height / width))
+                : ((int)((long)shorter * width / height), shorter);
+            if (newWidth < size || newHeight < size)
             {
-                double centre = (o + 0.5) * scale;
-                int lo = Math.Max(0, (int)(centre - support + 0.5));
-                int hi = Math.Min(inSize, (int)(centre + support + 0.5));
-                var w = new double[hi - lo];
-                double total = 0;
-                for (int k = lo; k < hi; k++)
-                {
-                    double t = Math.Abs((k - centre + 0.5) / widen);
-                    double value = interpolation == ResizeInterpolation.Bicubic ? Cubic(t) : t < 1 ? 1 - t : 0;
-                    w[k - lo] = value;
-                    total += value;
-                }
-                for (int k = 0; k < w.Length; k++) w[k] = total > 0 ? w[k] / total : 0;
-                first[o] = lo;
-                count[o] = hi - lo;
-                weights[o] = w;
+                throw new InvalidOperationException($"resized image {newWidth}x{newHeight} is smaller than the {size}x{size} crop");
             }
-            return new ResampleTaps { First = first, Count = count, Weights = weights };
+            top = (int)Math.Round((newHeight - size) / 2.0, MidpointRounding.ToEven);
+            left = (int)Math.Round((newWidth - size) / 2.0, MidpointRounding.ToEven);
         }
+        ResampleAxis? horizontal = newWidth == width ? null : ResampleAxis.Build(width, newWidth, left, size, policy.Interpolation);
+        ResampleAxis? vertical = newHeight == height ? null : ResampleAxis.Build(height, newHeight, top, size, policy.Interpolation);
+        return new InputPlan(size, horizontal, vertical, left, top);
+    }
 
-        // Keys (1981) cubic convolution kernel with a = -0.5, as PIL's and torch's bicubic filters.
-        static double Cubic(double t)
+    /// <summary>Resizes a <paramref name="width"/>×<paramref name="height"/> image to <paramref name="newWidth"/>×<paramref name="newHeight"/>, no crop.</summary>
+    public static InputPlan Resize(int width, int height, int newWidth, int newHeight, ResizeInterpolation interpolation) =>
+        new(newWidth, newHeight,
+            newWidth == width ? null : ResampleAxis.Build(width, newWidth, 0, newWidth, interpolation),
+            newHeight == height ? null : ResampleAxis.Build(height, newHeight, 0, newHeight, interpolation), 0, 0);
+
+    /// <summary>
+    /// Runs the plan on source pixels that hold at least its region: pixel (x, y) of the image starts at byte
+    /// (y − <paramref name="originY"/>)·<paramref name="rowStride"/> + (x − <paramref name="originX"/>)·<paramref name="pixelStride"/>
+    /// (RGB first, any further byte ignored). Writes H×W×3 bytes.
+    /// </summary>
+    public void Run(ReadOnlySpan<byte> pixels, int pixelStride, int rowStride, int originX, int originY, Span<byte> destination)
+    {
+        int rowLength = OutWidth * 3;
+        if (destination.Length != OutHeight * rowLength) throw new ArgumentException($"destination must hold {OutHeight * rowLength} bytes");
+        // Horizontal pass over the rows the vertical pass reads, into bytes held as ints.
+        var middle = new int[Height * rowLength];
+        for (int r = 0; r < Height; r++)
         {
-            const double a = -0.5;
-            if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
-            if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
-            return 0;
+            ReadOnlySpan<byte> row = pixels.Slice((Top + r - originY) * rowStride);
+            Span<int> output = middle.AsSpan(r * rowLength, rowLength);
+            if (Horizontal is null) CopyRow(row, pixelStride, Left - originX, output);
+            else ResampleRow(row, pixelStride, originX, Horizontal, output);
+        }
+        for (int y = 0; y < OutHeight; y++)
+        {
+            Span<byte> output = destination.Slice(y * rowLength, rowLength);
+            if (Vertical is null)
+            {
+                ReadOnlySpan<int> source = middle.AsSpan(y * rowLength, rowLength);
+                for (int j = 0; j < rowLength; j++) output[j] = (byte)source[j];
+            }
+            else
+            {
+                ResampleColumn(middle, rowLength, Vertical.First[y] - Top, Vertical.Count[y], Vertical.Weights.AsSpan(y * Vertical.Width), output);
+            }
+        }
+    }
+
+    static void CopyRow(ReadOnlySpan<byte> row, int pixelStride, int first, Span<int> output)
+    {
+        for (int x = 0; x < output.Length / 3; x++)
+        {
+            int p = (first + x) * pixelStride;
+            output[3 * x] = row[p];
+            output[3 * x + 1] = row[p + 1];
+            output[3 * x + 2] = row[p + 2];
+        }
+    }
+
+    static void ResampleRow(ReadOnlySpan<byte> row, int pixelStride, int originX, ResampleAxis axis, Span<int> output)
+    {
+        int[] weights = axis.Weights;
+        for (int x = 0; x < axis.First.Length; x++)
+        {
+            int r = ResampleAxis.Half, g = ResampleAxis.Half, b = ResampleAxis.Half;
+            int p = (axis.First[x] - originX) * pixelStride;
+            int w0 = x * axis.Width;
+            for (int k = 0; k < axis.Count[x]; k++, p += pixelStride)
+            {
+                int w = weights[w0 + k];
+                r += row[p] * w;
+                g += row[p + 1] * w;
+                b += row[p + 2] * w;
+            }
+            output[3 * x] = ResampleAxis.ToByte(r);
+            output[3 * x + 1] = ResampleAxis.ToByte(g);
+            output[3 * x + 2] = ResampleAxis.ToByte(b);
+        }
+    }
+
+    // One output row of the vertical pass: a weighted sum of `count` rows of the middle image, vectorised along the row.
+    static void ResampleColumn(int[] middle, int rowLength, int first, int count, ReadOnlySpan<int> weights, Span<byte> output)
+    {
+        int lanes = Vector<int>.Count;
+        var half = new Vector<int>(ResampleAxis.Half);
+        var zero = Vector<int>.Zero;
+        var max = new Vector<int>(255);
+        Span<int> lane = stackalloc int[lanes];
+        int j = 0;
+        for (; j + lanes <= rowLength; j += lanes)
+        {
+            Vector<int> sum = half;
+            for (int k = 0; k < count; k++) sum += new Vector<int>(middle, (first + k) * rowLength + j) * weights[k];
+            Vector.Min(Vector.Max(Vector.ShiftRightArithmetic(sum, ResampleAxis.PrecisionBits), zero), max).CopyTo(lane);
+            for (int l = 0; l < lanes; l++) output[j + l] = (byte)lane[l];
+        }
+        for (; j < rowLength; j++)
+        {
+            int sum = ResampleAxis.Half;
+            for (int k = 0; k < count; k++) sum += middle[(first + k) * rowLength + j] * weights[k];
+            output[j] = (byte)ResampleAxis.ToByte(sum);
         }
     }
 }

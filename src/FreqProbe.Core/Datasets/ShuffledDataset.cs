@@ -38,6 +38,8 @@ public sealed class ShuffledDataset : IImageDataset
     /// <inheritdoc />
     public RgbImage Decode(int index) => inner.Decode(order[index]);
     /// <inheritdoc />
+    public void Prepare(int index, PreprocessPolicy policy, Span<byte> destination) => inner.Prepare(order[index], policy, destination);
+    /// <inheritdoc />
     public string Describe(int index) => inner.Describe(order[index]);
     /// <inheritdoc />
     public void Dispose()

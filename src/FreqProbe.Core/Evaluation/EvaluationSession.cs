@@ -92,8 +92,12 @@ public sealed class EvaluationSession : IDisposable
         return mean is null ? images.alias() : (images - mean) / std!;
     }
 
-    /// <summary>Builds what <paramref name="parts"/> asks for; bad input raises <see cref="InputException"/>.</summary>
-    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All)
+    /// <summary>
+    /// Builds what <paramref name="parts"/> asks for; bad input raises <see cref="InputException"/>. With a decoded
+    /// cache, the images the run reads are decoded into it first where it lacks them; <paramref name="notice"/> hears
+    /// what the cache did.
+    /// </summary>
+    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All, Action<string>? notice = null)
     {
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
@@ -118,6 +122,10 @@ public sealed class EvaluationSession : IDisposable
             // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
             // into exactly the limited run.
             int[] indices = Enumerable.Range(0, requested).Where(i => request.Shard?.Contains(i) ?? true).ToArray();
+            if (dataset is not null && request.DecodedCache is { } cacheRoot)
+            {
+                dataset = DecodedInputCache.Open(cacheRoot, dataset, request.Preprocess, request.Dataset.MaxImagePixels, indices, request.Threads, notice);
+            }
             Func<Tensor, Tensor>? forward = null;
             string? weightsSha = null;
             if (parts.HasFlag(SessionParts.Weights))

@@ -73,6 +73,9 @@ public sealed record SweepRequest
     /// <summary>Seed for random weights and anything else random.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Root folder of the decoded-input cache (<see cref="DecodedInputCache"/>); null to decode every image on every run.</summary>
+    public string? DecodedCache { get; init; }
+
     /// <summary>What to do with undecodable images.</summary>
     public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Fail;
 

@@ -309,6 +309,7 @@ public static class RunResolver
             Shard = shard,
             Seed = given.Seed(RunSettings.Seed) ?? 0,
             OnBadImage = given.Text(RunSettings.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
+            DecodedCache = given.Text(RunSettings.DecodedCache),
             PerClass = given.Flag(RunSettings.PerClass),
             CheckpointPath = outPath is null ? null : SweepCheckpoint.PathFor(outPath),
             Resume = resume,

@@ -141,6 +141,14 @@ public static class RunSettings
         Example = "1000000",
     };
 
+    /// <summary>--decoded-cache.</summary>
+    public static readonly Setting DecodedCache = new("decoded-cache", SettingKind.Path, SettingGroup.Data,
+        "Keep decoded, resized and cropped inputs in this folder (memory-mapped, keyed by the data folder's fingerprint and the preprocessing) " +
+        "so that later runs on the same images skip decoding; results are identical with and without it. A stale or damaged cache is rebuilt.")
+    {
+        Example = "inputs-cache",
+    };
+
     /// <summary>--allow-nonfinite.</summary>
     public static readonly Setting AllowNonfinite = new("allow-nonfinite", SettingKind.Flag, SettingGroup.Model,
         "Evaluate weights that hold NaN or infinite values (by default they are refused, naming the first such tensor).")
@@ -328,7 +336,7 @@ public static class RunSettings
     /// <summary>Every setting, in help order.</summary>
     public static IReadOnlyList<Setting> All { get; } = new[]
     {
-        Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, NumClasses, Mean, Std, InputSize, CropPct, Interpolation, Shape, Profile, Radii, Bands, Clip,
+        Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, DecodedCache, NumClasses, Mean, Std, InputSize, CropPct, Interpolation, Shape, Profile, Radii, Bands, Clip,
         BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, Out, Predictions, Resume, Offline, Quiet,
     };
 

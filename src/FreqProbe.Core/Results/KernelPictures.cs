@@ -2,8 +2,6 @@ using System.Globalization;
 using CsvHelper;
 using FreqProbe.Core.Spectral;
 using ScottPlot;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Core.Results;
 
@@ -53,7 +51,7 @@ public static class KernelPictures
         int rows = (count + columns - 1) / columns;
         int tile = size * zoom, gap = 2;
         var colormap = new ScottPlot.Colormaps.Viridis();
-        using var image = new Image<Rgba32>(columns * (tile + gap) + gap, rows * (tile + gap) + gap, new Rgba32(255, 255, 255));
+        var image = new RgbCanvas(columns * (tile + gap) + gap, rows * (tile + gap) + gap);
         for (int c = 0; c < count; c++)
         {
             ReadOnlySpan<float> spectrum = layer.ChannelSpectra.AsSpan(c * size * size, size * size);
@@ -66,11 +64,11 @@ public static class KernelPictures
                 {
                     float v = spectrum[(y / zoom) * size + x / zoom];
                     ScottPlot.Color colour = colormap.GetColor(max > 0 ? v / max : 0);
-                    image[left + x, top + y] = new Rgba32(colour.R, colour.G, colour.B);
+                    image.Set(left + x, top + y, colour.R, colour.G, colour.B);
                 }
             }
         }
-        image.SaveAsPng(path);
+        image.SavePng(path);
     }
 
     /// <summary>The radial energy profiles of all layers in one chart (PNG or SVG), x in units of Nyquist.</summary>

@@ -1,8 +1,6 @@
 using System.Globalization;
 using FreqProbe.Core.Spectral;
 using ScottPlot;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
 namespace FreqProbe.Core.Results;
@@ -39,7 +37,7 @@ public static class PreviewSheet
 
         int zoom = Math.Max(1, 96 / n), tile = n * zoom, gap = 4;
         int columns = 1 + filters.Length, rowsPerImage = spectrum ? 2 : 1;
-        using var sheet = new Image<Rgba32>(columns * (tile + gap) + gap, b * rowsPerImage * (tile + gap) + gap, new Rgba32(255, 255, 255));
+        var sheet = new RgbCanvas(columns * (tile + gap) + gap, b * rowsPerImage * (tile + gap) + gap);
         int plane = n * n;
         for (int i = 0; i < b; i++)
         {
@@ -61,11 +59,9 @@ public static class PreviewSheet
             }
         }
 
-        using var png = new MemoryStream();
-        sheet.SaveAsPng(png);
         var plot = new Plot();
         double width = sheet.Width, height = sheet.Height;
-        plot.Add.ImageRect(new ScottPlot.Image(png.ToArray()), new CoordinateRect(0, width, 0, height));
+        plot.Add.ImageRect(new ScottPlot.Image(sheet.EncodePng()), new CoordinateRect(0, width, 0, height));
         var xTicks = new ScottPlot.TickGenerators.NumericManual();
         xTicks.AddMajor(gap + tile / 2.0, "original");
         for (int f = 0; f < filters.Length; f++)
@@ -89,7 +85,7 @@ public static class PreviewSheet
         else plot.SavePng(path, outWidth, outHeight);
     }
 
-    static void DrawRgb(Image<Rgba32> sheet, ReadOnlySpan<float> rgb, int n, int zoom, int left, int top, bool stretch)
+    static void DrawRgb(RgbCanvas sheet, ReadOnlySpan<float> rgb, int n, int zoom, int left, int top, bool stretch)
     {
         int plane = n * n;
         double gain = 1;
@@ -110,12 +106,12 @@ public static class PreviewSheet
                     double value = stretch ? 0.5 + gain * rgb[c * plane + p] : rgb[c * plane + p];
                     colour[c] = (byte)Math.Round(255 * Math.Clamp(value, 0, 1));
                 }
-                sheet[left + x, top + y] = new Rgba32(colour[0], colour[1], colour[2]);
+                sheet.Set(left + x, top + y, colour[0], colour[1], colour[2]);
             }
         }
     }
 
-    static void DrawSpectrum(Image<Rgba32> sheet, ReadOnlySpan<float> magnitude, CentredMask? mask, int n, int zoom, int left, int top)
+    static void DrawSpectrum(RgbCanvas sheet, ReadOnlySpan<float> magnitude, CentredMask? mask, int n, int zoom, int left, int top)
     {
         float max = 0;
         foreach (float v in magnitude) max = Math.Max(max, v);
@@ -128,7 +124,8 @@ public static class PreviewSheet
                 bool edge = mask is not null && mask[row, column] > 0.5 && (
                     (y % zoom == 0 && row > 0 && mask[row - 1, column] <= 0.5) || (y % zoom == zoom - 1 && row < n - 1 && mask[row + 1, column] <= 0.5) ||
                     (x % zoom == 0 && column > 0 && mask[row, column - 1] <= 0.5) || (x % zoom == zoom - 1 && column < n - 1 && mask[row, column + 1] <= 0.5));
-                sheet[left + x, top + y] = edge ? new Rgba32(230, 30, 30) : new Rgba32(grey, grey, grey);
+                if (edge) sheet.Set(left + x, top + y, 230, 30, 30);
+                else sheet.Set(left + x, top + y, grey, grey, grey);
             }
         }
     }

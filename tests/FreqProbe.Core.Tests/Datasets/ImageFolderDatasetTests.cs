@@ -1,7 +1,5 @@
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace FreqProbe.Core.Tests.Datasets;
 
@@ -10,8 +8,7 @@ public sealed class ImageFolderDatasetTests
     static void WriteImage(string path, byte value, int width = 10, int height = 8)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = new Image<Rgb24>(width, height, new Rgb24(value, (byte)(value / 2), 3));
-        image.SaveAsPng(path);
+        TestImages.Png(path, width, height, (value, (byte)(value / 2), 3));
     }
 
     [Fact]

@@ -6,50 +6,76 @@ namespace FreqProbe.Core.Tests.Datasets;
 
 public sealed class ImagePreprocessorTests
 {
-    [Theory]
-    [InlineData("20x29")]
-    [InlineData("64x90")]
-    [InlineData("37x16")]
-    public void Antialiased_bilinear_resize_matches_torch(string size)
+    static readonly JsonElement Pil = JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("resize_pil.json"))).RootElement;
+
+    static RgbImage Source(string name)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("resize_antialias.json")));
-        float[] source = ParityFixture.Flatten(doc.RootElement.GetProperty("source"));
-        float[] expected = ParityFixture.Flatten(doc.RootElement.GetProperty("outputs").GetProperty(size));
-        int h = int.Parse(size.Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
-        int w = int.Parse(size.Split('x')[1], System.Globalization.CultureInfo.InvariantCulture);
-        float[] actual = ImagePreprocessor.Resize(source, 53, 37, w, h);
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"{size} [{i}]: {actual[i]} vs torch {expected[i]}");
+        JsonElement e = Pil.GetProperty(name);
+        return new RgbImage(e.GetProperty("width").GetInt32(), e.GetProperty("height").GetInt32(), e.GetProperty("rgb").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray());
+    }
+
+    static byte[] Bytes(JsonElement e) => e.EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
+
+    [Theory]
+    [InlineData("bilinear 20x29")]
+    [InlineData("bilinear 31x11")]
+    [InlineData("bilinear 53x16")]
+    [InlineData("bilinear 90x64")]
+    [InlineData("bilinear 7x5")]
+    [InlineData("bicubic 20x29")]
+    [InlineData("bicubic 31x11")]
+    [InlineData("bicubic 53x16")]
+    [InlineData("bicubic 90x64")]
+    [InlineData("bicubic 7x5")]
+    public void Resizing_equals_PIL_byte_for_byte(string name)
+    {
+        // The other filter must not pass, or the test could not tell them apart.
+        string[] parts = name.Split(' ');
+        int w = int.Parse(parts[1].Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
+        int h = int.Parse(parts[1].Split('x')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var interpolation = parts[0] == "bicubic" ? ResizeInterpolation.Bicubic : ResizeInterpolation.Bilinear;
+        RgbImage source = Source("source");
+        var output = new byte[w * h * 3];
+        InputPlan.Resize(source.Width, source.Height, w, h, interpolation).Run(source.Pixels, 3, source.Width * 3, 0, 0, output);
+        byte[] expected = Bytes(Pil.GetProperty("resized").GetProperty(name));
+        Assert.Equal(expected, output);
+        var other = new byte[w * h * 3];
+        InputPlan.Resize(source.Width, source.Height, w, h, 1 - interpolation).Run(source.Pixels, 3, source.Width * 3, 0, 0, other);
+        Assert.NotEqual(expected, other);
     }
 
     [Theory]
-    [InlineData("12x17")]
-    [InlineData("40x57")]
-    [InlineData("23x9")]
-    public void Antialiased_bicubic_resize_matches_torch(string size)
+    [InlineData(64, 56)]
+    [InlineData(40, 40)]
+    public void Resize_and_centre_crop_equal_torchvisions_PIL_transform_byte_for_byte(int shorter, int crop)
     {
-        JsonElement bicubic = TorchScriptFixtures.Root.GetProperty("bicubic");
-        float[] source = ParityFixture.Flatten(bicubic.GetProperty("source"));
-        float[] expected = ParityFixture.Flatten(bicubic.GetProperty("outputs").GetProperty(size));
-        int h = int.Parse(size.Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
-        int w = int.Parse(size.Split('x')[1], System.Globalization.CultureInfo.InvariantCulture);
-        float[] actual = ImagePreprocessor.Resize(source, 31, 23, w, h, ResizeInterpolation.Bicubic);
-        float[] bilinear = ImagePreprocessor.Resize(source, 31, 23, w, h);
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"{size} [{i}]: {actual[i]} vs torch {expected[i]}");
-        Assert.True(expected.Zip(bilinear, (e, b) => Math.Abs(e - b)).Max() > 1e-4, "the bilinear filter should not pass for bicubic");
+        RgbImage source = Source("crop_source");
+        var output = new byte[crop * crop * 3];
+        ImagePreprocessor.Apply(source, new PreprocessPolicy(crop, shorter), output);
+        Assert.Equal(Bytes(Pil.GetProperty("crops").GetProperty($"{shorter} {crop}")), output);
     }
 
     [Fact]
-    public void Bicubic_overshoot_is_clamped_to_the_unit_range_as_PIL_clamps_bytes()
+    public void A_region_decoded_alone_gives_the_same_input_as_the_whole_image()
     {
-        // A hard edge: cubic taps ring below 0 and above 1 next to it.
-        var planes = new float[3 * 8 * 16];
-        for (int c = 0; c < 3; c++) for (int y = 0; y < 8; y++) for (int x = 8; x < 16; x++) planes[(c * 8 + y) * 16 + x] = 1;
-        float[] up = ImagePreprocessor.Resize(planes, 16, 8, 40, 8, ResizeInterpolation.Bicubic);
-        Assert.Equal(0f, up.Min());
-        Assert.Equal(1f, up.Max());
-        Assert.Contains(up, v => v is > 0 and < 1);
+        // What the plan reads of a RGBA region placed at its origin equals what it reads of the whole RGB image.
+        RgbImage source = Source("crop_source");
+        var policy = new PreprocessPolicy(56, 64);
+        InputPlan plan = InputPlan.For(source.Width, source.Height, policy);
+        Assert.True(plan.Width < source.Width, "the crop should need fewer columns than the image has");
+        var region = new byte[plan.Width * plan.Height * 4];
+        for (int y = 0; y < plan.Height; y++)
+        {
+            for (int x = 0; x < plan.Width; x++)
+            {
+                for (int c = 0; c < 3; c++) region[(y * plan.Width + x) * 4 + c] = source.Pixels[((plan.Top + y) * source.Width + plan.Left + x) * 3 + c];
+            }
+        }
+        var fromRegion = new byte[56 * 56 * 3];
+        plan.Run(region, 4, plan.Width * 4, plan.Left, plan.Top, fromRegion);
+        var whole = new byte[56 * 56 * 3];
+        ImagePreprocessor.Apply(source, policy, whole);
+        Assert.Equal(whole, fromRegion);
     }
 
     [Fact]

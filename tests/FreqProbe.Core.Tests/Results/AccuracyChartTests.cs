@@ -1,6 +1,5 @@
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Tests.Support;
-using SixLabors.ImageSharp;
 
 namespace FreqProbe.Core.Tests.Results;
 
@@ -40,8 +39,7 @@ public sealed class AccuracyChartTests : IDisposable
         AccuracyChart.Save(series, ChartAxis.Radius, path, "test", 640, 400);
         if (name.EndsWith(".png", StringComparison.Ordinal))
         {
-            using Image image = Image.Load(path);
-            Assert.Equal((640, 400), (image.Width, image.Height));
+            Assert.Equal((640, 400), TestImages.Size(path));
         }
         else
         {

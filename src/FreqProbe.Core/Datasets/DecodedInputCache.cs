@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FreqProbe.Core.Datasets;
+
+/// <summary>
+/// Decoded model inputs kept on disk, so that repeated runs over the same images skip decoding: the bytes after resize
+/// and crop (S×S×3 per image, what <see cref="IImageDataset.Prepare"/> writes), read memory-mapped.
+/// <para>
+/// One folder per (data source, split, preprocessing, decoder, pixel limit) under the cache root holds
+/// <c>inputs.u8</c> (image i at byte i·S·S·3; a sparse file, only the images some run needed are filled),
+/// <c>index.json</c> (the data folder's fingerprint, each filled image's XxHash3 or the reason it could not be decoded)
+/// and <c>index.sha256</c>, the checksum of the index. A run fills what it lacks and then reads everything from the map.
+/// </para>
+/// <para>
+/// Nothing stale or damaged is used: an index whose checksum, format or key does not match, a data file of the wrong
+/// size, or a data folder whose fingerprint (file list, sizes, modification times) changed makes the folder be rebuilt,
+/// with a notice; an image whose bytes no longer match its hash is an error naming the cache.
+/// </para>
+/// </summary>
+public sealed class DecodedInputCache : IImageDataset
+{
+    const string Format = "freqprobe-decoded-inputs/1";
+
+    /// <summary>What decodes and resizes: part of the key, so that a change to either never reuses old bytes.</summary>
+    public const string Decoder = "SkiaSharp 3.119.0 (libjpeg-turbo, libpng, libwebp) + PIL-exact 8-bit fixed-point resampling (22 bits)";
+
+    readonly IImageDataset inner;
+    readonly PreprocessPolicy policy;
+    readonly int stride;
+    readonly ulong[] hashes;
+    readonly string?[] bad;
+    readonly bool[] held;
+    readonly MemoryMappedFile? map;
+    readonly MemoryMappedViewAccessor? view;
+
+    DecodedInputCache(IImageDataset inner, PreprocessPolicy policy, string folder, ulong[] hashes, string?[] bad, bool[] held, int decoded)
+    {
+        this.inner = inner;
+        this.policy = policy;
+        stride = 3 * policy.InputSize * policy.InputSize;
+        Folder = folder;
+        this.hashes = hashes;
+        this.bad = bad;
+        this.held = held;
+        Filled = held.Count(h => h);
+        Decoded = decoded;
+        string data = System.IO.Path.Combine(folder, "inputs.u8");
+        if (new FileInfo(data).Length > 0)
+        {
+            map = MemoryMappedFile.CreateFromFile(data, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        }
+    }
+
+    /// <summary>The cache folder of this data and preprocessing.</summary>
+    public string Folder { get; }
+
+    /// <summary>Images held (decoded or refused) after opening.</summary>
+    public int Filled { get; }
+
+    /// <summary>Images this opening had to decode.</summary>
+    public int Decoded { get; }
+
+    /// <summary>
+    /// Opens (building or completing as needed) the cache under <paramref name="root"/> for <paramref name="inner"/>'s
+    /// images at <paramref name="needed"/> under <paramref name="policy"/>, decoding missing ones on
+    /// <paramref name="threads"/> threads. <paramref name="notice"/> hears what was found and done.
+    /// </summary>
+    public static DecodedInputCache Open(string root, IImageDataset inner, PreprocessPolicy policy, long maxPixels, IReadOnlyList<int> needed, int threads,
+        Action<string>? notice = null)
+    {
+        string key = Key(inner, policy, maxPixels, out JsonObject identity);
+        string folder = System.IO.Path.Combine(root, key);
+        string fingerprint = inner.ContentStamp();
+        int stride = 3 * policy.InputSize * policy.InputSize;
+        long length = (long)inner.Count * stride;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using FileStream lockFile = Lock(folder);
+            var hashes = new ulong[inner.Count];
+            var bad = new string?[inner.Count];
+            var held = new bool[inner.Count];
+            string? stale = ReadIndex(folder, identity, fingerprint, length, hashes, bad, held);
+            string data = System.IO.Path.Combine(folder, "inputs.u8");
+            if (stale is not null)
+            {
+                if (stale != "") notice?.Invoke($"decoded cache {folder}: {stale}; rebuilding it");
+                Array.Clear(held);
+                File.Delete(System.IO.Path.Combine(folder, "index.sha256"));
+                using var fresh = new FileStream(data, FileMode.Create, FileAccess.Write);
+                fresh.SetLength(length);
+            }
+            int[] missing = needed.Where(i => !held[i]).Distinct().Order().ToArray();
+            if (missing.Length > 0)
+            {
+                notice?.Invoke($"decoded cache {folder}: decoding {missing.Length} image(s) once");
+                Fill(inner, policy, data, missing, threads, hashes, bad);
+                foreach (int i in missing) held[i] = true;
+                WriteIndex(folder, identity, fingerprint, hashes, bad, held);
+            }
+            return new DecodedInputCache(inner, policy, folder, hashes, bad, held, missing.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException("decoded-cache", $"cannot use the decoded cache '{folder}' ({e.Message}); expected a writable folder.", e);
+        }
+    }
+
+    static string Key(IImageDataset inner, PreprocessPolicy policy, long maxPixels, out JsonObject identity)
+    {
+        identity = new JsonObject
+        {
+            ["format"] = Format,
+            ["decoder"] = Decoder,
+            ["dataset"] = inner.Name,
+            ["source"] = System.IO.Path.GetFullPath(inner.Source),
+            ["split"] = inner.Split,
+            ["count"] = inner.Count,
+            ["preprocess"] = policy.Describe(),
+            ["input_size"] = policy.InputSize,
+            ["resize_shorter"] = policy.ResizeShorter,
+            ["interpolation"] = policy.InterpolationName,
+            ["max_image_pixels"] = maxPixels,
+        };
+        byte[] digest = SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToJsonString()));
+        return Convert.ToHexStringLower(digest)[..16];
+    }
+
+    // One process fills a folder at a time; another waits for it (a sweep's shards can share one cache).
+    static FileStream Lock(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, "lock");
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                Thread.Sleep(500);
+            }
+        }
+    }
+
+    // Null when the index is whole and current; "" when there is none yet; else why it cannot be used.
+    static string? ReadIndex(string folder, JsonObject identity, string fingerprint, long length, ulong[] hashes, string?[] bad, bool[] held)
+    {
+        string indexPath = System.IO.Path.Combine(folder, "index.json"), sumPath = System.IO.Path.Combine(folder, "index.sha256");
+        string dataPath = System.IO.Path.Combine(folder, "inputs.u8");
+        if (!File.Exists(indexPath) && !File.Exists(sumPath)) return "";
+        if (!File.Exists(indexPath) || !File.Exists(sumPath)) return "its index is incomplete";
+        byte[] index = File.ReadAllBytes(indexPath);
+        if (File.ReadAllText(sumPath).Trim() != Convert.ToHexStringLower(SHA256.HashData(index))) return "its index does not match its checksum (damaged or edited)";
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(index);
+        }
+        catch (JsonException)
+        {
+            return "its index is not valid JSON";
+        }
+        if (root?["identity"]?.ToJsonString() != identity.ToJsonString()) return "it was made by another decoder or for other settings";
+        if (root["fingerprint"]?.GetValue<string>() != fingerprint) return "the data folder changed since it was built (file list, sizes or modification times)";
+        if (!File.Exists(dataPath) || new FileInfo(dataPath).Length != length) return $"its data file is not {length} bytes long";
+        if (root["entries"] is not JsonArray entries) return "its index has no entries";
+        foreach (JsonNode? entry in entries)
+        {
+            int i = entry!["i"]!.GetValue<int>();
+            if (i < 0 || i >= held.Length) return $"its index names image {i}, outside the dataset";
+            held[i] = true;
+            if (entry["bad"] is { } reason) bad[i] = reason.GetValue<string>();
+            else hashes[i] = ulong.Parse(entry["xxh3"]!.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    static void Fill(IImageDataset inner, PreprocessPolicy policy, string data, int[] missing, int threads, ulong[] hashes, string?[] bad)
+    {
+        int stride = 3 * policy.InputSize * policy.InputSize;
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(data, FileMode.Open, FileAccess.Write);
+        Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new byte[stride], (i, _, bytes) =>
+        {
+            try
+            {
+                inner.Prepare(i, policy, bytes);
+                hashes[i] = XxHash3.HashToUInt64(bytes);
+                RandomAccess.Write(handle, bytes, (long)i * stride);
+            }
+            catch (BadImageException e)
+            {
+                bad[i] = e.Reason;
+            }
+            return bytes;
+        }, _ => { });
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    static void WriteIndex(string folder, JsonObject identity, string fingerprint, ulong[] hashes, string?[] bad, bool[] held)
+    {
+        var entries = new JsonArray();
+        for (int i = 0; i < held.Length; i++)
+        {
+            if (!held[i]) continue;
+            entries.Add(bad[i] is { } reason
+                ? new JsonObject { ["i"] = i, ["bad"] = reason }
+                : new JsonObject { ["i"] = i, ["xxh3"] = hashes[i].ToString("x16", CultureInfo.InvariantCulture) });
+        }
+        var root = new JsonObject
+        {
+            ["identity"] = identity.DeepClone(),
+            ["fingerprint"] = fingerprint,
+            ["written"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+            ["entries"] = entries,
+        };
+        byte[] index = Encoding.UTF8.GetBytes(root.ToJsonString());
+        string indexPath = System.IO.Path.Combine(folder, "index.json"), sumPath = System.IO.Path.Combine(folder, "index.sha256");
+        // The checksum goes last: an index without its checksum is never trusted.
+        File.Delete(sumPath);
+        File.WriteAllBytes(indexPath + ".tmp", index);
+        File.Move(indexPath + ".tmp", indexPath, overwrite: true);
+        File.WriteAllText(sumPath, Convert.ToHexStringLower(SHA256.HashData(index)) + "\n");
+    }
+
+    /// <inheritdoc />
+    public string Name => inner.Name;
+
+    /// <inheritdoc />
+    public string Source => inner.Source;
+
+    /// <inheritdoc />
+    public string Split => inner.Split;
+
+    /// <inheritdoc />
+    public int Count => inner.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ClassNames => inner.ClassNames;
+
+    /// <inheritdoc />
+    public int LabelAt(int index) => inner.LabelAt(index);
+
+    /// <inheritdoc />
+    public RgbImage Decode(int index) => inner.Decode(index);
+
+    /// <inheritdoc />
+    public string Describe(int index) => inner.Describe(index);
+
+    /// <inheritdoc />
+    public string ContentStamp() => inner.ContentStamp();
+
+    /// <summary>The cached input of image <paramref name="index"/>; an image the cache does not hold is decoded as usual.</summary>
+    public void Prepare(int index, PreprocessPolicy policy, Span<byte> destination)
+    {
+        if (policy != this.policy || !held[index] || (view is null && bad[index] is null))
+        {
+            inner.Prepare(index, policy, destination);
+            return;
+        }
+        if (bad[index] is { } reason) throw new BadImageException(inner.Describe(index), reason);
+        if (destination.Length != stride) throw new ArgumentException($"destination must hold {stride} bytes");
+        if (view is null) throw new InvalidOperationException("the cache has no data");
+        unsafe
+        {
+            byte* start = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+            try
+            {
+                new ReadOnlySpan<byte>(start + view.PointerOffset + (long)index * stride, stride).CopyTo(destination);
+            }
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+        }
+        if (XxHash3.HashToUInt64(destination) != hashes[index])
+        {
+            throw new InputException("decoded-cache", $"image {index} ({inner.Describe(index)}) in the decoded cache '{Folder}' does not match its checksum; " +
+                "expected the bytes it was written with (delete that folder to rebuild it).");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        view?.Dispose();
+        map?.Dispose();
+        inner.Dispose();
+    }
+}
