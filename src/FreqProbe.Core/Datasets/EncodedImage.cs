@@ -119,14 +119,24 @@ internal sealed class EncodedImage : IDisposable
     }
 
     // Scanline decoding with an x-subset: libjpeg-turbo crops the columns (jpeg_crop_scanline) and skips the rows above.
+    // Chroma upsampling at the edges of a cropped or skipped region sees other neighbours than in a whole decode, so the
+    // region is widened by a margin of whole MCUs on every side and only its inside is kept: the same bytes as a whole
+    // decode (RegionDecodeTests checks it).
+    const int Margin = 16;
+
     unsafe bool ReadJpegRegion(SKImageInfo info, int left, int top, int width, int height, byte[] pixels)
     {
-        var options = new SKCodecOptions(SKRectI.Create(left, 0, width, Height));
+        int x0 = Math.Max(0, left - Margin), x1 = Math.Min(Width, left + width + Margin);
+        int y0 = Math.Max(0, top - Margin), y1 = Math.Min(Height, top + height + Margin);
+        int wide = x1 - x0;
+        var options = new SKCodecOptions(SKRectI.Create(x0, 0, wide, Height));
         if (codec.StartScanlineDecode(info, options) != SKCodecResult.Success || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown) return false;
-        if (top > 0 && !codec.SkipScanlines(top)) throw new BadImageException(Path, $"its image data ends before row {top}");
+        if (y0 > 0 && !codec.SkipScanlines(y0)) throw new BadImageException(Path, $"its image data ends before row {y0}");
+        var decoded = new byte[checked(wide * (y1 - y0) * 4)];
         int rows;
-        fixed (byte* p = pixels) rows = codec.GetScanlines((IntPtr)p, height, width * 4);
-        if (rows != height) throw new BadImageException(Path, $"its image data ends after row {top + rows} of {Height}");
+        fixed (byte* p = decoded) rows = codec.GetScanlines((IntPtr)p, y1 - y0, wide * 4);
+        if (rows != y1 - y0) throw new BadImageException(Path, $"its image data ends after row {y0 + rows} of {Height}");
+        for (int y = 0; y < height; y++) decoded.AsSpan(((top - y0 + y) * wide + left - x0) * 4, width * 4).CopyTo(pixels.AsSpan(y * width * 4));
         return true;
     }
 

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FreqProbe.Core.Datasets;
 
@@ -30,13 +32,17 @@ public static class ImagePreprocessor
     {
         if (destination.Length != pixels.Length) throw new ArgumentException($"destination must hold {pixels.Length} floats");
         int n = pixels.Length / 3;
+        float[] unit = UnitScale;
         for (int p = 0; p < n; p++)
         {
-            destination[p] = pixels[3 * p] / 255f;
-            destination[n + p] = pixels[3 * p + 1] / 255f;
-            destination[2 * n + p] = pixels[3 * p + 2] / 255f;
+            destination[p] = unit[pixels[3 * p]];
+            destination[n + p] = unit[pixels[3 * p + 1]];
+            destination[2 * n + p] = unit[pixels[3 * p + 2]];
         }
     }
+
+    // b / 255f for every byte, computed once (the same floats as dividing each time).
+    static readonly float[] UnitScale = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
 }
 
 /// <summary>
@@ -162,6 +168,11 @@ internal sealed class InputPlan
 
     static void ResampleRow(ReadOnlySpan<byte> row, int pixelStride, int originX, ResampleAxis axis, Span<int> output)
     {
+        if (pixelStride == 4 && Sse41.IsSupported)
+        {
+            ResampleRowRgba(row, originX, axis, output);
+            return;
+        }
         int[] weights = axis.Weights;
         for (int x = 0; x < axis.First.Length; x++)
         {
@@ -178,6 +189,32 @@ internal sealed class InputPlan
             output[3 * x] = ResampleAxis.ToByte(r);
             output[3 * x + 1] = ResampleAxis.ToByte(g);
             output[3 * x + 2] = ResampleAxis.ToByte(b);
+        }
+    }
+
+    // The same sums on RGBA pixels, four channels in one SSE4.1 register (the fourth is ignored): identical integers.
+    static unsafe void ResampleRowRgba(ReadOnlySpan<byte> row, int originX, ResampleAxis axis, Span<int> output)
+    {
+        int[] weights = axis.Weights;
+        var half = Vector128.Create(ResampleAxis.Half);
+        var max = Vector128.Create(255);
+        fixed (byte* source = row)
+        fixed (int* w = weights)
+        {
+            for (int x = 0; x < axis.First.Length; x++)
+            {
+                Vector128<int> sum = half;
+                byte* p = source + (axis.First[x] - originX) * 4;
+                int* wx = w + x * axis.Width;
+                for (int k = 0; k < axis.Count[x]; k++, p += 4)
+                {
+                    sum = Sse2.Add(sum, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), Vector128.Create(wx[k])));
+                }
+                Vector128<int> bytes = Sse41.Min(Sse41.Max(Sse2.ShiftRightArithmetic(sum, ResampleAxis.PrecisionBits), Vector128<int>.Zero), max);
+                output[3 * x] = bytes.GetElement(0);
+                output[3 * x + 1] = bytes.GetElement(1);
+                output[3 * x + 2] = bytes.GetElement(2);
+            }
         }
     }
 
