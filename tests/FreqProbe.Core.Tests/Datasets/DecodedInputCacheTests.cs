@@ -1,0 +1,97 @@
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Tests.Support;
+
+namespace FreqProbe.Core.Tests.Datasets;
+
+public sealed class DecodedInputCacheTests
+{
+    static readonly PreprocessPolicy Policy = new(56, 64);
+
+    static string Folder(TempDirectory dir)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            Directory.CreateDirectory(dir.File($"data/c{i % 2}"));
+            int shade = 40 * i;
+            TestImages.Jpeg(dir.File($"data/c{i % 2}/{i}.jpg"), 90 + 7 * i, 70 + 5 * i, (x, y) => ((byte)(x * 3 + shade), (byte)(y * 2), (byte)((x * y) % 256)));
+        }
+        File.WriteAllBytes(dir.File("data/c1/broken.jpg"), new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0, 16 });
+        return dir.File("data");
+    }
+
+    static byte[][] Inputs(IImageDataset data, out string?[] bad)
+    {
+        bad = new string?[data.Count];
+        var all = new byte[data.Count][];
+        for (int i = 0; i < data.Count; i++)
+        {
+            all[i] = new byte[3 * 56 * 56];
+            try
+            {
+                data.Prepare(i, Policy, all[i]);
+            }
+            catch (BadImageException e)
+            {
+                bad[i] = e.Reason;
+            }
+        }
+        return all;
+    }
+
+    [Fact]
+    public void Cached_inputs_equal_decoded_ones_and_a_second_opening_decodes_nothing()
+    {
+        using var dir = new TempDirectory();
+        string data = Folder(dir);
+        byte[][] direct = Inputs(ImageFolderDataset.Open(data), out string?[] directBad);
+        var notices = new List<string>();
+        int[] all = Enumerable.Range(0, 6).ToArray();
+        using (DecodedInputCache first = DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add))
+        {
+            Assert.Equal(6, first.Decoded);
+            byte[][] cached = Inputs(first, out string?[] cachedBad);
+            Assert.Equal(direct, cached);
+            Assert.Equal(directBad, cachedBad);
+            Assert.Single(directBad, b => b is not null);
+        }
+        using DecodedInputCache second = DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add);
+        Assert.Equal(0, second.Decoded);
+        Assert.Equal(direct, Inputs(second, out _));
+        Assert.Single(notices);
+    }
+
+    [Fact]
+    public void A_changed_data_folder_or_a_damaged_index_is_rebuilt_and_damaged_bytes_are_refused()
+    {
+        using var dir = new TempDirectory();
+        string data = Folder(dir);
+        int[] all = Enumerable.Range(0, 6).ToArray();
+        var notices = new List<string>();
+        DecodedInputCache Open() => DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 1, notices.Add);
+        string folder;
+        using (DecodedInputCache cache = Open()) folder = cache.Folder;
+
+        File.SetLastWriteTimeUtc(Path.Combine(data, "c0", "0.jpg"), DateTime.UtcNow.AddMinutes(5));
+        using (DecodedInputCache cache = Open()) Assert.Equal(6, cache.Decoded);
+        Assert.Contains(notices, n => n.Contains("the data folder changed", StringComparison.Ordinal));
+
+        File.AppendAllText(Path.Combine(folder, "index.json"), " ");
+        using (DecodedInputCache cache = Open()) Assert.Equal(6, cache.Decoded);
+        Assert.Contains(notices, n => n.Contains("does not match its checksum", StringComparison.Ordinal));
+
+        // One byte of image 0 flipped in the data file: reading it is an error naming the cache, never a silent use.
+        using (var stream = new FileStream(Path.Combine(folder, "inputs.u8"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 100;
+            int b = stream.ReadByte();
+            stream.Position = 100;
+            stream.WriteByte((byte)(b ^ 0xFF));
+        }
+        using DecodedInputCache damaged = Open();
+        Assert.Equal(0, damaged.Decoded);
+        var input = new byte[3 * 56 * 56];
+        InputException e = Assert.Throws<InputException>(() => damaged.Prepare(0, Policy, input));
+        Assert.Contains(folder, e.Message, StringComparison.Ordinal);
+        damaged.Prepare(1, Policy, input);
+    }
+}
