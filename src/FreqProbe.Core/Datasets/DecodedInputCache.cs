@@ -27,8 +27,9 @@ public sealed class DecodedInputCache : IImageDataset
 {
     const string Format = "freqprobe-decoded-inputs/1";
 
-    /// <summary>What decodes and resizes: part of the key, so that a change to either never reuses old bytes.</summary>
-    public const string Decoder = "SkiaSharp 3.119.0 (libjpeg-turbo, libpng, libwebp) + PIL-exact 8-bit fixed-point resampling (22 bits)";
+    /// <summary>What decodes and resizes: part of the key, so that a change to either (a SkiaSharp upgrade too) never reuses old bytes.</summary>
+    public static readonly string Decoder =
+        $"SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + PIL-exact 8-bit fixed-point resampling ({ResampleAxis.PrecisionBits} bits)";
 
     readonly IImageDataset inner;
     readonly PreprocessPolicy policy;
@@ -36,8 +37,8 @@ public sealed class DecodedInputCache : IImageDataset
     readonly ulong[] hashes;
     readonly string?[] bad;
     readonly bool[] held;
-    readonly MemoryMappedFile? map;
-    readonly MemoryMappedViewAccessor? view;
+    readonly MemoryMappedFile map;
+    readonly MemoryMappedViewAccessor view;
 
     DecodedInputCache(IImageDataset inner, PreprocessPolicy policy, string folder, ulong[] hashes, string?[] bad, bool[] held, int decoded)
     {
@@ -48,21 +49,14 @@ public sealed class DecodedInputCache : IImageDataset
         this.hashes = hashes;
         this.bad = bad;
         this.held = held;
-        Filled = held.Count(h => h);
         Decoded = decoded;
-        string data = System.IO.Path.Combine(folder, "inputs.u8");
-        if (new FileInfo(data).Length > 0)
-        {
-            map = MemoryMappedFile.CreateFromFile(data, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        }
+        // Never empty: a dataset has at least one image and an input at least one byte.
+        map = MemoryMappedFile.CreateFromFile(Path.Combine(folder, "inputs.u8"), FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
     }
 
     /// <summary>The cache folder of this data and preprocessing.</summary>
     public string Folder { get; }
-
-    /// <summary>Images held (decoded or refused) after opening.</summary>
-    public int Filled { get; }
 
     /// <summary>Images this opening had to decode.</summary>
     public int Decoded { get; }
@@ -76,10 +70,9 @@ public sealed class DecodedInputCache : IImageDataset
         Action<string>? notice = null)
     {
         string key = Key(inner, policy, maxPixels, out JsonObject identity);
-        string folder = System.IO.Path.Combine(root, key);
+        string folder = Path.Combine(root, key);
         string fingerprint = inner.ContentStamp();
-        int stride = 3 * policy.InputSize * policy.InputSize;
-        long length = (long)inner.Count * stride;
+        long length = (long)inner.Count * 3 * policy.InputSize * policy.InputSize;
         try
         {
             Directory.CreateDirectory(folder);
@@ -88,12 +81,12 @@ public sealed class DecodedInputCache : IImageDataset
             var bad = new string?[inner.Count];
             var held = new bool[inner.Count];
             string? stale = ReadIndex(folder, identity, fingerprint, length, hashes, bad, held);
-            string data = System.IO.Path.Combine(folder, "inputs.u8");
+            string data = Path.Combine(folder, "inputs.u8");
             if (stale is not null)
             {
                 if (stale != "") notice?.Invoke($"decoded cache {folder}: {stale}; rebuilding it");
                 Array.Clear(held);
-                File.Delete(System.IO.Path.Combine(folder, "index.sha256"));
+                File.Delete(Path.Combine(folder, "index.sha256"));
                 using var fresh = new FileStream(data, FileMode.Create, FileAccess.Write);
                 fresh.SetLength(length);
             }
@@ -120,13 +113,10 @@ public sealed class DecodedInputCache : IImageDataset
             ["format"] = Format,
             ["decoder"] = Decoder,
             ["dataset"] = inner.Name,
-            ["source"] = System.IO.Path.GetFullPath(inner.Source),
+            ["source"] = Path.GetFullPath(inner.Source),
             ["split"] = inner.Split,
             ["count"] = inner.Count,
             ["preprocess"] = policy.Describe(),
-            ["input_size"] = policy.InputSize,
-            ["resize_shorter"] = policy.ResizeShorter,
-            ["interpolation"] = policy.InterpolationName,
             ["max_image_pixels"] = maxPixels,
         };
         byte[] digest = SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToJsonString()));
@@ -136,7 +126,7 @@ public sealed class DecodedInputCache : IImageDataset
     // One process fills a folder at a time; another waits for it (a sweep's shards can share one cache).
     static FileStream Lock(string folder)
     {
-        string path = System.IO.Path.Combine(folder, "lock");
+        string path = Path.Combine(folder, "lock");
         for (int attempt = 0; ; attempt++)
         {
             try
@@ -153,8 +143,8 @@ public sealed class DecodedInputCache : IImageDataset
     // Null when the index is whole and current; "" when there is none yet; else why it cannot be used.
     static string? ReadIndex(string folder, JsonObject identity, string fingerprint, long length, ulong[] hashes, string?[] bad, bool[] held)
     {
-        string indexPath = System.IO.Path.Combine(folder, "index.json"), sumPath = System.IO.Path.Combine(folder, "index.sha256");
-        string dataPath = System.IO.Path.Combine(folder, "inputs.u8");
+        string indexPath = Path.Combine(folder, "index.json"), sumPath = Path.Combine(folder, "index.sha256");
+        string dataPath = Path.Combine(folder, "inputs.u8");
         if (!File.Exists(indexPath) && !File.Exists(sumPath)) return "";
         if (!File.Exists(indexPath) || !File.Exists(sumPath)) return "its index is incomplete";
         byte[] index = File.ReadAllBytes(indexPath);
@@ -222,7 +212,7 @@ public sealed class DecodedInputCache : IImageDataset
             ["entries"] = entries,
         };
         byte[] index = Encoding.UTF8.GetBytes(root.ToJsonString());
-        string indexPath = System.IO.Path.Combine(folder, "index.json"), sumPath = System.IO.Path.Combine(folder, "index.sha256");
+        string indexPath = Path.Combine(folder, "index.json"), sumPath = Path.Combine(folder, "index.sha256");
         // The checksum goes last: an index without its checksum is never trusted.
         File.Delete(sumPath);
         File.WriteAllBytes(indexPath + ".tmp", index);
@@ -260,14 +250,13 @@ public sealed class DecodedInputCache : IImageDataset
     /// <summary>The cached input of image <paramref name="index"/>; an image the cache does not hold is decoded as usual.</summary>
     public void Prepare(int index, PreprocessPolicy policy, Span<byte> destination)
     {
-        if (policy != this.policy || !held[index] || (view is null && bad[index] is null))
+        if (policy != this.policy || !held[index])
         {
             inner.Prepare(index, policy, destination);
             return;
         }
         if (bad[index] is { } reason) throw new BadImageException(inner.Describe(index), reason);
         if (destination.Length != stride) throw new ArgumentException($"destination must hold {stride} bytes");
-        if (view is null) throw new InvalidOperationException("the cache has no data");
         unsafe
         {
             byte* start = null;
@@ -291,8 +280,8 @@ public sealed class DecodedInputCache : IImageDataset
     /// <inheritdoc />
     public void Dispose()
     {
-        view?.Dispose();
-        map?.Dispose();
+        view.Dispose();
+        map.Dispose();
         inner.Dispose();
     }
 }
