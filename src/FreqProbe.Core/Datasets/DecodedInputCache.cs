@@ -29,7 +29,7 @@ public sealed class DecodedInputCache : IImageDataset
 
     /// <summary>What decodes and resizes: part of the key, so that a change to either (a SkiaSharp upgrade too) never reuses old bytes.</summary>
     public static readonly string Decoder =
-        $"SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + PIL-exact 8-bit fixed-point resampling ({ResampleAxis.PrecisionBits} bits)";
+        $"{ImageDecoders.Description} + PIL-exact 8-bit fixed-point resampling ({ResampleAxis.PrecisionBits} bits)";
 
     readonly IImageDataset inner;
     readonly PreprocessPolicy policy;

@@ -124,8 +124,8 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using EncodedImage file = EncodedImage.Open(files[index], MaxPixels);
         InputPlan plan = InputPlan.For(file.Width, file.Height, policy);
-        byte[] region = file.ReadRgba(plan.Left, plan.Top, plan.Width, plan.Height);
-        plan.Run(region, 4, plan.Width * 4, plan.Left, plan.Top, destination);
+        using PixelRegion region = file.ReadRegion(plan.Left, plan.Top, plan.Width, plan.Height);
+        plan.Run(region.Pixels, 4, region.RowStride, region.OriginX, region.OriginY, destination);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -132,7 +133,19 @@ internal sealed class InputPlan
         int rowLength = OutWidth * 3;
         if (destination.Length != OutHeight * rowLength) throw new ArgumentException($"destination must hold {OutHeight * rowLength} bytes");
         // Horizontal pass over the rows the vertical pass reads, into bytes held as ints.
-        var middle = new int[Height * rowLength];
+        int[] middle = ArrayPool<int>.Shared.Rent(Height * rowLength);
+        try
+        {
+            Resample(pixels, pixelStride, rowStride, originX, originY, middle, rowLength, destination);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(middle);
+        }
+    }
+
+    void Resample(ReadOnlySpan<byte> pixels, int pixelStride, int rowStride, int originX, int originY, int[] middle, int rowLength, Span<byte> destination)
+    {
         for (int r = 0; r < Height; r++)
         {
             ReadOnlySpan<byte> row = pixels.Slice((Top + r - originY) * rowStride);

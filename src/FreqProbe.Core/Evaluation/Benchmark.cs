@@ -9,9 +9,29 @@ using static TorchSharp.torch;
 namespace FreqProbe.Core.Evaluation;
 
 /// <summary>What to benchmark: a sweep (model, weights, data, filters, batch size, threads, device, precision) on <paramref name="Images"/> images.</summary>
-public sealed record BenchRequest(SweepRequest Sweep, int Images, int Repeats);
+public sealed record BenchRequest(SweepRequest Sweep, int Images, int Repeats, BenchStages Stages = BenchStages.All);
 
-/// <summary>Throughputs of each stage, as the median over the repeats.</summary>
+/// <summary>The stages <c>bench</c> measures.</summary>
+[Flags]
+public enum BenchStages
+{
+    /// <summary>Decode and preprocess.</summary>
+    Decode = 1,
+
+    /// <summary>Spectral filtering.</summary>
+    Filter = 2,
+
+    /// <summary>Forward passes on pre-made tensors.</summary>
+    Forward = 4,
+
+    /// <summary>The whole sweep.</summary>
+    Sweep = 8,
+
+    /// <summary>Every stage.</summary>
+    All = Decode | Filter | Forward | Sweep,
+}
+
+/// <summary>Throughputs of each stage, as the median over the repeats; null for a stage not measured.</summary>
 /// <param name="Model">Architecture.</param>
 /// <param name="Precision">Forward precision.</param>
 /// <param name="Device">Where it ran.</param>
@@ -27,10 +47,10 @@ public sealed record BenchRequest(SweepRequest Sweep, int Images, int Repeats);
 /// <param name="EndToEndPerSecond">Image·(radii + 1) evaluations per second of the whole sweep.</param>
 /// <param name="ForwardBatch">Images per forward pass in the sweep (radii packed for small inputs).</param>
 public sealed record BenchResult(string Model, string Precision, string Device, string Dataset, int InputSize, int Radii, int Images, int BatchSize, int ForwardBatch,
-    int Threads, double DecodePerSecond, double FilterPerSecond, double ForwardPerSecond, double EndToEndPerSecond)
+    int Threads, double? DecodePerSecond, double? FilterPerSecond, double? ForwardPerSecond, double? EndToEndPerSecond)
 {
     /// <summary>End-to-end over forward-only throughput: 1 means the sweep runs at the speed of the model.</summary>
-    public double Efficiency => ForwardPerSecond > 0 ? EndToEndPerSecond / ForwardPerSecond : 0;
+    public double? Efficiency => ForwardPerSecond > 0 && EndToEndPerSecond is { } sweep ? sweep / ForwardPerSecond : null;
 }
 
 /// <summary>Measures decode, filtering, forward and end-to-end throughput in one process, each warmed up first.</summary>
@@ -54,20 +74,21 @@ public static class Benchmark
             return runs[runs.Length / 2];
         }
 
-        double decode = Median(() =>
+        bool Wanted(BenchStages stage) => request.Stages.HasFlag(stage);
+        double? decode = !Wanted(BenchStages.Decode) ? null : Median(() =>
         {
             var clock = Stopwatch.StartNew();
             int count = 0;
             foreach (ImageBatch batch in new BatchStream(dataset, n, b, s.Preprocess, s.Threads, s.OnBadImage).Read()) count += batch.Count;
             return count / clock.Elapsed.TotalSeconds;
         });
-        log?.Invoke($"decode and preprocess: {decode:0} images/s");
+        if (decode is not null) log?.Invoke($"decode and preprocess: {decode:0} images/s");
 
         ImageBatch first = new BatchStream(dataset, Math.Min(b, n), b, s.Preprocess, s.Threads, s.OnBadImage).Read().First();
         using Tensor x = HostToDevice.Images(first, device);
         int batches = Math.Max(1, (n + b - 1) / b);
         using var bank = new SpectralFilterBank(s.Filters, size, size, device);
-        double filter = Median(() =>
+        double? filter = !Wanted(BenchStages.Filter) ? null : Median(() =>
         {
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < batches; i++)
@@ -79,12 +100,12 @@ public static class Benchmark
             }
             return (double)batches * x.shape[0] * s.Filters.Count / clock.Elapsed.TotalSeconds;
         });
-        log?.Invoke($"spectral filtering: {filter:0} image-radius pairs/s");
+        if (filter is not null) log?.Invoke($"spectral filtering: {filter:0} image-radius pairs/s");
 
         Func<Tensor, Tensor> run = session.Forward;
         using Tensor packed = x.repeat(Math.Max(1, forwardBatch / (int)x.shape[0]), 1, 1, 1);
         int passes = Math.Max(1, (int)Math.Ceiling((double)n * slots / packed.shape[0]));
-        double forward = Median(() =>
+        double? forward = !Wanted(BenchStages.Forward) ? null : Median(() =>
         {
             using var guard = no_grad();
             var clock = Stopwatch.StartNew();
@@ -95,15 +116,15 @@ public static class Benchmark
             }
             return (double)passes * packed.shape[0] / clock.Elapsed.TotalSeconds;
         });
-        log?.Invoke($"model forward: {forward:0} images/s at {packed.shape[0]} per pass");
+        if (forward is not null) log?.Invoke($"model forward: {forward:0} images/s at {packed.shape[0]} per pass");
 
-        double endToEnd = Median(() =>
+        double? endToEnd = !Wanted(BenchStages.Sweep) ? null : Median(() =>
         {
             var clock = Stopwatch.StartNew();
             SweepSummary summary = SweepRunner.Run(s);
             return (double)summary.Metadata.Evaluated * slots / clock.Elapsed.TotalSeconds;
         });
-        log?.Invoke($"end to end: {endToEnd:0} image-settings/s");
+        if (endToEnd is not null) log?.Invoke($"end to end: {endToEnd:0} image-settings/s");
         return new BenchResult(s.ModelLabel, s.Precision, TorchBackend.Describe(device), dataset.Name, size, s.Filters.Count, n, b, (int)packed.shape[0],
             s.Threads, decode, filter, forward, endToEnd);
     }

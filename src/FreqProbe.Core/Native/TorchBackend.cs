@@ -105,6 +105,7 @@ public static class TorchBackend
         ["torchsharp"] = TorchSharpVersion,
         ["libtorch"] = LibTorchVersion,
         ["dotnet"] = Environment.Version.ToString(),
+        ["image_decoder"] = Datasets.ImageDecoders.Description,
     };
 
     /// <summary>Resolves auto, cpu or cuda to a device. Asking for cuda where there is none is an <see cref="InputException"/>.</summary>
