@@ -25,7 +25,7 @@ internal static class DoctorCommand
         o.WriteLine($"TorchSharp     {TorchBackend.TorchSharpVersion}");
         o.WriteLine($"libtorch       {TorchBackend.LibTorchVersion}");
         o.WriteLine($".NET           {Environment.Version}");
-        o.WriteLine($"images         {ImageDecoders.Description}{(ImageDecoders.SystemJpeg ? "" : $" (install {ImageDecoders.SystemJpegLibrary}, Debian libturbojpeg0, for about 1.5x faster JPEG decoding: same pixels)")}");
+        o.WriteLine($"images         {ImageDecoders.Description}{(ImageDecoders.SystemJpeg ? "" : $" (install {ImageDecoders.SystemJpegLibrary}, Debian libturbojpeg0, for SIMD JPEG decoding, the library PIL uses: same pixels)")}");
         string? glue = TorchBackend.NativeGlueLibrary;
         bool systemHas = GlibcxxVersionNeed.SystemLibStdCxxHas();
         o.WriteLine($"native glue    {glue ?? "(libLibTorchSharp.so not found beside the app)"}");

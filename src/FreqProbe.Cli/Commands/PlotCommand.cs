@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.Training;
 
 namespace FreqProbe.Cli.Commands;
 
@@ -8,11 +9,11 @@ internal static class PlotCommand
 {
     public static Command Create(CommandContext context)
     {
-        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep; or interaction JSONs (freqprobe interactions --out NAME.json).", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep; or interaction JSONs (freqprobe interactions --out NAME.json); or training probe files (NAME.probe.csv or NAME.fprinciple.csv from train --probe-radii/--probe-fprinciple).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Chart file: .png or .svg.", Required = true };
         var outputs = new Option<string[]>("--also") { Description = "More chart files of the same chart, e.g. --also chart.svg." };
         var x = new Option<string>("--x") { Description = "x axis: radius (cycles per image; bands at their outer radius) or energy (share of spectral energy kept).", DefaultValueFactory = _ => "radius" };
-        var title = new Option<string?>("--title") { Description = "Chart title." };
+        var titleOption = new Option<string?>("--title") { Description = "Chart title." };
         var width = new Option<int>("--width") { Description = "Width in pixels.", DefaultValueFactory = _ => 900 };
         var height = new Option<int>("--height") { Description = "Height in pixels.", DefaultValueFactory = _ => 560 };
         x.AcceptOnlyFromAmong("radius", "energy");
@@ -20,25 +21,60 @@ internal static class PlotCommand
             "Chart top-1 accuracy against the filter radius (or the energy kept) from one or more results files: one line per\n" +
             "file and filter kind with its 95% Wilson interval shaded, the clean baseline dashed and chance dotted. Legends\n" +
             "name the model and the weights (JSON results; CSV results are named by file). Interaction results\n" +
-            "(`freqprobe interactions --out NAME.json`) chart J(m) against m/n instead, one line per file.\n\n" +
+            "(`freqprobe interactions --out NAME.json`) chart J(m) against m/n instead, one line per file. Training probe files\n" +
+            "chart against the epoch: NAME.probe.csv top-1 per split, filter and radius; NAME.fprinciple.csv e_low and e_high.\n\n" +
             "Example:\n  freqprobe lowpass --out low.json && freqprobe highpass --out high.json\n  freqprobe plot low.json high.json --out curve.png --also curve.svg");
         command.Arguments.Add(files);
-        foreach (Option option in new Option[] { output, outputs, x, title, width, height }) command.Options.Add(option);
+        foreach (Option option in new Option[] { output, outputs, x, titleOption, width, height }) command.Options.Add(option);
         command.SetAction(parsed =>
         {
             var problems = new List<string>();
             string[] inputs = parsed.GetValue(files)!;
-            int interactionFiles = inputs.Count(f => ResultFormat.Of(f) == InteractionWriter.Format);
-            if (interactionFiles > 0 && interactionFiles < inputs.Length)
+            string[] kinds = inputs.Select(f => ProbeFiles.KindOf(f) ?? (ResultFormat.Of(f) == InteractionWriter.Format ? "interactions" : "accuracy")).ToArray();
+            if (kinds.Distinct().Count() > 1)
             {
-                context.Error.WriteLine("freqprobe: error: FILES mix interaction results with accuracy results; expected one kind per chart.");
+                string[] order = { "interactions", "accuracy", "probe", "fprinciple" };
+                string[] named = order.Where(kinds.Contains).Select(k => k switch
+                {
+                    "interactions" => "interaction results",
+                    "accuracy" => "accuracy results",
+                    _ => $"{k} files",
+                }).ToArray();
+                context.Error.WriteLine($"freqprobe: error: FILES mix {string.Join(" with ", named)}; expected one kind per chart.");
                 return ExitCodes.InputError;
             }
-            bool interactions = interactionFiles > 0;
-            ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
-            var series = interactions ? Array.Empty<ChartSeries>()
-                : inputs.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
-            var strengths = interactions ? inputs.Select(f => InteractionChart.SeriesOf(InteractionWriter.Read(f))).ToArray() : Array.Empty<InteractionSeries>();
+            string? title = parsed.GetValue(titleOption);
+            int w = parsed.GetValue(width), h = parsed.GetValue(height);
+            string[] names = inputs.Select(Path.GetFileName).Select(n => n!).ToArray();
+            Action<string> draw;
+            switch (kinds[0])
+            {
+                case "probe":
+                {
+                    var rows = inputs.Select(f => InputProblems.Collect<IReadOnlyList<ProbeRow>>(problems, () => ProbeFiles.ReadAccuracy(f), Array.Empty<ProbeRow>())).ToArray();
+                    draw = temp => ProbeChart.SaveAccuracy(names.Zip(rows).ToArray(), temp, title, w, h);
+                    break;
+                }
+                case "fprinciple":
+                {
+                    var rows = inputs.Select(f => InputProblems.Collect<IReadOnlyList<FPrincipleRow>>(problems, () => ProbeFiles.ReadFPrinciple(f), Array.Empty<FPrincipleRow>())).ToArray();
+                    draw = temp => ProbeChart.SaveFPrinciple(names.Zip(rows).ToArray(), temp, title, w, h);
+                    break;
+                }
+                case "interactions":
+                {
+                    var strengths = inputs.Select(f => InteractionChart.SeriesOf(InteractionWriter.Read(f))).ToArray();
+                    draw = temp => InteractionChart.Save(strengths, temp, title, w, h);
+                    break;
+                }
+                default:
+                {
+                    ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
+                    var series = inputs.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
+                    draw = temp => AccuracyChart.Save(series, axis, temp, title, w, h);
+                    break;
+                }
+            }
             string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
             string OptionOf(int k) => k == 0 ? "--out" : "--also";
             for (int k = 0; k < targets.Length; k++)
@@ -63,8 +99,7 @@ internal static class PlotCommand
             {
                 // ScottPlot writes to a path; render beside the target and move it into place, so a good chart is never replaced by half of one.
                 string temp = AtomicFile.TempPathFor(AtomicFile.Target(target)) + Path.GetExtension(target);
-                if (interactions) InteractionChart.Save(strengths, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
-                else AccuracyChart.Save(series, axis, temp, parsed.GetValue(title), parsed.GetValue(width), parsed.GetValue(height));
+                draw(temp);
                 AtomicFile.Replace(temp, target);
                 context.Error.WriteLine($"freqprobe: wrote {target}");
             }

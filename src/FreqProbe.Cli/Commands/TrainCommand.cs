@@ -3,6 +3,7 @@ using System.Globalization;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Models;
+using FreqProbe.Core.Spectral;
 using FreqProbe.Core.Training;
 
 namespace FreqProbe.Cli.Commands;
@@ -46,6 +47,22 @@ internal static class TrainCommand
         var name = new Option<string?>("--name") { Description = "File stem of the outputs (default: MODEL-DATASET)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out (an interrupted run loses at most one epoch)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar or epoch lines." };
+        var probeRadii = new Option<string?>("--probe-radii")
+        {
+            Description = "After every epoch, top-1 on low- and high-passed training and test images at these radii (e.g. 4,8,12,16 or 4..16:4), " +
+                "written to NAME.probe.csv with the unfiltered top-1: the frequency learning dynamics of Wang et al. (2020).",
+        };
+        var probeTrain = new Option<int>("--probe-train") { Description = "Training images probed: a fixed subset drawn with --seed (training labels).", DefaultValueFactory = _ => 5000 };
+        var probeTest = new Option<int?>("--probe-test") { Description = "Probe the first N test images (default: the whole test split)." };
+        var probeFPrinciple = new Option<bool>("--probe-fprinciple")
+        {
+            Description = "After every epoch, the F-principle errors e_low and e_high of Xu et al. (2019) on the probed training subset, for kernel widths " +
+                $"{string.Join(", ", FPrinciple.WidthsOverMedian.Select(w => w.ToString(CultureInfo.InvariantCulture)))} of the subset's median pairwise distance (NAME.fprinciple.csv).",
+        };
+        var shuffleLabels = new Option<bool>("--shuffle-labels")
+        {
+            Description = "Train on randomly permuted labels (a fixed permutation drawn with --seed, recorded in the card); the test split keeps its true labels.",
+        };
         schedule.AcceptOnlyFromAmong(LearningRateSchedule.Names.ToArray());
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
 
@@ -55,9 +72,13 @@ internal static class TrainCommand
             "through the same data pipeline as evaluation. Each epoch appends to NAME.log.csv and writes a checkpoint; the\n" +
             "final weights are NAME.safetensors with a model card NAME.card.json that lowpass/highpass read, so\n" +
             "`--weights NAME.safetensors` needs no --model.\n\n" +
-            "Example:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run");
+            "With --probe-radii, every epoch also records top-1 on low- and high-passed training and test images\n" +
+            "(NAME.probe.csv), and --probe-fprinciple the F-principle errors (NAME.fprinciple.csv); `freqprobe plot` charts both.\n\n" +
+            "Examples:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run\n" +
+            "  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 10 --probe-radii 4,8,12,16 --probe-fprinciple --out runs/hfc");
         foreach (Option option in new Option[] { model, dataset, data, testData, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
-                     weightDecay, crop, noFlip, dcJitter, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet })
+                     weightDecay, crop, noFlip, dcJitter, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet,
+                     probeRadii, probeTrain, probeTest, probeFPrinciple, shuffleLabels })
         {
             command.Options.Add(option);
         }
@@ -82,6 +103,7 @@ internal static class TrainCommand
             if (parsed.GetValue(threads) < 1) problems.Add($"--threads: {parsed.GetValue(threads)} must be at least 1.");
             problems.AddRange(FreqProbe.Core.Planning.RunLimits.Check(parsed.GetValue(threads), 32, 1, 0).Select(p => p.ForCommandLine()));
             if (parsed.GetValue(crop) < 0) problems.Add($"--crop-padding: {parsed.GetValue(crop)} must not be negative.");
+            ProbeSpec? probe = Probe(parsed, problems, spec, probeRadii, probeTrain, probeTest, probeFPrinciple);
             if (problems.Count > 0 || spec is null || variant is null)
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
@@ -94,7 +116,9 @@ internal static class TrainCommand
                 Preprocess = spec.Preprocess!,
                 Mean = spec.Mean!,
                 Std = spec.Std!,
-                Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed)),
+                Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed),
+                    ShuffleLabelsSeed: parsed.GetValue(shuffleLabels) ? parsed.GetValue(seed) : null),
+                Probe = probe,
                 TestCount = parsed.GetValue(testSize),
                 TestDataPath = parsed.GetValue(testData),
                 Epochs = parsed.GetValue(epochs),
@@ -136,5 +160,33 @@ internal static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    // --probe-*: null without any of them; problems for values that cannot work.
+    static ProbeSpec? Probe(ParseResult parsed, List<string> problems, ModelSpec? model, Option<string?> radii, Option<int> train, Option<int?> test, Option<bool> fprinciple)
+    {
+        string? radiiText = parsed.GetValue(radii);
+        bool fp = parsed.GetValue(fprinciple);
+        bool trainGiven = parsed.GetResult(train) is { Implicit: false }, testGiven = parsed.GetValue(test) is not null;
+        if (radiiText is null && !fp)
+        {
+            if (trainGiven || testGiven) problems.Add($"{(trainGiven ? "--probe-train" : "--probe-test")}: sets the size of a probe; expected --probe-radii or --probe-fprinciple with it.");
+            return null;
+        }
+        IReadOnlyList<double> list = radiiText is null ? Array.Empty<double>()
+            : InputProblems.Collect<IReadOnlyList<double>>(problems, () => RadiusList.Parse(radiiText, "probe-radii"), Array.Empty<double>());
+        int size = model?.Preprocess?.InputSize ?? int.MaxValue;
+        foreach (double r in list)
+        {
+            if (r <= 0 || r > size) problems.Add(string.Create(CultureInfo.InvariantCulture, $"--probe-radii: {r} must be above 0 and at most the input size {size}."));
+        }
+        int n = parsed.GetValue(train);
+        if (n < 1) problems.Add($"--probe-train: {n} must be at least 1.");
+        if (fp && n is < 2 or > ProbeSpec.FPrincipleLimit)
+        {
+            problems.Add($"--probe-train: {n} images for --probe-fprinciple; expected 2 to {ProbeSpec.FPrincipleLimit} (its kernel is an n x n float64 matrix).");
+        }
+        if (parsed.GetValue(test) is < 1) problems.Add($"--probe-test: {parsed.GetValue(test)} must be at least 1.");
+        return new ProbeSpec { Radii = list, TrainCount = n, TestCount = parsed.GetValue(test), FPrinciple = fp };
     }
 }

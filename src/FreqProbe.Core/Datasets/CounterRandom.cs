@@ -28,6 +28,21 @@ internal static class CounterRandom
     public static double Between(ulong seed, long index, ulong stream, double low, double high) =>
         low + (high - low) * Uniform(seed, index, stream);
 
+    /// <summary>
+    /// A permutation of 0 … <paramref name="count"/> − 1 by Fisher–Yates, each swap drawn from (key, position, stream):
+    /// the same (count, key, stream) always give the same permutation.
+    /// </summary>
+    public static int[] Permutation(int count, ulong key, ulong stream)
+    {
+        int[] order = Enumerable.Range(0, count).ToArray();
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = Integer(key, i, stream, 0, i);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
     /// <summary>An integer in [<paramref name="low"/>, <paramref name="high"/>].</summary>
     public static int Integer(ulong seed, long index, ulong stream, int low, int high) =>
         low + (int)Math.Min(high - low, Math.Floor(Uniform(seed, index, stream) * (high - low + 1)));

@@ -34,7 +34,8 @@ public static class DatasetRegistry
         {
             throw new InputException("data", $"dataset '{options.Name}' needs --data DIR ({entry.Description}).");
         }
-        return entry.Open(options);
+        IImageDataset dataset = entry.Open(options);
+        return options.ShuffleLabelsSeed is { } seed ? new RelabeledDataset(dataset, seed) : dataset;
     }
 
     static Entry Get(string name) => Entries.TryGetValue(name, out Entry? entry)

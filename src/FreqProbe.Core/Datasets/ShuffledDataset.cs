@@ -14,13 +14,7 @@ public sealed class ShuffledDataset : IImageDataset
     public ShuffledDataset(IImageDataset inner, int count, ulong seed, int epoch)
     {
         this.inner = inner;
-        order = Enumerable.Range(0, count).ToArray();
-        ulong key = seed * 104729UL + (ulong)epoch;
-        for (int i = count - 1; i > 0; i--)
-        {
-            int j = CounterRandom.Integer(key, i, 99, 0, i);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        order = CounterRandom.Permutation(count, seed * 104729UL + (ulong)epoch, 99);
     }
 
     /// <inheritdoc />

@@ -5,7 +5,7 @@ namespace FreqProbe.Core.Datasets;
 /// <summary>
 /// The system's TurboJPEG library (<c>libturbojpeg.so.0</c>, Debian's <c>libturbojpeg0</c>), when it is installed:
 /// libjpeg-turbo with its SIMD kernels, the library PIL decodes with. SkiaSharp's bundled libjpeg-turbo is built
-/// without them and decodes about 1.5 times slower. Both run libjpeg-turbo's accurate integer IDCT and fancy
+/// without them and decodes a whole image more slowly (end to end about as fast: it decodes only the crop). Both run libjpeg-turbo's accurate integer IDCT and fancy
 /// upsampling, so they give the same bytes (TurboJpegTests checks it); without the system library every JPEG goes
 /// through SkiaSharp. TurboJPEG handles are not thread-safe: each thread keeps its own.
 /// </summary>

@@ -67,6 +67,12 @@ public sealed record SweepRequest
     /// <summary>Evaluate only the first N images in dataset order; null for all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>
+    /// Evaluate exactly these dataset indices, in this order, instead of the first <see cref="Limit"/> (which must then be
+    /// null); a shard takes every N-th of them. Training probes evaluate their seeded subset this way.
+    /// </summary>
+    public IReadOnlyList<int>? Indices { get; init; }
+
     /// <summary>Evaluate only this shard of the (limited) dataset; null for all of it.</summary>
     public ShardSpec? Shard { get; init; }
 

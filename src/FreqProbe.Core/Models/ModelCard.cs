@@ -58,6 +58,8 @@ public sealed record ModelCard
     public int? Epochs { get; init; }
     /// <summary>Training variant (none, gaussian:σ, fgsm:ε, pgd:ε,steps).</summary>
     public string? Augment { get; init; }
+    /// <summary>How the training labels were used: null when as given; for a random-label run, the seeded permutation.</summary>
+    public string? Labels { get; init; }
     /// <summary>Optimiser and schedule, in words.</summary>
     public string? Recipe { get; init; }
     /// <summary>Seed.</summary>

@@ -13,6 +13,9 @@ internal static class PinnedScalars
     /// <summary>1.0, for <c>add(other, One)</c> and upper clamps.</summary>
     public static Scalar One { get; } = 1.0.ToScalar();
 
+    /// <summary>2.0.</summary>
+    public static Scalar Two { get; } = 2.0.ToScalar();
+
     /// <summary>0.0, for lower clamps.</summary>
     public static Scalar Zero { get; } = 0.0.ToScalar();
 

@@ -57,6 +57,8 @@ public sealed record TrainRequest
     public int? TrainLimit { get; init; }
     /// <summary>Evaluate on only the first N test images each epoch.</summary>
     public int? TestLimit { get; init; }
+    /// <summary>What to measure after every epoch (NAME.probe.csv, NAME.fprinciple.csv); null for nothing beyond the log.</summary>
+    public ProbeSpec? Probe { get; init; }
     /// <summary>Folder for the log, checkpoint, weights and model card.</summary>
     public required string OutputDirectory { get; init; }
     /// <summary>File stem of the outputs, e.g. cifar-resnet20-natural.</summary>

@@ -45,6 +45,7 @@ public static class Trainer
             Split = "test",
             GeneratedCount = request.TestCount,
             DataPath = request.TestDataPath ?? request.Dataset.DataPath,
+            ShuffleLabelsSeed = null, // a random-label run is still tested against the true labels
         });
         if (train.Split.Length == 0 && request.TestDataPath is null)
         {
@@ -64,6 +65,14 @@ public static class Trainer
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using var scalars = new PerturbScalars(request.Augment);
 
+        using FrequencyProbe? probe = request.Probe is { } spec
+            ? new FrequencyProbe(request, spec, train, trainCount, Math.Min(spec.TestCount ?? test.Count, test.Count), classes)
+            : null;
+        if (probe is not null && request.Probe!.FPrinciple)
+        {
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"freqprobe train: F-principle subset of {probe.TrainIndices.Length} training images, median pairwise distance {probe.MedianDistance:0.###}; kernel widths {string.Join(", ", FPrinciple.WidthsOverMedian)} of it"));
+        }
         string checkpoint = Path.Combine(request.OutputDirectory, CheckpointFolder);
         var state = new TrainState();
         if (request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
@@ -101,10 +110,28 @@ public static class Trainer
             double testAccuracy = Evaluate(model, test, testCount, request, mean, std, device);
             var record = new EpochRecord(epoch, lr, loss, accuracy, testAccuracy, clock.Elapsed.TotalSeconds);
             state = state with { Epoch = epoch, Records = state.Records.Append(record).ToArray(), Seconds = state.Seconds + record.Seconds };
-            SaveCheckpoint(checkpoint, model, optimizer, state);
+            string epochFiles = SaveEpochFiles(checkpoint, epoch, model, optimizer);
+            string probeNote = "";
+            if (probe is not null)
+            {
+                // The probes score this epoch's checkpoint before state.json names it: a run killed while probing redoes
+                // the epoch and its probes, so the probe files never miss or repeat an epoch.
+                var probeClock = Stopwatch.StartNew();
+                string epochWeights = Path.Combine(epochFiles, "model.dat");
+                IReadOnlyList<ProbeRow> rows = probe.Accuracy(epoch, epochWeights);
+                IReadOnlyList<FPrincipleRow> errors = probe.FPrincipleErrors(epoch, epochWeights);
+                state = state with { Probes = state.Probes.Concat(rows).ToArray(), FPrinciple = state.FPrinciple.Concat(errors).ToArray() };
+                probeNote = string.Create(CultureInfo.InvariantCulture, $"  probes {probeClock.Elapsed.TotalSeconds:0.0} s");
+            }
+            CommitCheckpoint(checkpoint, state);
             WriteLog(Path.Combine(request.OutputDirectory, request.Name + ".log.csv"), state.Records);
+            if (request.Probe is { } probed)
+            {
+                if (probed.Radii.Count > 0) ProbeFiles.WriteAccuracy(Path.Combine(request.OutputDirectory, request.Name + ".probe.csv"), state.Probes);
+                if (probed.FPrinciple) ProbeFiles.WriteFPrinciple(Path.Combine(request.OutputDirectory, request.Name + ".fprinciple.csv"), state.FPrinciple);
+            }
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}/{request.Epochs}  lr {lr:0.#####}  train loss {loss:0.####}  train acc {100 * accuracy:0.00}%  test acc {100 * testAccuracy:0.00}%  {record.Seconds:0.0} s"));
+                $"epoch {epoch}/{request.Epochs}  lr {lr:0.#####}  train loss {loss:0.####}  train acc {100 * accuracy:0.00}%  test acc {100 * testAccuracy:0.00}%  {record.Seconds:0.0} s{probeNote}"));
         }
 
         string weights = Path.Combine(request.OutputDirectory, request.Name + ".safetensors");
@@ -129,6 +156,7 @@ public static class Trainer
             TestImages = testCount,
             Epochs = request.Epochs,
             Augment = request.Augment.ToString(),
+            Labels = (train as RelabeledDataset)?.Description,
             Recipe = string.Create(CultureInfo.InvariantCulture,
                 $"SGD momentum {request.Momentum}{(request.Nesterov ? " Nesterov" : "")}, weight decay {request.WeightDecay}, {request.Schedule} max lr {request.MaxLearningRate}, batch {request.BatchSize}, crop padding {request.CropPadding}, flip {(request.Flip ? "on" : "off")}{(request.DcJitter ? ", DC jitter (half the images lose a random fraction of their channel means)" : "")}"),
             Seed = request.Seed,
@@ -310,30 +338,40 @@ public static class Trainer
         public int Epoch { get; init; }
         public double Seconds { get; init; }
         public EpochRecord[] Records { get; init; } = Array.Empty<EpochRecord>();
+        public ProbeRow[] Probes { get; init; } = Array.Empty<ProbeRow>();
+        public FPrincipleRow[] FPrinciple { get; init; } = Array.Empty<FPrincipleRow>();
     }
 
     // Each epoch's model and optimizer go to their own folder; state.json, written atomically last, names the
     // epoch to resume from. A kill at any point leaves a consistent (model, optimizer, state) triple.
-    static void SaveCheckpoint(string folder, nn.Module model, SGD optimizer, TrainState state)
+    static string SaveEpochFiles(string folder, int epoch, nn.Module model, SGD optimizer)
     {
-        string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
+        string epochFolder = Path.Combine(folder, EpochFolder(epoch));
         if (Directory.Exists(epochFolder)) Directory.Delete(epochFolder, recursive: true);
         Directory.CreateDirectory(epochFolder);
         model.save(Path.Combine(epochFolder, "model.dat"));
         optimizer.save_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
-        AtomicFile.Write(Path.Combine(folder, "state.json"), s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state))));
+        return epochFolder;
+    }
+
+    static void CommitCheckpoint(string folder, TrainState state)
+    {
+        AtomicFile.Write(Path.Combine(folder, "state.json"), s => s.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state, StateJson))));
         foreach (string old in Directory.GetDirectories(folder, "epoch-*"))
         {
             if (Path.GetFileName(old) != EpochFolder(state.Epoch)) Directory.Delete(old, recursive: true);
         }
     }
 
+    // Probe rows hold NaN radii (the unfiltered row), which JSON has no literal for.
+    static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     static string EpochFolder(int epoch) => string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D4}");
 
     static TrainState LoadCheckpoint(string folder, nn.Module model, SGD optimizer)
     {
         string statePath = Path.Combine(folder, "state.json");
-        TrainState state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(statePath))
+        TrainState state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(statePath), StateJson)
             ?? throw new InputException($"{statePath}: empty checkpoint state.");
         string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
         string modelPath = Path.Combine(epochFolder, "model.dat");
