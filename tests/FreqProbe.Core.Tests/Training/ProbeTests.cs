@@ -17,23 +17,11 @@ public sealed class ProbeTests : IDisposable
 
     static readonly ModelSpec Model = ModelRegistry.Get("cifar-resnet20");
 
-    TrainRequest Request(string folder, ProbeSpec probe, ulong? shuffle = null) => new()
+    TrainRequest Request(string folder, ProbeSpec probe, ulong? shuffle = null)
     {
-        Model = Model,
-        Preprocess = PreprocessPolicy.Native(32),
-        Mean = Model.Mean!,
-        Std = Model.Std!,
-        Dataset = new DatasetOptions("synthetic", null, "train", GeneratedCount: 96, Seed: 4, ShuffleLabelsSeed: shuffle),
-        TestCount = 48,
-        Epochs = 2,
-        BatchSize = 32,
-        Threads = 2,
-        Device = "cpu",
-        Seed = 9,
-        OutputDirectory = dir.File(folder),
-        Name = "tiny",
-        Probe = probe,
-    };
+        TrainRequest tiny = TinyTraining.Request(dir.File(folder));
+        return tiny with { Probe = probe, Dataset = tiny.Dataset with { ShuffleLabelsSeed = shuffle } };
+    }
 
     static string ProbeFile(TrainRequest r) => Path.Combine(r.OutputDirectory, "tiny.probe.csv");
 
@@ -81,14 +69,6 @@ public sealed class ProbeTests : IDisposable
         }
         // Filters that did nothing would make every row alike: the filtered rows must differ from the unfiltered ones somewhere.
         Assert.True(last.Select(r => r.Correct).Distinct().Count() > 2, string.Join("; ", last));
-    }
-
-    sealed class CancelAtEpoch(int epoch, CancellationTokenSource source) : IProgress<TrainProgress>
-    {
-        public void Report(TrainProgress value)
-        {
-            if (value.Epoch == epoch) source.Cancel();
-        }
     }
 
     [Fact]

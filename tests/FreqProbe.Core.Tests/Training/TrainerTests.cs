@@ -11,33 +11,9 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    TrainRequest Request(string folder, string augment = "none") => new()
-    {
-        Model = ModelRegistry.Get("cifar-resnet20"),
-        Preprocess = PreprocessPolicy.Native(32),
-        Mean = ModelRegistry.Get("cifar-resnet20").Mean!,
-        Std = ModelRegistry.Get("cifar-resnet20").Std!,
-        Dataset = new DatasetOptions("synthetic", null, "train", GeneratedCount: 96, Seed: 4),
-        TestCount = 48,
-        Epochs = 2,
-        BatchSize = 32,
-        Augment = AugmentSpec.Parse(augment),
-        Threads = 2,
-        Device = "cpu",
-        Seed = 9,
-        OutputDirectory = dir.File(folder),
-        Name = "tiny",
-    };
+    TrainRequest Request(string folder, string augment = "none") => TinyTraining.Request(dir.File(folder), augment);
 
     static byte[] Weights(TrainRequest request) => File.ReadAllBytes(Path.Combine(request.OutputDirectory, "tiny.safetensors"));
-
-    sealed class CancelAtEpoch(int epoch, CancellationTokenSource source) : IProgress<TrainProgress>
-    {
-        public void Report(TrainProgress value)
-        {
-            if (value.Epoch == epoch) source.Cancel();
-        }
-    }
 
     [Fact]
     [Trait("Speed", "slow")]
