@@ -38,9 +38,9 @@ public static class ProbeChart
                 }
             }
         }
-        plot.XLabel("epoch");
+        plot.XLabel("epoch (test images solid, training subset dashed)");
         plot.YLabel("top-1 (%)");
-        plot.Title(title ?? "Accuracy on filtered training and test images while training (test solid, train dashed)");
+        plot.Title(title ?? "Top-1 on filtered images while training");
         plot.Axes.SetLimitsY(0, 100);
         plot.ShowLegend(Edge.Right);
         Save(plot, path, width, height);
@@ -71,9 +71,9 @@ public static class ProbeChart
                 colour++;
             }
         }
-        plot.XLabel("epoch");
+        plot.XLabel("epoch (e_low solid, e_high dashed)");
         plot.YLabel("relative error ‖h − y‖ / ‖y‖ of each part");
-        plot.Title(title ?? "F-principle: low- and high-frequency errors on the training subset (Xu et al. 2019)");
+        plot.Title(title ?? "F-principle errors on the training subset");
         plot.Axes.SetLimitsY(0, Math.Max(1.05, files.SelectMany(f => f.Rows).Select(r => Math.Max(r.LowError, r.HighError)).DefaultIfEmpty(1).Max() * 1.05));
         plot.ShowLegend(Edge.Right);
         Save(plot, path, width, height);
