@@ -45,7 +45,7 @@ internal static class PlotCommand
             }
             string? title = parsed.GetValue(titleOption);
             int w = parsed.GetValue(width), h = parsed.GetValue(height);
-            string[] names = inputs.Select(Path.GetFileName).Select(n => n!).ToArray();
+            string[] names = inputs.Select(f => Path.GetFileName(f)).ToArray();
             Action<string> draw;
             switch (kinds[0])
             {

@@ -118,18 +118,16 @@ public sealed class EvaluationSession : IDisposable
                     : new InputException("dataset", $"'{dataset.Name}' has {dataset.ClassNames.Count} classes, but the model card beside the weights says the model has " +
                         $"{classes} outputs; expected a dataset with at most {classes} classes (or --num-classes to override the card).");
             }
-            int requested = dataset is null ? 0 : request.Indices?.Count ?? (request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count);
             // --limit takes the first N images; a shard then takes every N-th of those, so shards of a limited run merge
             // into exactly the limited run. A chosen index list stands in for the first N.
-            IReadOnlyList<int> chosen = dataset is null ? Array.Empty<int>() : request.Indices ?? Enumerable.Range(0, requested).ToArray();
-            if (dataset is not null && request.Indices is not null)
+            if (request.Indices is not null && request.Limit is not null) throw new ArgumentException("a sweep takes either a limit or an index list, not both", nameof(request));
+            IReadOnlyList<int> chosen = dataset is null ? Array.Empty<int>()
+                : request.Indices ?? Enumerable.Range(0, request.Limit is { } limit ? Math.Min(limit, dataset.Count) : dataset.Count).ToArray();
+            foreach (int i in chosen) // empty without a dataset
             {
-                if (request.Limit is not null) throw new ArgumentException("a sweep takes either a limit or an index list, not both", nameof(request));
-                foreach (int i in chosen)
-                {
-                    if ((uint)i >= (uint)dataset.Count) throw new ArgumentException($"index {i} is outside the dataset's {dataset.Count} images", nameof(request));
-                }
+                if ((uint)i >= (uint)dataset!.Count) throw new ArgumentException($"index {i} is outside the dataset's {dataset.Count} images", nameof(request));
             }
+            int requested = chosen.Count;
             int[] indices = chosen.Where((_, k) => request.Shard?.Contains(k) ?? true).ToArray();
             if (dataset is not null && request.DecodedCache is { } cacheRoot)
             {

@@ -93,9 +93,7 @@ internal sealed class FrequencyProbe : IDisposable
             Preprocess = request.Preprocess,
             Mean = request.Mean,
             Std = request.Std,
-            Dataset = train
-                ? request.Dataset with { Split = "train" }
-                : request.Dataset with { Split = "test", GeneratedCount = request.TestCount, DataPath = request.TestDataPath ?? request.Dataset.DataPath, ShuffleLabelsSeed = null },
+            Dataset = train ? request.TrainDataset : request.TestDataset,
             Filters = filters,
             Indices = train ? TrainIndices : null,
             Limit = train ? null : testCount,

@@ -63,6 +63,16 @@ public sealed record TrainRequest
     public required string OutputDirectory { get; init; }
     /// <summary>File stem of the outputs, e.g. cifar-resnet20-natural.</summary>
     public required string Name { get; init; }
+    /// <summary>The training split of <see cref="Dataset"/> (with its labels permuted for a random-label run).</summary>
+    public DatasetOptions TrainDataset => Dataset with { Split = "train" };
+    /// <summary>The test split: <see cref="TestDataPath"/> for folders, the generated size for generated data, and always the true labels.</summary>
+    public DatasetOptions TestDataset => Dataset with
+    {
+        Split = "test",
+        GeneratedCount = TestCount,
+        DataPath = TestDataPath ?? Dataset.DataPath,
+        ShuffleLabelsSeed = null, // a random-label run is still tested against the true labels
+    };
     /// <summary>Continue from the last checkpoint in the output folder.</summary>
     public bool Resume { get; init; }
     /// <summary>The command line, for the model card.</summary>

@@ -39,14 +39,8 @@ public static class Trainer
         torch.set_num_threads(request.Threads);
         Device device = TorchBackend.SelectDevice(request.Device);
         Directory.CreateDirectory(request.OutputDirectory);
-        using IImageDataset train = DatasetRegistry.Open(request.Dataset with { Split = "train" });
-        using IImageDataset test = DatasetRegistry.Open(request.Dataset with
-        {
-            Split = "test",
-            GeneratedCount = request.TestCount,
-            DataPath = request.TestDataPath ?? request.Dataset.DataPath,
-            ShuffleLabelsSeed = null, // a random-label run is still tested against the true labels
-        });
+        using IImageDataset train = DatasetRegistry.Open(request.TrainDataset);
+        using IImageDataset test = DatasetRegistry.Open(request.TestDataset);
         if (train.Split.Length == 0 && request.TestDataPath is null)
         {
             log?.WriteLine($"freqprobe train: warning: '{train.Name}' has no splits and no --test-data was given; test accuracy is measured on the training folder.");
