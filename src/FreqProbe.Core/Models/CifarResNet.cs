@@ -8,7 +8,9 @@ namespace FreqProbe.Core.Models;
 /// <summary>
 /// The CIFAR ResNets of He et al. (2016), depth 6n + 2: a 3×3 stem of 16 channels, three stages of 16/32/64
 /// channels with n basic blocks each, global average pooling and <c>fc</c>. Shortcuts are 1×1 convolution plus
-/// BatchNorm when the shape changes; key names follow torchvision.
+/// BatchNorm when the shape changes; key names follow torchvision. With <c>dynamicKernels</c> K the blocks' 3×3
+/// convolutions are ODConv banks of K kernels (<see cref="OmniDimensionalConv2d"/>), as in the official
+/// <c>od_resnet</c>: the stem and the shortcuts stay ordinary convolutions.
 /// </summary>
 internal sealed class CifarResNet : Module<Tensor, Tensor>
 {
@@ -19,23 +21,26 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
     readonly Sequential layer3;
     readonly Linear fc;
 
-    public CifarResNet(int depth, int numClasses) : base(nameof(CifarResNet))
+    public CifarResNet(int depth, int numClasses, int dynamicKernels = 0) : base(nameof(CifarResNet))
     {
         if ((depth - 2) % 6 != 0) throw new ArgumentException($"depth {depth} is not 6n + 2", nameof(depth));
         int n = (depth - 2) / 6;
         conv1 = Conv2d(3, 16, kernel_size: 3, stride: 1, padding: 1, bias: false);
         bn1 = new TrainingSafeBatchNorm2d(16);
-        layer1 = Stage(16, 16, n, 1);
-        layer2 = Stage(16, 32, n, 2);
-        layer3 = Stage(32, 64, n, 2);
+        Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = dynamicKernels > 0
+            ? (input, output, stride) => new OmniDimensionalConv2d(input, output, 3, stride, 1, dynamicKernels)
+            : null;
+        layer1 = Stage(16, 16, n, 1, conv3x3);
+        layer2 = Stage(16, 32, n, 2, conv3x3);
+        layer3 = Stage(32, 64, n, 2, conv3x3);
         fc = Linear(64, numClasses);
         RegisterComponents();
     }
 
-    static Sequential Stage(long input, long planes, int count, long stride)
+    static Sequential Stage(long input, long planes, int count, long stride, Func<long, long, long, Module<Tensor, Tensor>>? conv3x3)
     {
         var modules = new List<Module<Tensor, Tensor>>();
-        for (int i = 0; i < count; i++) modules.Add(new BasicBlock(i == 0 ? input : planes, planes, i == 0 ? stride : 1));
+        for (int i = 0; i < count; i++) modules.Add(new BasicBlock(i == 0 ? input : planes, planes, i == 0 ? stride : 1, conv3x3));
         return Sequential(modules);
     }
 

@@ -58,6 +58,9 @@ public static class ModelRegistry
                 PreprocessPolicy.Native(32), CifarMean, CifarStd,
                 classes => new CifarResNet(depth, classes)) { DefaultDataset = "cifar10" });
         }
+        Add(specs, new ModelSpec("cifar-odresnet20", "CIFAR ResNet-20 whose 3x3 block convolutions are ODConv banks of 4 kernels (Li et al. 2022; 32x32)",
+            PreprocessPolicy.Native(32), CifarMean, CifarStd,
+            classes => new CifarResNet(20, classes, dynamicKernels: 4)) { DefaultDataset = "cifar10" });
         Add(specs, new ModelSpec(TorchScript, "any classifier saved with torch.jit (traced or scripted); its data config comes from the card beside it",
             null, null, null, null) { DefaultDataset = null, Archive = path => TorchScriptArchive.Load(path) });
         return specs;

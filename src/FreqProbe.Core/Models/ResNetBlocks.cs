@@ -23,20 +23,25 @@ internal static class ResNetBlocks
         stride != 1 || input != output ? Sequential(Conv1x1(input, output, stride), new TrainingSafeBatchNorm2d(output)) : null;
 }
 
-/// <summary>torchvision's BasicBlock: two 3×3 convolutions (expansion 1).</summary>
+/// <summary>
+/// torchvision's BasicBlock: two 3×3 convolutions (expansion 1). A <c>conv3x3</c> factory (input, output, stride)
+/// replaces them, e.g. by ODConv's dynamic convolution; the shortcut stays an ordinary 1×1 convolution.
+/// </summary>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1;
+    readonly Module<Tensor, Tensor> conv1;
     readonly TrainingSafeBatchNorm2d bn1;
-    readonly Conv2d conv2;
+    readonly Module<Tensor, Tensor> conv2;
     readonly TrainingSafeBatchNorm2d bn2;
     readonly Sequential? downsample;
 
-    public BasicBlock(long input, long planes, long stride) : base(nameof(BasicBlock))
+    public BasicBlock(long input, long planes, long stride, Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = null)
+        : base(nameof(BasicBlock))
     {
-        conv1 = ResNetBlocks.Conv3x3(input, planes, stride);
+        conv3x3 ??= ResNetBlocks.Conv3x3;
+        conv1 = conv3x3(input, planes, stride);
         bn1 = new TrainingSafeBatchNorm2d(planes);
-        conv2 = ResNetBlocks.Conv3x3(planes, planes);
+        conv2 = conv3x3(planes, planes, 1);
         bn2 = new TrainingSafeBatchNorm2d(planes);
         downsample = ResNetBlocks.Shortcut(input, planes, stride);
         RegisterComponents();

@@ -1,0 +1,110 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FreqProbe.Core.Models;
+
+/// <summary>
+/// ODConv (Li et al., ICLR 2022), omni-dimensional dynamic convolution: a bank of K kernels <c>weight</c>
+/// [K, out, in, k, k] mixed per sample by four attentions computed from the globally pooled input
+/// (<see cref="OmniAttention"/>): a softmax over the K kernels, and sigmoids over the k×k spatial positions, the input
+/// channels and the output filters. For sample b the layer computes
+/// <c>filter_b ⊙ conv(channel_b ⊙ x_b, spatial_b ⊙ Σ_k kernel_bk · W_k)</c>. Key names follow the official code
+/// (<c>weight</c>, <c>attention.fc</c>, <c>attention.bn</c>, <c>attention.channel_fc</c>, <c>attention.filter_fc</c>,
+/// <c>attention.spatial_fc</c>, <c>attention.kernel_fc</c>), so <c>freqprobe kernels</c> reads its banks. No bias;
+/// groups 1.
+/// </summary>
+internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
+{
+    readonly long stride;
+    readonly long padding;
+    readonly long kernelSize;
+    readonly Parameter weight;
+    readonly OmniAttention attention;
+
+    public OmniDimensionalConv2d(long input, long output, long kernelSize, long stride, long padding, int kernels)
+        : base(nameof(OmniDimensionalConv2d))
+    {
+        if (kernels < 1) throw new ArgumentOutOfRangeException(nameof(kernels), kernels, "at least one kernel");
+        this.stride = stride;
+        this.padding = padding;
+        this.kernelSize = kernelSize;
+        // As the official code: each kernel of the bank drawn independently, Kaiming normal with fan_out (ReLU gain).
+        weight = Parameter(empty(new long[] { kernels, output, input, kernelSize, kernelSize }));
+        using (no_grad())
+        {
+            for (int k = 0; k < kernels; k++) init.kaiming_normal_(weight[k], mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+        }
+        attention = new OmniAttention(input, output, kernelSize, kernels);
+        RegisterComponents();
+    }
+
+    /// <summary>The bank, [K, out, in, k, k].</summary>
+    public Tensor Weight => weight;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], input = x.shape[1];
+        long kernels = weight.shape[0], output = weight.shape[1];
+        (Tensor channel, Tensor filter, Tensor spatial, Tensor kernel) = attention.Weights(x);
+        // Σ_k kernel_bk · W_k as one matrix product, then the spatial attention (the same for every kernel).
+        Tensor mixed = kernel.mm(weight.view(kernels, -1)).view(batch, output, input, kernelSize, kernelSize);
+        mixed = mixed.mul(spatial.view(batch, 1, 1, kernelSize, kernelSize));
+        // One grouped convolution with a group per sample: [1, B·in, H, W] against [B·out, in, k, k].
+        Tensor scaled = x.mul(channel.view(batch, input, 1, 1)).reshape(1, batch * input, x.shape[2], x.shape[3]);
+        Tensor y = functional.conv2d(scaled, mixed.reshape(batch * output, input, kernelSize, kernelSize),
+            strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: batch);
+        y = y.view(batch, output, y.shape[2], y.shape[3]).mul_(filter.view(batch, output, 1, 1));
+        return y.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// ODConv's attention head: global average pooling, a 1×1 reduction to <c>max(in/16, 16)</c> channels with
+/// BatchNorm and ReLU, then four 1×1 heads. The temperature is 1 (the official default).
+/// </summary>
+internal sealed class OmniAttention : Module<Tensor, Tensor>
+{
+    readonly Conv2d fc;
+    readonly TrainingSafeBatchNorm2d bn;
+    readonly Conv2d channel_fc;
+    readonly Conv2d filter_fc;
+    readonly Conv2d spatial_fc;
+    readonly Conv2d kernel_fc;
+
+    public OmniAttention(long input, long output, long kernelSize, int kernels) : base(nameof(OmniAttention))
+    {
+        long hidden = Math.Max(input / 16, 16);
+        fc = Conv2d(input, hidden, 1, bias: false);
+        bn = new TrainingSafeBatchNorm2d(hidden);
+        channel_fc = Conv2d(hidden, input, 1);
+        filter_fc = Conv2d(hidden, output, 1);
+        spatial_fc = Conv2d(hidden, kernelSize * kernelSize, 1);
+        kernel_fc = Conv2d(hidden, kernels, 1);
+        using (no_grad())
+        {
+            foreach (Conv2d head in new[] { fc, channel_fc, filter_fc, spatial_fc, kernel_fc })
+            {
+                init.kaiming_normal_(head.weight!, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                head.bias?.zero_();
+            }
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>Per sample: channel [B, in] and filter [B, out] sigmoids, spatial [B, k·k] sigmoid, kernel [B, K] softmax.</summary>
+    public (Tensor Channel, Tensor Filter, Tensor Spatial, Tensor Kernel) Weights(Tensor x)
+    {
+        Tensor pooled = functional.adaptive_avg_pool2d(x, new long[] { 1, 1 });
+        Tensor hidden = bn.forward(fc.forward(pooled)).relu_();
+        return (channel_fc.forward(hidden).flatten(1).sigmoid(),
+                filter_fc.forward(hidden).flatten(1).sigmoid(),
+                spatial_fc.forward(hidden).flatten(1).sigmoid(),
+                kernel_fc.forward(hidden).flatten(1).softmax(1));
+    }
+
+    /// <summary>The kernel attention alone, [B, K].</summary>
+    public override Tensor forward(Tensor x) => Weights(x).Kernel;
+}

@@ -1,0 +1,147 @@
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Spectral;
+using FreqProbe.Core.Tests.Support;
+using FreqProbe.Core.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Tests.Models;
+
+public sealed class OmniDimensionalConvTests : IDisposable
+{
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    static void Zero(nn.Module module, string prefix)
+    {
+        using var guard = no_grad();
+        foreach ((string key, Tensor t) in module.state_dict())
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) t.zero_();
+        }
+    }
+
+    // With zero heads every sigmoid is 1/2 and the kernel softmax is 1/K: a bank of K copies of W then computes
+    // (1/2)³ · conv(x, W), whatever the pooled input.
+    [Fact]
+    public void Zero_attention_heads_over_identical_kernels_give_one_eighth_of_the_ordinary_convolution()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var conv = new OmniDimensionalConv2d(6, 5, 3, stride: 2, padding: 1, kernels: 4);
+        Tensor w = randn(5, 6, 3, 3);
+        using (no_grad())
+        {
+            for (int k = 0; k < 4; k++) conv.Weight[k].copy_(w);
+        }
+        foreach (string head in new[] { "channel_fc", "filter_fc", "spatial_fc", "kernel_fc" }) Zero(conv, "attention." + head);
+        conv.eval();
+        Tensor x = randn(3, 6, 9, 9);
+        using var guard = no_grad();
+        Tensor y = conv.forward(x);
+        Tensor expected = nn.functional.conv2d(x, w, strides: new long[] { 2, 2 }, padding: new long[] { 1, 1 }).mul(0.125);
+        Assert.Equal(new long[] { 3, 5, 5, 5 }, y.shape);
+        Assert.True(y.allclose(expected, rtol: 1e-5, atol: 1e-5), $"max diff {(y - expected).abs().max().item<float>()}");
+    }
+
+    // The batched forward (one grouped convolution, a group per sample) against each sample alone and the ODConv formula
+    // written out per sample: filter ⊙ conv(channel ⊙ x, spatial ⊙ Σ_k kernel_k W_k).
+    [Fact]
+    public void Each_sample_is_convolved_with_its_own_mixture_of_the_bank()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        using var conv = new OmniDimensionalConv2d(4, 3, 3, stride: 1, padding: 1, kernels: 3);
+        HashedWeights.Fill(conv);
+        conv.eval();
+        Tensor x = randn(4, 4, 7, 7).mul(3);
+        using var guard = no_grad();
+        Tensor batched = conv.forward(x);
+        var attention = (OmniAttention)conv.named_modules().Single(m => m.name == "attention").module;
+        double scale = batched.abs().max().item<float>();
+        for (int b = 0; b < 4; b++)
+        {
+            Tensor xb = x[b].unsqueeze(0);
+            (Tensor channel, Tensor filter, Tensor spatial, Tensor kernel) = attention.Weights(xb);
+            Tensor mixed = zeros(3, 4, 3, 3);
+            for (int k = 0; k < 3; k++) mixed += conv.Weight[k] * kernel[0, k];
+            mixed *= spatial.view(1, 1, 3, 3);
+            Tensor alone = nn.functional.conv2d(xb * channel.view(1, 4, 1, 1), mixed, padding: new long[] { 1, 1 }) * filter.view(1, 3, 1, 1);
+            Assert.True(alone.allclose(batched[b].unsqueeze(0), rtol: 1e-4, atol: 1e-5 * scale), $"sample {b}");
+            Assert.True(conv.forward(xb).allclose(alone, rtol: 1e-4, atol: 1e-5 * scale), $"sample {b} alone");
+        }
+        Assert.True(KernelSpread(attention, x) > 1e-3, "the hashed attention should mix the kernels differently per sample");
+    }
+
+    static double KernelSpread(OmniAttention attention, Tensor x) => attention.forward(x).std(0).max().item<float>();
+
+    [Fact]
+    public void The_model_keeps_ODConv_key_names_so_kernels_reads_its_eighteen_banks()
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelRegistry.Get("cifar-odresnet20").Create(10);
+        Dictionary<string, Tensor> state = model.state_dict();
+        Assert.Equal(new long[] { 4, 16, 16, 3, 3 }, state["layer1.0.conv1.weight"].shape);
+        Assert.Equal(new long[] { 4, 64, 32, 3, 3 }, state["layer3.0.conv1.weight"].shape);
+        Assert.Equal(new long[] { 16, 32, 1, 1 }, state["layer3.0.conv1.attention.fc.weight"].shape);
+        Assert.Equal(new long[] { 4, 16, 1, 1 }, state["layer3.0.conv1.attention.kernel_fc.weight"].shape);
+        Assert.Equal(new long[] { 9, 16, 1, 1 }, state["layer3.0.conv1.attention.spatial_fc.weight"].shape);
+        Assert.Equal(new long[] { 16, 3, 3, 3 }, state["conv1.weight"].shape); // the stem stays ordinary
+
+        (IReadOnlyList<KernelBank> banks, IReadOnlyList<string> problems) = KernelBankLayouts.Find(state);
+        Assert.Empty(problems);
+        Assert.Equal(18, banks.Count);
+        Assert.All(banks, bank => Assert.Equal("odconv", bank.Layout));
+        // Independently drawn kernels: the groups of a fresh bank are far from identical.
+        Tensor bank = state["layer2.1.conv2.weight"].flatten(1);
+        double cosine = nn.functional.cosine_similarity(bank[0].unsqueeze(0), bank[1].unsqueeze(0)).item<float>();
+        Assert.True(Math.Abs(cosine) < 0.2, $"fresh kernels 0 and 1 have cosine {cosine}");
+    }
+
+    // Inference folds only the BatchNorms after ordinary convolutions (stem and shortcuts); those after a bank and in
+    // the attention heads run unfolded, and the prepared forward gives the eval-mode logits.
+    [Theory]
+    [InlineData("nchw")]
+    [InlineData("nhwc")]
+    public void Inference_preparation_keeps_the_logits(string layout)
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelRegistry.Get("cifar-odresnet20").Create(10);
+        HashedWeights.Fill(model);
+        model.eval();
+        manual_seed(5);
+        Tensor x = randn(3, 3, 32, 32);
+        using var guard = no_grad();
+        Tensor expected = model.forward(x);
+        Func<Tensor, Tensor> forward = InferencePrecision.Prepare(model, "fp32", layout);
+        Tensor prepared = forward(x);
+        double scale = expected.abs().max().item<float>();
+        Assert.True(scale > 0.1, $"logits too small to compare ({scale})");
+        Assert.True((prepared - expected).abs().max().item<float>() <= 1e-4 * scale);
+        Assert.Contains("layer2.0.downsample.0.bias", model.state_dict().Keys);
+        Assert.DoesNotContain("layer2.0.conv1.bias", model.state_dict().Keys);
+    }
+
+    [Fact]
+    [Trait("Speed", "slow")]
+    public void Trains_and_an_interrupted_run_resumes_to_the_same_weights()
+    {
+        TrainRequest Request(string folder) => TinyTraining.Request(dir.File(folder)) with { Model = ModelRegistry.Get("cifar-odresnet20") };
+        Trainer.Run(Request("whole"));
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Request("cut"), new CancelAtEpoch(2, cancel), cancellation: cancel.Token));
+        ModelCard resumed = Trainer.Run(Request("cut") with { Resume = true });
+        Assert.Equal("cifar-odresnet20", resumed.Model);
+        byte[] whole = File.ReadAllBytes(Path.Combine(dir.File("whole"), "tiny.safetensors"));
+        Assert.Equal(whole, File.ReadAllBytes(Path.Combine(dir.File("cut"), "tiny.safetensors")));
+
+        // The saved weights bind strictly to a fresh model and give finite logits.
+        using var model = ModelRegistry.Get("cifar-odresnet20").Open(10, Path.Combine(dir.File("whole"), "tiny.safetensors"));
+        model.eval();
+        using var guard = no_grad();
+        using Tensor logits = model.forward(randn(2, 3, 32, 32));
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+}
