@@ -45,6 +45,39 @@ public sealed class KernelBankCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(pictures, "stem.png")));
     }
 
+    // The model path: cifar-odresnet20's weights bound to the architecture. Its eighteen banks are found in the bound
+    // model's state dict, the attention heads' 1x1 convolutions are not reported as layers, and a bank made of four
+    // copies of one group reads 1, 1, 1 while the independently drawn ones do not.
+    [Fact]
+    public void A_registry_model_with_ODConv_banks_has_its_banks_analysed()
+    {
+        string weights = dir.File("od.safetensors");
+        torch.manual_seed(4);
+        using (var model = FreqProbe.Core.Models.ModelRegistry.Get("cifar-odresnet20").Create(10))
+        {
+            Dictionary<string, Tensor> state = model.state_dict();
+            using (no_grad())
+            {
+                Tensor bank = state["layer3.2.conv2.weight"];
+                for (int k = 1; k < 4; k++) bank[k].copy_(bank[0]);
+            }
+            Safetensors.SaveStateDict(weights, state);
+        }
+        string json = dir.File("od.json");
+        CliRun run = CliRun.Invoke("kernels", "--model", "cifar-odresnet20", "--weights", weights, "--out", json, "--size", "16");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        string[] layers = doc.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("layer").GetString()!).ToArray();
+        Assert.Equal(new[] { "conv1", "layer2.0.downsample.0", "layer3.0.downsample.0" }, layers);
+        JsonElement[] banks = doc.RootElement.GetProperty("banks").EnumerateArray().ToArray();
+        Assert.Equal(18, banks.Length);
+        JsonElement copies = banks.Single(b => b.GetProperty("layer").GetString() == "layer3.2.conv2");
+        foreach (string figure in new[] { "spectrum_cosine", "overlap", "weight_cosine" }) Assert.Equal(1.0, copies.GetProperty(figure).GetDouble(), 5);
+        JsonElement drawn = banks.Single(b => b.GetProperty("layer").GetString() == "layer3.2.conv1");
+        Assert.True(Math.Abs(drawn.GetProperty("weight_cosine").GetDouble()) < 0.1, drawn.ToString());
+    }
+
     [Fact]
     public void A_state_dict_with_no_convolution_is_refused_with_the_reason()
     {

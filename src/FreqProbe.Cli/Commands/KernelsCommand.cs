@@ -29,12 +29,14 @@ internal static class KernelsCommand
             "diversity (mean pairwise cosine similarity of the output channels' RMS magnitude spectra: 1 = every channel\n" +
             "responds alike) and the effective rank of the stacked spectra (1 = a single response, up to the channel count).\n\n" +
             "Without --model and --weights: the built-in model; --model resnet50 alone: torchvision's ImageNet weights.\n" +
-            "--weights FILE alone (no card beside it, not TorchScript) reads the state dict as it is: every 4-D *.weight, and the\n" +
-            "kernel banks of dynamic convolutions (ODConv/DyConv [K, out, in, k, k] with X.attention.*, timm CondConv, FDConv's\n" +
-            "dft_weight), each with the mean pairwise cosine of its groups' spectra, the overlap of their radial profiles and the\n" +
-            "cosine of their weights (1, 1, 1 for identical groups); a layout that would need a guess is named and left out.\n\n" +
+            "--weights FILE alone (no card beside it, not TorchScript) reads the state dict as it is: every 4-D *.weight.\n" +
+            "In either case the kernel banks of dynamic convolutions (ODConv/DyConv [K, out, in, k, k] with X.attention.*, as in\n" +
+            "cifar-odresnet20; timm CondConv; FDConv's dft_weight) are reported too, each with the mean pairwise cosine of its\n" +
+            "groups' spectra, the overlap of their radial profiles and the cosine of their weights (1, 1, 1 for identical\n" +
+            "groups); a layout that would need a guess is named and left out.\n\n" +
             "Examples:\n  freqprobe kernels                                   (the built-in model)\n  freqprobe kernels --model resnet50 --layers '^conv1$'\n" +
-            "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/");
+            "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/\n" +
+            "  freqprobe kernels --weights models/cifar-odresnet20/cifar-odresnet20.safetensors --layers '^layer3' --pictures banks/");
         options.AddTo(command);
         foreach (Option option in new Option[] { layers, size, bands, output, pictures }) command.Options.Add(option);
         command.SetAction(parsed =>
@@ -71,8 +73,9 @@ internal static class KernelsCommand
                 // The weights as stored: on the CPU, not folded or converted for inference.
                 using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
                 IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern);
-                if (result.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
-                report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, Array.Empty<BankReport>());
+                IReadOnlyList<BankReport> banks = Banks(context, weightsPath, session.Network.state_dict(), pattern, n);
+                if (result.Count == 0 && banks.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
+                report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, banks);
             }
             Write(context, report, weightsPath, edges, n, outPath, parsed.GetValue(pictures));
             return ExitCodes.Success;
@@ -80,7 +83,7 @@ internal static class KernelsCommand
         return command;
     }
 
-    // What a run found: the layers' spectra and, for a bare state dict, the kernel banks with their PCA embeddings.
+    // What a run found: the layers' spectra and the kernel banks with their PCA embeddings.
     sealed record KernelReport(string Model, string WeightsName, IReadOnlyList<LayerSpectrum> Layers, IReadOnlyList<BankReport> Banks);
 
     sealed record BankReport(BankFigures Figures, double[,] Embedding, double Explained);
@@ -101,15 +104,8 @@ internal static class KernelsCommand
         try
         {
             IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(tensors.Select(t => (t.Key, t.Value))), n, edges, layers);
-            Func<string, bool> wanted = KernelSpectra.LayerFilter(layers);
-            (IReadOnlyList<KernelBank> found, IReadOnlyList<string> unread) = KernelBankLayouts.Find(tensors);
-            foreach (string problem in unread) context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
-            var banks = found.Where(b => wanted(b.Layer)).Select(b =>
-            {
-                (double[,] points, double explained) = KernelBankFigures.Embedding(b.Groups, n);
-                return new BankReport(KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n), points, explained);
-            }).ToArray();
-            if (result.Count == 0 && banks.Length == 0)
+            IReadOnlyList<BankReport> banks = Banks(context, path, tensors, layers, n);
+            if (result.Count == 0 && banks.Count == 0)
             {
                 throw new InputException("weights", $"'{path}' holds no convolution weight (4-D *.weight) and no kernel bank{(layers is null ? "" : $" matching --layers '{layers}'")}; " +
                     "expected a state dict of a convolutional network (or --model for a file that needs one).");
@@ -120,6 +116,20 @@ internal static class KernelsCommand
         {
             foreach (TorchSharp.torch.Tensor t in tensors.Values) t.Dispose();
         }
+    }
+
+    // The dynamic-convolution banks KernelBankLayouts recognises in a state dict, with their figures and PCA embeddings;
+    // what looks like a bank but would need a guess is reported as a warning.
+    static IReadOnlyList<BankReport> Banks(CommandContext context, string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, string? layers, int n)
+    {
+        Func<string, bool> wanted = KernelSpectra.LayerFilter(layers);
+        (IReadOnlyList<KernelBank> found, IReadOnlyList<string> unread) = KernelBankLayouts.Find(tensors);
+        foreach (string problem in unread) context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
+        return found.Where(b => wanted(b.Layer)).Select(b =>
+        {
+            (double[,] points, double explained) = KernelBankFigures.Embedding(b.Groups, n);
+            return new BankReport(KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n), points, explained);
+        }).ToArray();
     }
 
     // The table on stdout, then --out and --pictures.

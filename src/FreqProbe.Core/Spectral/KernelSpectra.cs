@@ -38,9 +38,13 @@ public static class KernelSpectra
     public static IReadOnlyList<(string Layer, Tensor Weight)> ConvolutionWeights(nn.Module model) =>
         ConvolutionWeights(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
 
-    /// <summary>The convolution kernels among named tensors (a state dict): every 4-D <c>*.weight</c>, named by its layer path, in the given order.</summary>
+    /// <summary>
+    /// The convolution kernels among named tensors (a state dict): every 4-D <c>*.weight</c>, named by its layer path, in
+    /// the given order. The 1×1 heads of a dynamic convolution's attention (<c>X.attention.*</c>, as in ODConv) are left
+    /// out: they act on globally pooled features and have no spatial response.
+    /// </summary>
     public static IReadOnlyList<(string Layer, Tensor Weight)> ConvolutionWeights(IEnumerable<(string Name, Tensor Value)> named) =>
-        named.Where(p => p.Value.dim() == 4 && p.Name.EndsWith(".weight", StringComparison.Ordinal))
+        named.Where(p => p.Value.dim() == 4 && p.Name.EndsWith(".weight", StringComparison.Ordinal) && !p.Name.Contains(".attention.", StringComparison.Ordinal))
             .Select(p => (p.Name[..^".weight".Length], p.Value))
             .ToArray();
 
