@@ -6,8 +6,8 @@ namespace FreqProbe.Core.Models;
 /// <summary>
 /// Folds every BatchNorm of a ResNet into the convolution that feeds it, for inference. The pairs are found by
 /// torchvision's key names, which every built-in model keeps: <c>bnK</c> follows <c>convK</c> in the same module, and
-/// <c>downsample.1</c> follows <c>downsample.0</c>. BatchNorms after an ODConv bank, and the one inside its attention
-/// head (on pooled [B, C, 1, 1] activations), stay as they are: they run unfolded.
+/// <c>downsample.1</c> follows <c>downsample.0</c>, and in ODConv's attention head <c>bn</c> follows <c>fc</c>. A BatchNorm
+/// after an ODConv bank stays as it is (unfolded): the bank's kernels differ per sample.
 /// </summary>
 public static class BatchNormFolding
 {
@@ -19,11 +19,10 @@ public static class BatchNormFolding
         foreach ((string name, nn.Module module) in modules)
         {
             if (module is not TrainingSafeBatchNorm2d norm || norm.Folded) continue;
-            string parent = name.LastIndexOf('.') is int dot and >= 0 ? name[..dot] : "";
-            if (modules.TryGetValue(parent, out nn.Module? owner) && owner is OmniAttention) continue;
             string convName = FeedingConvolution(name);
-            if (modules.TryGetValue(convName, out nn.Module? dynamic) && dynamic is OmniDimensionalConv2d) continue;
-            if (!modules.TryGetValue(convName, out nn.Module? feeder) || feeder is not Conv2d conv)
+            modules.TryGetValue(convName, out nn.Module? feeder);
+            if (feeder is OmniDimensionalConv2d) continue; // per-sample kernels: nothing fixed to fold into
+            if (feeder is not Conv2d conv)
             {
                 throw new InvalidOperationException($"BatchNorm '{name}' has no convolution '{convName}' to fold into");
             }
@@ -39,6 +38,7 @@ public static class BatchNormFolding
         int dot = norm.LastIndexOf('.');
         string parent = dot < 0 ? "" : norm[..(dot + 1)];
         string last = norm[(dot + 1)..];
+        if (last == "bn" && parent.EndsWith(".attention.", StringComparison.Ordinal)) return parent + "fc";
         if (last.StartsWith("bn", StringComparison.Ordinal)) return parent + "conv" + last[2..];
         if (parent.EndsWith("downsample.", StringComparison.Ordinal) && int.TryParse(last, out int index)) return parent + (index - 1);
         return "";

@@ -100,8 +100,8 @@ public sealed class OmniDimensionalConvTests : IDisposable
         Assert.True(Math.Abs(cosine) < 0.2, $"fresh kernels 0 and 1 have cosine {cosine}");
     }
 
-    // Inference folds only the BatchNorms after ordinary convolutions (stem and shortcuts); those after a bank and in
-    // the attention heads run unfolded, and the prepared forward gives the eval-mode logits.
+    // Inference folds the BatchNorms after ordinary convolutions (stem, shortcuts, the attention heads' fc); those after
+    // a bank run unfolded, and the prepared forward gives the eval-mode logits.
     [Theory]
     [InlineData("nchw")]
     [InlineData("nhwc")]
