@@ -60,7 +60,7 @@ public static class Benchmark
     public static BenchResult Run(BenchRequest request, Action<string>? log = null)
     {
         SweepRequest s = request.Sweep with { Limit = request.Images, CheckpointPath = null, Resume = false };
-        using EvaluationSession session = EvaluationSession.Open(s);
+        using EvaluationSession session = EvaluationSession.Open(s, SessionParts.All, null, settingsPerPass: s.Filters.Count + 1);
         Device device = session.Device;
         IImageDataset dataset = session.Dataset;
         int n = session.Requested, size = s.Preprocess.InputSize, b = s.BatchSize;

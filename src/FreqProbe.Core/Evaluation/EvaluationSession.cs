@@ -1,4 +1,5 @@
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Execution;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using TorchSharp;
@@ -74,6 +75,9 @@ public sealed class EvaluationSession : IDisposable
     /// <summary>The forward pass at the run's precision and layout: normalised images in, logits out.</summary>
     public Func<Tensor, Tensor> Forward => forward ?? throw new InvalidOperationException("the session was opened without its model");
 
+    /// <summary>How the model runs on this machine, verified (opened with <see cref="SessionParts.Model"/>), else null.</summary>
+    public ExecutionPlan? Plan { get; private init; }
+
     /// <summary>SHA-256 of the weights file, or null for random weights.</summary>
     public string? WeightsSha256 { get; }
 
@@ -97,7 +101,15 @@ public sealed class EvaluationSession : IDisposable
     /// cache, the images the run reads are decoded into it first where it lacks them; <paramref name="notice"/> hears
     /// what the cache did.
     /// </summary>
-    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All, Action<string>? notice = null)
+    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All, Action<string>? notice = null) =>
+        Open(request, parts, notice, settingsPerPass: null);
+
+    /// <summary>
+    /// As <see cref="Open(SweepRequest, SessionParts, Action{string}?)"/>, for a loop that puts at most
+    /// <paramref name="settingsPerPass"/> filter settings of a data batch into one forward pass (the sweep: its setting
+    /// count), so that the verified forward batch is no larger than the passes it will run.
+    /// </summary>
+    public static EvaluationSession Open(SweepRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass)
     {
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
@@ -144,11 +156,22 @@ public sealed class EvaluationSession : IDisposable
                     weightsSha = WeightsFile.Sha256(weightsPath);
                 }
             }
+            ExecutionPlan? plan = null;
             if (inference && model is not null)
             {
                 model.to(device);
                 model.eval();
-                forward = InferencePrecision.Prepare(model, request.Precision, request.Layout);
+                // Every pass runs at one verified batch: the data batch (no larger than the run), times the settings
+                // that share a pass.
+                int size = request.Preprocess.InputSize;
+                int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
+                int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
+                ModelUnderTest? archive = request.Model.IsArchive && request.WeightsPath is { } archivePath
+                    ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(archivePath), weightsSha ?? WeightsFile.Sha256(archivePath), classes, size, 0)
+                    : null;
+                plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
+                    Assets.AssetCache.DefaultRoot, archive, notice);
+                forward = plan.Forward;
                 if (request.Model.IsArchive) OutputCheck(forward, request, classes, device);
                 if (request.Mean.Count > 0)
                 {
@@ -156,7 +179,7 @@ public sealed class EvaluationSession : IDisposable
                     std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
                 }
             }
-            return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std);
+            return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std) { Plan = plan };
         }
         catch
         {
@@ -214,7 +237,8 @@ public sealed class EvaluationSession : IDisposable
     /// and <paramref name="skipped"/> count images, <paramref name="started"/> is when it began.
     /// </summary>
     public RunMetadata Metadata(string convention, bool clip, int evaluated, int skipped, DateTimeOffset started) =>
-        RunMetadata.For(Request, Dataset, WeightsSha256, Classes, Requested, evaluated, skipped, convention, clip, TorchBackend.Describe(Device), started);
+        RunMetadata.For(Request, Dataset, WeightsSha256, Classes, Requested, evaluated, skipped, convention, clip, TorchBackend.Describe(Device), started)
+            with { Layout = Plan?.Layout ?? Request.Layout, ExecutionPath = Plan?.Path, Verification = Plan?.VerificationKey };
 
     /// <inheritdoc />
     public void Dispose() => Release(dataset, model, mean, std);

@@ -69,6 +69,15 @@ public sealed record RunMetadata
 
     /// <summary>Memory layout of the forward pass (nhwc or nchw); results written before it was recorded used nchw.</summary>
     public string Layout { get; init; } = "nchw";
+
+    /// <summary>
+    /// The verified execution path (<see cref="Execution.ExecutionPlan.Path"/>), e.g. <c>cpu fp32 nhwc; 1x1 as matrix
+    /// products: 3</c>; null in results written before it was recorded.
+    /// </summary>
+    public string? ExecutionPath { get; init; }
+
+    /// <summary>The verification key of that path (<see cref="Execution.ExecutionPlan.VerificationKey"/>), or null.</summary>
+    public string? Verification { get; init; }
     /// <summary>Start time, UTC.</summary>
     public required DateTimeOffset StartedUtc { get; init; }
     /// <summary>End time, UTC.</summary>

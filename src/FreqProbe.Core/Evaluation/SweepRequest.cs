@@ -97,8 +97,11 @@ public sealed record SweepRequest
     /// <summary>Inference precision of the forward pass: fp32, fp16 or bf16 (the FFT and masks stay fp32).</summary>
     public string Precision { get; init; } = "fp32";
 
-    /// <summary>Memory layout of the forward pass: nhwc (channels-last, faster convolutions; the default) or nchw.</summary>
-    public string Layout { get; init; } = "nhwc";
+    /// <summary>
+    /// Memory layout of the forward pass: auto (the default: the fastest verified layout, layer by layer), nhwc
+    /// (channels-last) or nchw (<see cref="Execution.ExecutionPlan"/>).
+    /// </summary>
+    public string Layout { get; init; } = "auto";
 
     /// <summary>The command line as typed, for provenance.</summary>
     public string CommandLine { get; init; } = "";

@@ -32,7 +32,7 @@ public static class SweepRunner
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         if (request.Resume && request.CheckpointPath is null) throw new InputException("resume", "needs --out, beside which the checkpoint is kept.");
-        using EvaluationSession session = EvaluationSession.Open(request, SessionParts.All, notice);
+        using EvaluationSession session = EvaluationSession.Open(request, SessionParts.All, notice, settingsPerPass: request.Filters.Count + 1);
         Device device = session.Device;
         IImageDataset dataset = session.Dataset;
         int classes = session.Classes;

@@ -22,7 +22,7 @@ public static class BatchNormFolding
             string convName = FeedingConvolution(name);
             modules.TryGetValue(convName, out nn.Module? feeder);
             if (feeder is OmniDimensionalConv2d) continue; // per-sample kernels: nothing fixed to fold into
-            if (feeder is not Conv2d conv)
+            if (feeder is not PlannedConv2d conv)
             {
                 throw new InvalidOperationException($"BatchNorm '{name}' has no convolution '{convName}' to fold into");
             }

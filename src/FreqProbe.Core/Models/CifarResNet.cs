@@ -14,7 +14,7 @@ namespace FreqProbe.Core.Models;
 /// </summary>
 internal sealed class CifarResNet : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1;
+    readonly PlannedConv2d conv1;
     readonly TrainingSafeBatchNorm2d bn1;
     readonly Sequential layer1;
     readonly Sequential layer2;
@@ -25,7 +25,7 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
     {
         if ((depth - 2) % 6 != 0) throw new ArgumentException($"depth {depth} is not 6n + 2", nameof(depth));
         int n = (depth - 2) / 6;
-        conv1 = Conv2d(3, 16, kernel_size: 3, stride: 1, padding: 1, bias: false);
+        conv1 = new PlannedConv2d(3, 16, kernelSize: 3, stride: 1, padding: 1, bias: false);
         bn1 = new TrainingSafeBatchNorm2d(16);
         Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = dynamicKernels > 0
             ? (input, output, stride) => new OmniDimensionalConv2d(input, output, 3, stride, 1, dynamicKernels)

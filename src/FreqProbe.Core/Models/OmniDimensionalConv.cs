@@ -15,7 +15,7 @@ namespace FreqProbe.Core.Models;
 /// <c>attention.spatial_fc</c>, <c>attention.kernel_fc</c>), so <c>freqprobe kernels</c> reads its banks. No bias;
 /// groups 1.
 /// </summary>
-internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
+public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
 {
     readonly long stride;
     readonly long padding;
@@ -23,6 +23,7 @@ internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
     readonly Parameter weight;
     readonly OmniAttention attention;
 
+    /// <summary>A bank of <paramref name="kernels"/> kernels from <paramref name="input"/> to <paramref name="output"/> channels.</summary>
     public OmniDimensionalConv2d(long input, long output, long kernelSize, long stride, long padding, int kernels)
         : base(nameof(OmniDimensionalConv2d))
     {
@@ -40,9 +41,19 @@ internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The backend kernel of the bank's grouped convolution, chosen by the execution plan.</summary>
+    public Execution.ConvolutionKernel Kernel { get; set; } = Execution.ConvolutionKernel.ChannelsFirst;
+
+    /// <summary>Whether the network around this layer runs channels-last.</summary>
+    public bool ChannelsLastNetwork { get; set; }
+
+    /// <summary>The layer's module path, set by the plan for records and messages.</summary>
+    public string LayerName { get; set; } = "";
+
     /// <summary>The bank, [K, out, in, k, k].</summary>
     public Tensor Weight => weight;
 
+    /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -54,8 +65,19 @@ internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
         mixed = mixed.mul(spatial.view(batch, 1, 1, kernelSize, kernelSize));
         // One grouped convolution with a group per sample: [1, B·in, H, W] against [B·out, in, k, k].
         Tensor scaled = x.mul(channel.view(batch, input, 1, 1)).reshape(1, batch * input, x.shape[2], x.shape[3]);
-        Tensor y = functional.conv2d(scaled, mixed.reshape(batch * output, input, kernelSize, kernelSize),
-            strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: batch);
+        Tensor kernels2d = mixed.reshape(batch * output, input, kernelSize, kernelSize);
+        Tensor y;
+        if (Execution.ConvolutionRecorder.Active is { } recorder)
+        {
+            var shape = new Execution.ConvolutionShape(1, input, output, kernelSize, kernelSize, stride, padding, 1, false, x.shape[2], x.shape[3]) { GroupsPerSample = true };
+            recorder.Add(LayerName, shape);
+            (long h, long w) = shape.Output;
+            y = zeros(new[] { 1, batch * output, h, w }, dtype: x.dtype, device: x.device);
+        }
+        else
+        {
+            y = Execution.ConvolutionKernels.Run(Kernel, scaled, kernels2d, null, stride, padding, batch, ChannelsLastNetwork);
+        }
         y = y.view(batch, output, y.shape[2], y.shape[3]).mul_(filter.view(batch, output, 1, 1));
         return y.MoveToOuterDisposeScope();
     }
@@ -68,34 +90,34 @@ internal sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
 /// </summary>
 internal sealed class OmniAttention : Module<Tensor, Tensor>
 {
-    readonly Conv2d fc;
+    readonly PlannedConv2d fc;
     readonly TrainingSafeBatchNorm2d bn;
-    readonly Conv2d channel_fc;
-    readonly Conv2d filter_fc;
-    readonly Conv2d spatial_fc;
-    readonly Conv2d kernel_fc;
+    readonly PlannedConv2d channel_fc;
+    readonly PlannedConv2d filter_fc;
+    readonly PlannedConv2d spatial_fc;
+    readonly PlannedConv2d kernel_fc;
 
     public OmniAttention(long input, long output, long kernelSize, int kernels) : base(nameof(OmniAttention))
     {
         long hidden = Math.Max(input / 16, 16);
-        fc = Conv2d(input, hidden, 1, bias: false);
+        fc = new PlannedConv2d(input, hidden, 1, bias: false);
         bn = new TrainingSafeBatchNorm2d(hidden);
-        channel_fc = Conv2d(hidden, input, 1);
-        filter_fc = Conv2d(hidden, output, 1);
-        spatial_fc = Conv2d(hidden, kernelSize * kernelSize, 1);
-        kernel_fc = Conv2d(hidden, kernels, 1);
+        channel_fc = new PlannedConv2d(hidden, input, 1);
+        filter_fc = new PlannedConv2d(hidden, output, 1);
+        spatial_fc = new PlannedConv2d(hidden, kernelSize * kernelSize, 1);
+        kernel_fc = new PlannedConv2d(hidden, kernels, 1);
         using (no_grad())
         {
-            init.kaiming_normal_(fc.weight!, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+            init.kaiming_normal_(fc.Weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
             // The four heads start at zero: every attention starts uniform (sigmoids 1/2, kernel softmax 1/K), so the
             // layer starts as the static convolution of the bank's mean. With the official Kaiming init of the heads, the
             // gradient reaching the stem of cifar-odresnet20 was 2.4e4 in norm against 0.86 for cifar-resnet20 on the same
             // 64 CIFAR-10 images (the kernel-attention path compounds over 18 layers) and the loss did not fall; DyConv
             // meets the same problem with a softmax temperature annealed from 30. The heads get gradients from the first step.
-            foreach (Conv2d head in new[] { channel_fc, filter_fc, spatial_fc, kernel_fc })
+            foreach (PlannedConv2d head in new[] { channel_fc, filter_fc, spatial_fc, kernel_fc })
             {
-                head.weight!.zero_();
-                head.bias!.zero_();
+                head.Weight.zero_();
+                head.Bias!.zero_();
             }
         }
         RegisterComponents();

@@ -12,7 +12,7 @@ namespace FreqProbe.Core.Models;
 /// </summary>
 internal sealed class ResNet : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1;
+    readonly PlannedConv2d conv1;
     readonly TrainingSafeBatchNorm2d bn1;
     readonly MaxPool2d? maxpool;
     readonly Sequential layer1;
@@ -24,8 +24,8 @@ internal sealed class ResNet : Module<Tensor, Tensor>
     public ResNet(bool bottleneck, int[] blocks, int numClasses, bool cifarStem) : base(nameof(ResNet))
     {
         conv1 = cifarStem
-            ? Conv2d(3, 64, kernel_size: 3, stride: 1, padding: 1, bias: false)
-            : Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
+            ? new PlannedConv2d(3, 64, kernelSize: 3, stride: 1, padding: 1, bias: false)
+            : new PlannedConv2d(3, 64, kernelSize: 7, stride: 2, padding: 3, bias: false);
         bn1 = new TrainingSafeBatchNorm2d(64);
         maxpool = cifarStem ? null : MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
         long channels = 64;

@@ -12,11 +12,11 @@ namespace FreqProbe.Core.Models;
 /// </summary>
 internal static class ResNetBlocks
 {
-    public static Conv2d Conv3x3(long input, long output, long stride = 1) =>
-        Conv2d(input, output, kernel_size: 3, stride: stride, padding: 1, bias: false);
+    public static PlannedConv2d Conv3x3(long input, long output, long stride = 1) =>
+        new(input, output, kernelSize: 3, stride: stride, padding: 1, bias: false);
 
-    public static Conv2d Conv1x1(long input, long output, long stride = 1) =>
-        Conv2d(input, output, kernel_size: 1, stride: stride, bias: false);
+    public static PlannedConv2d Conv1x1(long input, long output, long stride = 1) =>
+        new(input, output, kernelSize: 1, stride: stride, bias: false);
 
     /// <summary>A 1×1 convolution plus BatchNorm shortcut, or null when the shape does not change.</summary>
     public static Sequential? Shortcut(long input, long output, long stride) =>
@@ -62,11 +62,11 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
 {
     public const int Expansion = 4;
 
-    readonly Conv2d conv1;
+    readonly PlannedConv2d conv1;
     readonly TrainingSafeBatchNorm2d bn1;
-    readonly Conv2d conv2;
+    readonly PlannedConv2d conv2;
     readonly TrainingSafeBatchNorm2d bn2;
-    readonly Conv2d conv3;
+    readonly PlannedConv2d conv3;
     readonly TrainingSafeBatchNorm2d bn3;
     readonly Sequential? downsample;
 

@@ -35,26 +35,26 @@ internal sealed class TrainingSafeBatchNorm2d : NormBase
     /// Afterwards this layer passes its input on unchanged; the pair computes the same function (up to fp32 rounding)
     /// with one pass over the activations fewer. Inference only: a folded layer refuses training mode.
     /// </summary>
-    public void FoldInto(Conv2d conv)
+    public void FoldInto(PlannedConv2d conv)
     {
         if (Folded) throw new InvalidOperationException("this BatchNorm2d is already folded");
         if (weight is null || bias is null || running_mean is null || running_var is null)
             throw new InvalidOperationException("only an affine BatchNorm2d with running statistics can be folded");
-        if (conv.weight is null || conv.weight.shape[0] != running_mean.shape[0])
-            throw new InvalidOperationException($"convolution with {conv.weight?.shape[0]} outputs cannot feed BatchNorm2d({running_mean.shape[0]})");
+        if (conv.Weight.shape[0] != running_mean.shape[0])
+            throw new InvalidOperationException($"convolution with {conv.Weight.shape[0]} outputs cannot feed BatchNorm2d({running_mean.shape[0]})");
         using var guard = no_grad();
         using var scope = NewDisposeScope();
         using Scalar epsilon = eps.ToScalar();
         Tensor scale = weight / running_var.add(epsilon, PinnedScalars.One).sqrt();
         Tensor shift = (running_mean * scale).neg_().add_(bias, PinnedScalars.One);
-        conv.weight.mul_(scale.view(-1, 1, 1, 1));
-        if (conv.bias is null)
+        conv.Weight.mul_(scale.view(-1, 1, 1, 1));
+        if (conv.Bias is null)
         {
-            conv.bias = new Parameter(shift.clone().MoveToOuterDisposeScope(), requires_grad: false);
+            conv.Bias = new Parameter(shift.clone().MoveToOuterDisposeScope(), requires_grad: false);
         }
         else
         {
-            conv.bias.mul_(scale).add_(shift, PinnedScalars.One);
+            conv.Bias.mul_(scale).add_(shift, PinnedScalars.One);
         }
         Folded = true;
     }

@@ -304,7 +304,7 @@ public static class RunResolver
             Threads = threads,
             Device = given.Text(RunSettings.Device) ?? "auto",
             Precision = given.Text(RunSettings.Precision) ?? "fp32",
-            Layout = given.Text(RunSettings.Layout) ?? "nhwc",
+            Layout = given.Text(RunSettings.Layout) ?? "auto",
             Limit = limit,
             Shard = shard,
             Seed = given.Seed(RunSettings.Seed) ?? 0,

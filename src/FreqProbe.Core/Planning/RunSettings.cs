@@ -234,12 +234,14 @@ public static class RunSettings
 
     /// <summary>--layout.</summary>
     public static readonly Setting Layout = new("layout", SettingKind.Choice, SettingGroup.Execution,
-        "Memory layout of the forward pass: nhwc (channels-last, the default: faster convolutions) or nchw. Counts do not depend on it.")
+        "Memory layout of the forward pass: auto (the default: the fastest layout whose kernels verify on this machine, layer by layer), " +
+        "nhwc (channels-last; an error naming the layer when a kernel does not verify) or nchw (channels-first). Every kernel a run uses is " +
+        "first checked against a float64 reference in a child process, once per machine (see `freqprobe doctor`).")
     {
-        Choices = new[] { "nhwc", "nchw" },
-        Default = "nhwc",
+        Choices = new[] { "auto", "nhwc", "nchw" },
+        Default = "auto",
         Example = "nchw",
-        Identity = m => m.Layout,
+        Identity = m => m.ExecutionPath ?? m.Layout,
     };
 
     /// <summary>--limit.</summary>

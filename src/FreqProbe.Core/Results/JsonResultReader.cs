@@ -92,6 +92,8 @@ public static class JsonResultReader
             Seed = run.GetProperty("seed").GetUInt64(),
             Precision = OptionalString(run, "precision") ?? "fp32",
             Layout = OptionalString(run, "layout") ?? "nchw",
+            ExecutionPath = OptionalString(run, "execution_path"),
+            Verification = OptionalString(run, "verification"),
             Versions = run.GetProperty("versions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
             StartedUtc = DateTimeOffset.Parse(run.GetProperty("started_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
             FinishedUtc = DateTimeOffset.Parse(run.GetProperty("finished_utc").GetString()!, System.Globalization.CultureInfo.InvariantCulture),

@@ -103,6 +103,8 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteNumber("seed", m.Seed);
         json.WriteString("precision", m.Precision);
         json.WriteString("layout", m.Layout);
+        if (m.ExecutionPath is not null) json.WriteString("execution_path", m.ExecutionPath);
+        if (m.Verification is not null) json.WriteString("verification", m.Verification);
         json.WriteStartObject("versions");
         foreach ((string key, string value) in m.Versions) json.WriteString(key, value);
         json.WriteEndObject();

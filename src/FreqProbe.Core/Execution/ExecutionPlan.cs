@@ -1,0 +1,263 @@
+using System.Globalization;
+using FreqProbe.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Execution;
+
+/// <summary>
+/// How a model runs on this machine: its device, precision, layout and, for the native models, the backend kernel of
+/// every convolution layer, each one verified on this machine at the exact shapes the run meets (<see cref="PathVerifier"/>).
+/// Every forward pass runs at the verified batch size: a smaller batch is padded with blank images, a larger one is
+/// split, so no pass can reach a shape that was not checked.
+/// <list type="bullet">
+/// <item><c>--layout nchw</c>: every layer channels-first.</item>
+/// <item><c>--layout nhwc</c>: every layer channels-last, a 1×1 layer whose native kernel fails as a matrix product;
+/// a layer with neither is an error naming it.</item>
+/// <item><c>--layout auto</c> (the default): as nhwc, and a layer with neither runs channels-first inside the
+/// channels-last network; a network with no channels-last layer left runs channels-first throughout.</item>
+/// </list>
+/// A model that brings its own code (TorchScript) is checked whole: auto takes nhwc where it verifies, else nchw.
+/// </summary>
+public sealed class ExecutionPlan
+{
+    /// <summary>The accepted --layout values.</summary>
+    public static IReadOnlyList<string> Layouts { get; } = new[] { "auto", "nhwc", "nchw" };
+
+    readonly Func<Tensor, Tensor> run;
+
+    ExecutionPlan(Func<Tensor, Tensor> run, long batch, string layout, string path, string key, IReadOnlyList<LayerChoice> layers, bool verified)
+    {
+        this.run = run;
+        Batch = batch;
+        Layout = layout;
+        Path = path;
+        VerificationKey = key;
+        Layers = layers;
+        Verified = verified;
+    }
+
+    /// <summary>Images per forward pass, the batch every check ran at.</summary>
+    public long Batch { get; }
+
+    /// <summary>The layout the network runs in: nhwc or nchw (nhwc also when some layers run channels-first inside it).</summary>
+    public string Layout { get; }
+
+    /// <summary>
+    /// The execution path for results and fingerprints, e.g. <c>cpu fp32 nhwc; 1x1 as matrix products: 3</c> or
+    /// <c>cpu fp32 nchw</c>; two runs with the same path compute the same numbers.
+    /// </summary>
+    public string Path { get; }
+
+    /// <summary>The verification key: the machine identity's short key and a digest of the verdicts the plan rests on.</summary>
+    public string VerificationKey { get; }
+
+    /// <summary>Per convolution layer (native models): its kernel and the shape it was verified at.</summary>
+    public IReadOnlyList<LayerChoice> Layers { get; }
+
+    /// <summary>False only for plans made without verification (training-time code paths never use one).</summary>
+    public bool Verified { get; }
+
+    /// <summary>One layer's choice.</summary>
+    /// <param name="Layer">Module path.</param>
+    /// <param name="Shape">The shape at <see cref="Batch"/>.</param>
+    /// <param name="Kernel">The kernel it runs with.</param>
+    public sealed record LayerChoice(string Layer, ConvolutionShape Shape, ConvolutionKernel Kernel);
+
+    /// <summary>
+    /// Logits of <paramref name="input"/> (fp32 NCHW, normalised), computed in passes of exactly <see cref="Batch"/>
+    /// images; returns fp32 logits in row order.
+    /// </summary>
+    public Tensor Forward(Tensor input)
+    {
+        long rows = input.shape[0];
+        if (rows == Batch) return run(input);
+        if (rows < Batch)
+        {
+            using var scope = NewDisposeScope();
+            var shape = input.shape.ToArray();
+            shape[0] = Batch - rows;
+            Tensor padded = cat(new[] { input, zeros(shape, dtype: input.dtype, device: input.device) }, 0);
+            return run(padded).narrow(0, 0, rows).clone().MoveToOuterDisposeScope();
+        }
+        var parts = new List<Tensor>();
+        for (long start = 0; start < rows; start += Batch) parts.Add(Forward(input.narrow(0, start, Math.Min(Batch, rows - start))));
+        return cat(parts, 0);
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="model"/> (on <paramref name="device"/>, in eval mode, fp32) for inference at
+    /// <paramref name="precision"/> and <paramref name="layout"/> with <paramref name="batch"/> images per pass,
+    /// verifying every path it uses (verdicts under <paramref name="cacheRoot"/>). <paramref name="archive"/> describes
+    /// a model that brings its own code (null for native models); <paramref name="inputSize"/> is the input side.
+    /// A layout that does not verify is an <see cref="InputException"/> on --layout naming the layer and the way out.
+    /// </summary>
+    public static ExecutionPlan Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, long batch, int inputSize, int threads,
+        Device device, string cacheRoot, ModelUnderTest? archive, Action<string>? notice)
+    {
+        if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
+        ScalarType type = Evaluation.InferencePrecision.Parse(precision);
+        string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
+        var identity = MachineIdentity.Current(deviceName, threads);
+        VerdictStore store = VerdictStore.Open(cacheRoot, identity);
+        string workerDevice = device.type == DeviceType.CUDA ? "cuda" : "cpu";
+        string devicePrefix = device.type == DeviceType.CUDA ? "cuda" : "cpu";
+        return archive is null
+            ? Native(model, type, precision, layout, batch, inputSize, device, store, workerDevice, devicePrefix, notice)
+            : Archive(model, precision, layout, archive with { Batch = batch }, store, workerDevice, devicePrefix, notice);
+    }
+
+    static ExecutionPlan Native(nn.Module<Tensor, Tensor> model, ScalarType type, string precision, string layout, long batch, int inputSize,
+        Device device, VerdictStore store, string workerDevice, string devicePrefix, Action<string>? notice)
+    {
+        BatchNormFolding.Fold(model);
+        if (type != ScalarType.Float32) model.to(type);
+        var layers = new Dictionary<string, nn.Module>(StringComparer.Ordinal);
+        foreach ((string name, nn.Module module) in model.named_modules())
+        {
+            switch (module)
+            {
+                case PlannedConv2d conv:
+                    conv.LayerName = name;
+                    layers[name] = conv;
+                    break;
+                case OmniDimensionalConv2d bank:
+                    bank.LayerName = name;
+                    layers[name] = bank;
+                    break;
+            }
+        }
+        List<(string Layer, ConvolutionShape Shape)> recorded;
+        using (var noGrad = no_grad())
+        using (var scope = NewDisposeScope())
+        using (var recorder = ConvolutionRecorder.Start())
+        {
+            model.forward(zeros(new long[] { 1, 3, inputSize, inputSize }, dtype: type, device: device));
+            recorded = recorder.Seen.Select(r => (r.Layer, r.Shape.At(batch))).ToList();
+        }
+        // The kernels each layout may use, in order of preference: oneDNN's channels-last kernels measured fastest here
+        // when right; the matrix product came within 10-20 % of them on 1x1 layers and beat channels-first kernels
+        // whose output must be converted back (benchmarks/results/execution-paths-*.txt).
+        ConvolutionKernel[] Candidates(ConvolutionShape shape) => layout switch
+        {
+            "nchw" => new[] { ConvolutionKernel.ChannelsFirst },
+            "nhwc" => shape.IsPointwise ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct } : new[] { ConvolutionKernel.ChannelsLast },
+            _ => shape.IsPointwise
+                ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct, ConvolutionKernel.ChannelsFirst }
+                : new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.ChannelsFirst },
+        };
+        var shapes = recorded.Select(r => r.Shape).Distinct().ToList();
+        var chosen = new Dictionary<ConvolutionShape, ConvolutionKernel>();
+        var failures = new Dictionary<ConvolutionShape, List<(VerificationCheck Check, Verdict Verdict)>>();
+        var used = new List<(VerificationCheck Check, Verdict Verdict)>();
+        for (int round = 0; round < 3; round++)
+        {
+            var checks = shapes.Where(s => !chosen.ContainsKey(s) && Candidates(s).Length > round)
+                .Select(s => new VerificationCheck { Shape = s, Kernel = Candidates(s)[round], Precision = precision }).ToList();
+            if (checks.Count == 0) break;
+            IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(checks, store, workerDevice, notice);
+            foreach (VerificationCheck check in checks)
+            {
+                Verdict verdict = verdicts[check.Key];
+                used.Add((check, verdict));
+                if (verdict.Ok) chosen[check.Shape!] = check.Kernel;
+                else
+                {
+                    if (!failures.TryGetValue(check.Shape!, out var list)) failures[check.Shape!] = list = new();
+                    list.Add((check, verdict));
+                }
+            }
+        }
+        var unverified = recorded.Where(r => !chosen.ContainsKey(r.Shape)).ToList();
+        if (unverified.Count > 0)
+        {
+            (string layer, ConvolutionShape shape) = unverified[0];
+            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Check.Kernel)} {Outcome(f.Verdict)}"));
+            string more = unverified.Select(u => u.Shape).Distinct().Count() > 1
+                ? string.Create(CultureInfo.InvariantCulture, $" ({unverified.Select(u => u.Shape).Distinct().Count() - 1} more configuration(s) fail too)") : "";
+            string way = layout == "nchw" ? "no layout computes it correctly here; try --device or --precision fp32, and see `freqprobe doctor`"
+                : "expected a layout that verifies: --layout auto (the default; slow layers fall back to channels-first) or --layout nchw";
+            throw new InputException("layout", $"'{layout}' at {precision} cannot be used on this machine: layer {layer}, {shape}: {tried}{more}; {way}.");
+        }
+        bool channelsLast = chosen.Values.Any(k => k != ConvolutionKernel.ChannelsFirst);
+        var choices = recorded.Select(r => new LayerChoice(r.Layer, r.Shape, chosen[r.Shape])).ToList();
+        using (no_grad())
+        {
+            foreach (LayerChoice choice in choices)
+            {
+                switch (layers.GetValueOrDefault(choice.Layer))
+                {
+                    case PlannedConv2d conv:
+                        conv.Kernel = choice.Kernel;
+                        conv.ChannelsLastNetwork = channelsLast;
+                        if (choice.Kernel != ConvolutionKernel.ChannelsFirst)
+                        {
+                            using Tensor relaid = MemoryLayout.ChannelsLast(conv.Weight);
+                            conv.Weight.set_(relaid);
+                        }
+                        break;
+                    case OmniDimensionalConv2d bank:
+                        bank.Kernel = choice.Kernel;
+                        bank.ChannelsLastNetwork = channelsLast;
+                        break;
+                }
+            }
+        }
+        int pointwise = choices.Count(c => c.Kernel == ConvolutionKernel.MatrixProduct);
+        int fallback = channelsLast ? choices.Count(c => c.Kernel == ConvolutionKernel.ChannelsFirst) : 0;
+        string networkLayout = channelsLast ? "nhwc" : "nchw";
+        string path = $"{devicePrefix} {precision} {networkLayout}"
+            + (pointwise > 0 ? string.Create(CultureInfo.InvariantCulture, $"; 1x1 as matrix products: {pointwise}") : "")
+            + (fallback > 0 ? string.Create(CultureInfo.InvariantCulture, $"; channels-first layers: {fallback}") : "");
+        Func<Tensor, Tensor> run = input =>
+        {
+            Tensor x = type == ScalarType.Float32 ? input : input.to(type);
+            Tensor logits = model.forward(channelsLast ? MemoryLayout.ChannelsLast(x) : x);
+            return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
+        };
+        return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used.Where(u => u.Verdict.Ok)), choices, verified: true);
+    }
+
+    static ExecutionPlan Archive(nn.Module<Tensor, Tensor> model, string precision, string layout, ModelUnderTest archive, VerdictStore store,
+        string workerDevice, string devicePrefix, Action<string>? notice)
+    {
+        string[] candidates = layout == "auto" ? new[] { "nhwc", "nchw" } : new[] { layout };
+        var tried = new List<(string Layout, Verdict Verdict)>();
+        string? chosen = null;
+        var used = new List<(VerificationCheck, Verdict)>();
+        foreach (string candidate in candidates)
+        {
+            var check = new VerificationCheck { Model = archive, Layout = candidate, Precision = precision };
+            Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
+            tried.Add((candidate, verdict));
+            if (verdict.Ok || verdict.Detail.StartsWith("error:", StringComparison.Ordinal))
+            {
+                // An error is the archive refusing the input (its size, say): no crash, and the model's output check
+                // then reports it as the input error it is.
+                chosen = candidate;
+                used.Add((check, verdict));
+                break;
+            }
+        }
+        if (chosen is null)
+        {
+            throw new InputException("layout", $"'{layout}' at {precision} cannot be used on this machine for '{archive.WeightsPath}': " +
+                string.Join("; ", tried.Select(t => $"{t.Layout} {Outcome(t.Verdict)}")) +
+                "; expected a layout that verifies: --layout nchw, or see `freqprobe doctor`.");
+        }
+        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Prepare(model, precision, chosen, foldBatchNorm: false);
+        return new ExecutionPlan(run, archive.Batch, chosen, $"{devicePrefix} {precision} {chosen}", Key(store.Identity, used),
+            Array.Empty<LayerChoice>(), verified: true);
+    }
+
+    static string Outcome(Verdict v) => v.Detail.StartsWith("crashed", StringComparison.Ordinal) || v.Detail.StartsWith("error", StringComparison.Ordinal)
+        ? v.Detail
+        : string.Create(CultureInfo.InvariantCulture, $"computes wrong numbers (max |error| {v.MaxError:G3} > {v.Tolerance:G3})");
+
+    static string Key(MachineIdentity identity, IEnumerable<(VerificationCheck Check, Verdict Verdict)> used)
+    {
+        string checks = string.Join('\n', used.Select(u => u.Check.Key).Distinct().Order(StringComparer.Ordinal));
+        string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(checks)))[..8];
+        return $"{identity.ShortKey}-{digest}";
+    }
+}

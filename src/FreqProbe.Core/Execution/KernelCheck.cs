@@ -1,0 +1,146 @@
+using FreqProbe.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Execution;
+
+/// <summary>
+/// Runs one <see cref="VerificationCheck"/> in this process (the verification worker's side): seeded random data
+/// through the path under test, compared with a float64 channels-first reference. libtorch computes float64
+/// convolutions with its own portable code, not with the oneDNN or cuDNN kernels under test, so the reference is
+/// independent of them.
+/// </summary>
+public static class KernelCheck
+{
+    /// <summary>
+    /// The largest absolute error a convolution check accepts, per precision. Inputs are N(0, 1), weights
+    /// N(0, 1/fan-in) and biases N(0, 0.01), so outputs have unit variance and |y| ≤ about 6. Correct fp32 kernels
+    /// measured here err by 1e-6 to 1.2e-5 (fan-in up to 4,608); the faulty oneDNN kernels by 2 to 2.7. 1e-3 sits a
+    /// hundred times above the first and a thousand times below the second. fp16 and bf16 outputs are compared with
+    /// a reference computed from the same rounded inputs, so only output rounding remains: half an ulp at |y| &lt; 8 is
+    /// 2e-3 (fp16) and 1.6e-2 (bf16); the tolerances allow about five such steps.
+    /// </summary>
+    public static double ConvolutionTolerance(string precision) => precision switch
+    {
+        "fp16" => 1e-2,
+        "bf16" => 8e-2,
+        _ => 1e-3,
+    };
+
+    /// <summary>
+    /// The largest error a model check accepts, relative to the reference's largest |logit|: 1e-3 in fp32 (rounding
+    /// differences grow through depth, but a wrong layer moves logits by tens of percent), 5e-2 in fp16 and 1.5e-1 in
+    /// bf16 against a float64 reference of the whole network.
+    /// </summary>
+    public static double ModelTolerance(string precision) => precision switch
+    {
+        "fp16" => 5e-2,
+        "bf16" => 1.5e-1,
+        _ => 1e-3,
+    };
+
+    /// <summary>Runs <paramref name="check"/> on <paramref name="device"/>.</summary>
+    public static Verdict Run(VerificationCheck check, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        try
+        {
+            return check.Shape is { } shape ? Convolution(shape, check.Kernel, check.Precision, device) : Model(check.Model!, check.Layout, check.Precision, device);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A check that throws is no crash: libtorch refusing the input (an archive's input size, say) is reported
+            // as the error it is, and the run that would meet it reports it too.
+            return new Verdict(false, double.NaN, check.Shape is null ? ModelTolerance(check.Precision) : ConvolutionTolerance(check.Precision),
+                "error: " + e.Message.Split('\n')[0].Trim());
+        }
+    }
+
+    static Verdict Convolution(ConvolutionShape s, ConvolutionKernel kernel, string precision, Device device)
+    {
+        ScalarType type = Evaluation.InferencePrecision.Parse(precision);
+        using var generator = new Generator(unchecked((ulong)StableHash(s.Key)));
+        Tensor x = randn(new[] { s.Batch, s.InChannels, s.Height, s.Width }, generator: generator);
+        Tensor w = randn(new[] { s.OutChannels, s.InChannels / s.Groups, s.KernelHeight, s.KernelWidth }, generator: generator)
+            .div_(Math.Sqrt(s.InChannels / s.Groups * s.KernelHeight * s.KernelWidth));
+        Tensor? b = s.Bias ? randn(new[] { s.OutChannels }, generator: generator).mul_(0.1) : null;
+        // Round to the precision first, so that the reference sees the same numbers.
+        x = x.to(type);
+        w = w.to(type);
+        b = b?.to(type);
+        Tensor y = ConvolutionKernels.Run(kernel, x.to(device), w.to(device), b?.to(device), s.Stride, s.Padding, s.Groups,
+            channelsLastOut: kernel != ConvolutionKernel.ChannelsFirst);
+        // A float64 reference on a few images spread over the batch (first, thirds, last): the path under test runs at
+        // the full batch, since backends choose their blocking by it, but the reference's cost stays that of four images.
+        long[] rows = new[] { 0, s.Batch / 3, 2 * s.Batch / 3, s.Batch - 1 }.Distinct().ToArray();
+        Tensor index = tensor(rows);
+        Tensor reference = nn.functional.conv2d(x.index_select(0, index).to(float64), w.to(float64), b?.to(float64),
+            strides: new[] { s.Stride, s.Stride }, padding: new[] { s.Padding, s.Padding }, groups: s.Groups);
+        Tensor got = y.cpu().to(float64).index_select(0, index);
+        double tolerance = ConvolutionTolerance(precision);
+        if (!got.shape.SequenceEqual(reference.shape))
+        {
+            return new Verdict(false, double.NaN, tolerance, $"wrong output shape [{string.Join(", ", got.shape)}], expected [{string.Join(", ", reference.shape)}]");
+        }
+        double error = (got - reference).abs().max().item<double>();
+        bool ok = error <= tolerance; // NaN fails
+        return new Verdict(ok, error, tolerance, ok ? "matches the float64 reference" : "differs from the float64 reference");
+    }
+
+    static Verdict Model(ModelUnderTest m, string layout, string precision, Device device)
+    {
+        double tolerance = ModelTolerance(precision);
+        using var generator = new Generator(unchecked((ulong)StableHash(m.WeightsSha256)));
+        Tensor input = randn(new[] { m.Batch, 3, (long)m.InputSize, m.InputSize }, generator: generator);
+        var spec = ModelRegistry.Get(m.ModelName);
+        Tensor got;
+        using (nn.Module<Tensor, Tensor> model = spec.Open(m.Classes, m.WeightsPath))
+        {
+            model.to(device);
+            model.eval();
+            Func<Tensor, Tensor> forward = Evaluation.InferencePrecision.Prepare(model, precision, layout);
+            got = forward(input.to(device)).cpu().to(float64);
+        }
+        Tensor reference;
+        string against;
+        using (nn.Module<Tensor, Tensor> model = spec.Open(m.Classes, m.WeightsPath))
+        {
+            model.eval();
+            try
+            {
+                model.to(float64);
+                reference = model.forward(input.to(float64));
+                against = "float64";
+            }
+            catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException or ArgumentException or InputException)
+            {
+                // A frozen archive keeps its weights as fp32 constants: compare with its channels-first fp32 pass.
+                using nn.Module<Tensor, Tensor> fp32 = spec.Open(m.Classes, m.WeightsPath);
+                fp32.eval();
+                reference = fp32.forward(input).to(float64);
+                against = "fp32 channels-first (the archive cannot run in float64)";
+            }
+        }
+        if (!got.shape.SequenceEqual(reference.shape))
+        {
+            return new Verdict(false, double.NaN, tolerance, $"output shape [{string.Join(", ", got.shape)}] differs from the reference's");
+        }
+        double scale = Math.Max(1.0, reference.abs().max().item<double>());
+        double error = (got - reference).abs().max().item<double>() / scale;
+        bool ok = error <= tolerance;
+        return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} the {against} reference (relative to the largest |logit|)");
+    }
+
+    // FNV-1a: a seed that depends only on the text, on every run and machine.
+    static long StableHash(string text)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in text)
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+        return (long)(hash >> 1);
+    }
+}
