@@ -170,7 +170,7 @@ public sealed class EvaluationSession : IDisposable
                     ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(archivePath), weightsSha ?? WeightsFile.Sha256(archivePath), classes, size, 0)
                     : null;
                 plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
-                    Assets.AssetCache.DefaultRoot, archive, notice);
+                    request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice);
                 forward = plan.Forward;
                 if (request.Model.IsArchive) OutputCheck(forward, request, classes, device);
                 if (request.Mean.Count > 0)

@@ -28,8 +28,15 @@ public static class InferencePrecision
     /// into the convolution before it (in fp32), which saves a pass over the activations per layer and changes logits
     /// only by fp32 rounding; the model is then for inference only.
     /// </summary>
+    /// <remarks>
+    /// This runs whatever kernels the backend picks, unverified: sessions reach it only through
+    /// <see cref="Execution.ExecutionPlan"/>, after the path was checked. Native models, whose convolutions the plan
+    /// assigns kernels layer by layer, are refused here.
+    /// </remarks>
     public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, bool foldBatchNorm = true)
     {
+        if (model.modules().Any(m => m is Models.PlannedConv2d))
+            throw new InvalidOperationException("native models run through ExecutionPlan.Prepare, which verifies each layer's kernel");
         ScalarType type = Parse(precision);
         if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
         if (foldBatchNorm) Models.BatchNormFolding.Fold(model);

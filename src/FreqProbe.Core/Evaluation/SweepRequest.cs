@@ -82,6 +82,9 @@ public sealed record SweepRequest
     /// <summary>Root folder of the decoded-input cache (<see cref="DecodedInputCache"/>); null to decode every image on every run.</summary>
     public string? DecodedCache { get; init; }
 
+    /// <summary>FreqProbe's cache folder, where execution-path verdicts are kept; null for $FREQPROBE_HOME (else ~/.cache/freqprobe).</summary>
+    public string? CacheRoot { get; init; }
+
     /// <summary>What to do with undecodable images.</summary>
     public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Fail;
 

@@ -13,9 +13,9 @@ public static partial class ConvolutionKernels
 {
     /// <summary>
     /// The environment variable that simulates a faulty backend, for tests of the verification: <c>wrong</c> makes
-    /// the channels-last kernel add 1 to channel 0 of every 1×1 convolution's output, <c>crash</c> makes it die of
-    /// SIGFPE instead, as oneDNN 3.7.1 does on AMD Zen 5. It is part of the verdict key, so it never reaches the
-    /// verdicts of a normal run.
+    /// the channels-last kernel add 1 to channel 0 of every convolution's output; <c>crash-1x1</c> makes it die of
+    /// SIGFPE on 1×1 convolutions, as oneDNN 3.7.1 does on AMD Zen 5. It is part of the verdict key, so it never
+    /// reaches the verdicts of a normal run.
     /// </summary>
     public const string FaultVariable = "FREQPROBE_SIMULATE_FAULT";
 
@@ -40,7 +40,7 @@ public static partial class ConvolutionKernels
             {
                 Tensor y = nn.functional.conv2d(Models.MemoryLayout.ChannelsLast(x), Models.MemoryLayout.ChannelsLast(weight), bias,
                     strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: groups);
-                if (SimulatedFault.Length > 0 && weight.shape[2] == 1 && weight.shape[3] == 1) y = Fault(y);
+                if (SimulatedFault == "wrong" || (SimulatedFault == "crash-1x1" && weight.shape[2] == 1 && weight.shape[3] == 1)) y = Fault(y);
                 return channelsLastOut ? y : y.contiguous();
             }
             case ConvolutionKernel.MatrixProduct:
@@ -63,15 +63,20 @@ public static partial class ConvolutionKernels
 
     static Tensor Fault(Tensor y)
     {
-        if (SimulatedFault == "crash")
+        if (SimulatedFault == "crash-1x1")
         {
-            _ = Raise(8); // SIGFPE, as the real fault
+            // SIGFPE with its default action, as the real fault (the .NET runtime's own handler would turn it into an abort).
+            _ = Signal(8, IntPtr.Zero);
+            _ = Raise(8);
             Environment.FailFast("simulated backend crash");
         }
         Tensor faulty = y.clone();
         faulty[TensorIndex.Colon, 0].add_(PinnedScalars.One);
         return faulty;
     }
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial IntPtr Signal(int signal, IntPtr handler);
 
     [LibraryImport("libc", EntryPoint = "raise")]
     private static partial int Raise(int signal);

@@ -135,44 +135,28 @@ public sealed class ExecutionPlan
             model.forward(zeros(new long[] { 1, 3, inputSize, inputSize }, dtype: type, device: device));
             recorded = recorder.Seen.Select(r => (r.Layer, r.Shape.At(batch))).ToList();
         }
-        // The kernels each layout may use, in order of preference: oneDNN's channels-last kernels measured fastest here
-        // when right; the matrix product came within 10-20 % of them on 1x1 layers and beat channels-first kernels
-        // whose output must be converted back (benchmarks/results/execution-paths-*.txt).
-        ConvolutionKernel[] Candidates(ConvolutionShape shape) => layout switch
-        {
-            "nchw" => new[] { ConvolutionKernel.ChannelsFirst },
-            "nhwc" => shape.IsPointwise ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct } : new[] { ConvolutionKernel.ChannelsLast },
-            _ => shape.IsPointwise
-                ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct, ConvolutionKernel.ChannelsFirst }
-                : new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.ChannelsFirst },
-        };
         var shapes = recorded.Select(r => r.Shape).Distinct().ToList();
-        var chosen = new Dictionary<ConvolutionShape, ConvolutionKernel>();
-        var failures = new Dictionary<ConvolutionShape, List<(VerificationCheck Check, Verdict Verdict)>>();
         var used = new List<(VerificationCheck Check, Verdict Verdict)>();
-        for (int round = 0; round < 3; round++)
+        (Dictionary<ConvolutionShape, ConvolutionKernel> chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> failures) =
+            Choose(layout, shapes, precision, store, workerDevice, notice, used);
+        // A network where most layers would fall back to channels-first runs channels-first throughout where that
+        // verifies: one conversion per layer costs more than channels-last gains.
+        if (layout == "auto" && chosen.Count == shapes.Count
+            && recorded.Count(r => chosen[r.Shape] == ConvolutionKernel.ChannelsFirst) * 2 > recorded.Count)
         {
-            var checks = shapes.Where(s => !chosen.ContainsKey(s) && Candidates(s).Length > round)
-                .Select(s => new VerificationCheck { Shape = s, Kernel = Candidates(s)[round], Precision = precision }).ToList();
-            if (checks.Count == 0) break;
-            IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(checks, store, workerDevice, notice);
-            foreach (VerificationCheck check in checks)
+            var nchwUsed = new List<(VerificationCheck Check, Verdict Verdict)>();
+            var nchw = Choose("nchw", shapes, precision, store, workerDevice, notice, nchwUsed);
+            if (nchw.Chosen.Count == shapes.Count)
             {
-                Verdict verdict = verdicts[check.Key];
-                used.Add((check, verdict));
-                if (verdict.Ok) chosen[check.Shape!] = check.Kernel;
-                else
-                {
-                    if (!failures.TryGetValue(check.Shape!, out var list)) failures[check.Shape!] = list = new();
-                    list.Add((check, verdict));
-                }
+                chosen = nchw.Chosen;
+                used = nchwUsed;
             }
         }
         var unverified = recorded.Where(r => !chosen.ContainsKey(r.Shape)).ToList();
         if (unverified.Count > 0)
         {
             (string layer, ConvolutionShape shape) = unverified[0];
-            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Check.Kernel)} {Outcome(f.Verdict)}"));
+            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Item1.Kernel)} {Outcome(f.Item2)}"));
             string more = unverified.Select(u => u.Shape).Distinct().Count() > 1
                 ? string.Create(CultureInfo.InvariantCulture, $" ({unverified.Select(u => u.Shape).Distinct().Count() - 1} more configuration(s) fail too)") : "";
             string way = layout == "nchw" ? "no layout computes it correctly here; try --device or --precision fp32, and see `freqprobe doctor`"
@@ -215,7 +199,50 @@ public sealed class ExecutionPlan
             Tensor logits = model.forward(channelsLast ? MemoryLayout.ChannelsLast(x) : x);
             return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
         };
-        return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used.Where(u => u.Verdict.Ok)), choices, verified: true);
+        return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used), choices, verified: true);
+    }
+
+    // The kernels each layout may use, in order of preference: oneDNN's channels-last kernels measured fastest here
+    // when right; the matrix product came within 10-20 % of them on 1x1 layers and beat channels-first kernels
+    // whose output must be converted back (benchmarks/results/execution-paths.txt).
+    static ConvolutionKernel[] Candidates(string layout, ConvolutionShape shape) => layout switch
+    {
+        "nchw" => new[] { ConvolutionKernel.ChannelsFirst },
+        "nhwc" => shape.IsPointwise ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct } : new[] { ConvolutionKernel.ChannelsLast },
+        _ => shape.IsPointwise
+            ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct, ConvolutionKernel.ChannelsFirst }
+            : new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.ChannelsFirst },
+    };
+
+    // The first verified candidate of every shape, checking the next candidates only for the shapes whose earlier ones failed.
+    static (Dictionary<ConvolutionShape, ConvolutionKernel> Chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> Failures) Choose(
+        string layout, IReadOnlyList<ConvolutionShape> shapes, string precision, VerdictStore store, string workerDevice, Action<string>? notice,
+        List<(VerificationCheck Check, Verdict Verdict)> used)
+    {
+        var chosen = new Dictionary<ConvolutionShape, ConvolutionKernel>();
+        var failures = new Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>>();
+        for (int round = 0; round < 3; round++)
+        {
+            var checks = shapes.Where(s => !chosen.ContainsKey(s) && Candidates(layout, s).Length > round)
+                .Select(s => new VerificationCheck { Shape = s, Kernel = Candidates(layout, s)[round], Precision = precision }).ToList();
+            if (checks.Count == 0) break;
+            IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(checks, store, workerDevice, notice);
+            foreach (VerificationCheck check in checks)
+            {
+                Verdict verdict = verdicts[check.Key];
+                if (verdict.Ok)
+                {
+                    chosen[check.Shape!] = check.Kernel;
+                    used.Add((check, verdict));
+                }
+                else
+                {
+                    if (!failures.TryGetValue(check.Shape!, out var list)) failures[check.Shape!] = list = new();
+                    list.Add((check, verdict));
+                }
+            }
+        }
+        return (chosen, failures);
     }
 
     static ExecutionPlan Archive(nn.Module<Tensor, Tensor> model, string precision, string layout, ModelUnderTest archive, VerdictStore store,

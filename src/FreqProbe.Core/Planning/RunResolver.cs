@@ -315,6 +315,7 @@ public static class RunResolver
             Resume = resume,
             CheckpointSeconds = checkpointSeconds,
             CommandLine = environment.CommandLine,
+            CacheRoot = environment.CacheRoot,
         };
         return new Resolution(request, problems, builtInDefault, weights.Download, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
     }

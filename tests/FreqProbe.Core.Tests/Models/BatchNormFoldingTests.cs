@@ -80,9 +80,9 @@ public sealed class BatchNormFoldingTests
             var model = spec.Create(10);
             StateDictBinder.LoadFile(model, weights);
             model.eval();
-            Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, "fp32", "nhwc", foldBatchNorm: fold);
             using var guard = no_grad();
-            return run(x);
+            // Folded: the session's path (folding, channels-last, verified kernels); unfolded: the model as trained.
+            return fold ? VerifiedForward.Plan(model, 64, 32, "nhwc").Forward(x) : model.forward(x);
         }
 
         Tensor plain = Predict(false), folded = Predict(true);

@@ -115,8 +115,7 @@ public sealed class OmniDimensionalConvTests : IDisposable
         Tensor x = randn(3, 3, 32, 32);
         using var guard = no_grad();
         Tensor expected = model.forward(x);
-        Func<Tensor, Tensor> forward = InferencePrecision.Prepare(model, "fp32", layout);
-        Tensor prepared = forward(x);
+        Tensor prepared = VerifiedForward.Plan(model, x.shape[0], 32, layout).Forward(x);
         double scale = expected.abs().max().item<float>();
         Assert.True(scale > 0.1, $"logits too small to compare ({scale})");
         Assert.True((prepared - expected).abs().max().item<float>() <= 1e-4 * scale);

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Execution;
 using System.IO.Compression;
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
@@ -56,13 +57,15 @@ public sealed class TorchScriptModelTests
         using var noGrad = no_grad();
         using (nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive(model)))
         {
-            Func<Tensor, Tensor> forward = InferencePrecision.Prepare(network, "fp32", "nhwc");
-            AssertLogits(model, forward(Input(model)), 1e-5);
+            Tensor input = Input(model);
+            ExecutionPlan plan = VerifiedForward.Plan(network, input.shape[0], (int)input.shape[2], "nhwc", archive: TorchScriptFixtures.Archive(model));
+            Assert.Equal("nhwc", plan.Layout);
+            AssertLogits(model, plan.Forward(input), 1e-5);
         }
         using (nn.Module<Tensor, Tensor> network = ModelRegistry.Get(ModelRegistry.TorchScript).Open(10, TorchScriptFixtures.Archive(model)))
         {
-            Func<Tensor, Tensor> forward = InferencePrecision.Prepare(network, "bf16", "nchw");
-            Tensor logits = forward(Input(model));
+            Tensor input = Input(model);
+            Tensor logits = VerifiedForward.Plan(network, input.shape[0], (int)input.shape[2], "nchw", "bf16", TorchScriptFixtures.Archive(model)).Forward(input);
             Assert.Equal(ScalarType.Float32, logits.dtype);
             AssertLogits(model, logits, 0.1); // bf16 keeps 8 bits of mantissa
         }

@@ -1,0 +1,138 @@
+using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Execution;
+using FreqProbe.Core.Models;
+using FreqProbe.Core.Spectral;
+using FreqProbe.Core.Tests.Support;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace FreqProbe.Core.Tests.Execution;
+
+/// <summary>
+/// PyTorch parity through the path a user's run takes: an evaluation session at default settings (BatchNorm folded,
+/// --layout auto, fp32, the kernels verified on this machine), not the model's plain forward.
+/// </summary>
+public sealed class ProductionParityTests : IDisposable
+{
+    // fp32 through 20-50 layers, BatchNorm folded and other kernels than PyTorch's: logits agree to ~1e-5 relative;
+    // 2e-4 absolute on O(1) logits (and probabilities) is the stated bound. A wrong kernel moves them by 1e-2 to 1.
+    const float Tolerance = 2e-4f;
+
+    readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    // A session as a user's run opens it, on hashed weights saved as a state dict.
+    EvaluationSession Session(string model, ParityFixture fixture)
+    {
+        string weights = dir.File($"{model}.safetensors");
+        using (var network = ModelRegistry.Get(model).Create(fixture.NumClasses))
+        {
+            HashedWeights.Fill(network);
+            network.save_safetensors(weights);
+        }
+        var request = new SweepRequest
+        {
+            Model = ModelRegistry.Get(model),
+            WeightsPath = weights,
+            NumClasses = fixture.NumClasses,
+            Preprocess = PreprocessPolicy.Native((int)fixture.ImageShape[2]),
+            Mean = fixture.Mean,
+            Std = fixture.Std,
+            Dataset = new DatasetOptions("synthetic", null),
+            Filters = Array.Empty<FrequencyFilter>(),
+            BatchSize = (int)fixture.ImageShape[0],
+            Threads = 2,
+            Device = "cpu",
+            CacheRoot = IsolatedHome.Root,
+        };
+        Assert.Equal("auto", request.Layout);
+        Assert.Equal("fp32", request.Precision);
+        return EvaluationSession.Open(request, SessionParts.Model);
+    }
+
+    static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= Tolerance, $"{what}[{i}]: {actual[i]} vs PyTorch {expected[i]}");
+    }
+
+    static void AssertCase(EvaluationSession session, ParityCase expected, Tensor images, string what)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits = session.Forward(session.Normalise(images));
+        Tensor probs = nn.functional.softmax(logits, 1);
+        Tensor pred = probs.argmax(1);
+        AssertClose(expected.Logits, logits.data<float>().ToArray(), $"{what} logits");
+        Assert.Equal(expected.Predictions, pred.data<long>().Select(p => (int)p).ToArray());
+        AssertClose(expected.Probabilities, probs.gather(1, pred.unsqueeze(1)).squeeze(1).data<float>().ToArray(), $"{what} prob");
+    }
+
+    [Theory]
+    [InlineData("cifar-resnet20", "cifar_resnet20_parity.json")]
+    [InlineData("resnet18", "resnet18_parity.json")]
+    [InlineData("resnet50", "resnet50_parity.json")]
+    public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName)
+    {
+        ParityFixture fixture = ParityFixture.Load(fixtureName);
+        using EvaluationSession session = Session(model, fixture);
+        ExecutionPlan plan = session.Plan!;
+        Assert.NotEmpty(plan.Layers);
+        Assert.Contains(plan.Layout, new[] { "nhwc", "nchw" });
+        using Tensor images = tensor(fixture.Images, fixture.ImageShape);
+        int size = (int)fixture.ImageShape[2];
+        foreach (ParityCase c in fixture.Cases)
+        {
+            using var scope = NewDisposeScope();
+            Tensor input = images;
+            if (c.Filter != "none")
+            {
+                FrequencyFilter filter = c.Filter == "lowpass" ? FrequencyFilter.LowPass(c.Radius!.Value) : FrequencyFilter.HighPass(c.Radius!.Value);
+                using var bank = new SpectralFilterBank(new[] { filter }, size, size, CPU);
+                input = bank.Filter(bank.Transform(images), 0, 1);
+            }
+            AssertCase(session, c, input, $"{model} {c.Filter} {c.Radius} ({plan.Path})");
+        }
+    }
+
+    // ResNet-50's bottleneck shapes crash oneDNN 3.7.1's channels-last 1x1 kernels on AMD Zen 5 and miscompute on
+    // others: whatever this machine does, the plan gives every layer a kernel that verified, at the run's batch.
+    [Fact]
+    public void Every_layer_of_resnet50_runs_a_kernel_verified_at_the_runs_batch()
+    {
+        ParityFixture fixture = ParityFixture.Load("resnet50_parity.json");
+        using EvaluationSession session = Session("resnet50", fixture);
+        ExecutionPlan plan = session.Plan!;
+        Assert.Equal(53, plan.Layers.Count); // stem, 16 blocks x 3, 4 shortcuts
+        Assert.All(plan.Layers, l => Assert.Equal(plan.Batch, l.Shape.Batch));
+        var store = VerdictStore.Open(IsolatedHome.Root, MachineIdentity.Current("cpu", 2));
+        foreach (ExecutionPlan.LayerChoice layer in plan.Layers)
+        {
+            string key = new VerificationCheck { Shape = layer.Shape, Kernel = layer.Kernel, Precision = "fp32" }.Key;
+            Assert.True(store.Verdicts.TryGetValue(key, out Verdict? verdict), $"{layer.Layer}: no verdict for {key}");
+            Assert.True(verdict.Ok, $"{layer.Layer}: {verdict.Detail}");
+        }
+        Assert.StartsWith(store.Identity.ShortKey, plan.VerificationKey, StringComparison.Ordinal);
+    }
+
+    // A batch smaller than the verified one is padded, a larger one split: every pass runs at the checked shape, and
+    // each image's logits do not depend on its neighbours.
+    [Fact]
+    public void Smaller_and_larger_batches_run_at_the_verified_batch_with_the_same_logits()
+    {
+        ParityFixture fixture = ParityFixture.Load("cifar_resnet20_parity.json");
+        using EvaluationSession session = Session("cifar-resnet20", fixture);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor images = session.Normalise(tensor(fixture.Images, fixture.ImageShape));
+        Tensor whole = session.Forward(images);
+        Tensor first = session.Forward(images.narrow(0, 0, 1));
+        Tensor doubled = session.Forward(cat(new[] { images, images.flip(0) }, 0));
+        Assert.Equal(0f, (first - whole.narrow(0, 0, 1)).abs().max().item<float>());
+        Assert.Equal(0f, (doubled.narrow(0, 0, images.shape[0]) - whole).abs().max().item<float>());
+        Assert.Equal(0f, (doubled.narrow(0, images.shape[0], images.shape[0]) - whole.flip(0)).abs().max().item<float>());
+    }
+}
