@@ -1,6 +1,9 @@
 using System.CommandLine;
 using FreqProbe.Build;
+using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Execution;
+using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using TorchSharp;
 
@@ -11,14 +14,21 @@ internal static class DoctorCommand
 {
     public static Command Create(CommandContext context)
     {
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "First verify the execution paths of cifar-resnet20 (32x32, batch 64) and resnet50 (224x224, batch 16) at fp32 " +
+                "on this machine with the default thread count, as their first run would (in a child process; seconds to a minute).",
+        };
         var command = new Command("doctor",
             "Check the native backend: TorchSharp and libtorch versions, the GLIBCXX_3.4.32 fix-up of libLibTorchSharp.so,\n" +
-            "CPU threads and CUDA. Exits 1 and says why when the backend cannot load.");
-        command.SetAction(_ => Run(context));
+            "CPU threads and CUDA, and the verdicts of the execution-path checks kept for this CPU and libtorch\n" +
+            "(which convolution kernels compute correctly here). Exits 1 and says why when the backend cannot load.");
+        command.Options.Add(verify);
+        command.SetAction(parse => Run(context, parse.GetValue(verify)));
         return command;
     }
 
-    static int Run(CommandContext context)
+    static int Run(CommandContext context, bool verify)
     {
         TextWriter o = context.Table;
         o.WriteLine($"freqprobe      {TorchBackend.FreqProbeVersion}");
@@ -59,8 +69,61 @@ internal static class DoctorCommand
         {
             o.WriteLine($"self-test      sum(ones(2,3)) = {x.sum().item<float>()}");
         }
+        string cacheRoot = context.Resolver.CacheRoot;
+        if (verify) Verify(context, cacheRoot);
+        Verdicts(o, cacheRoot);
         return ExitCodes.Success;
     }
+
+    static void Verify(CommandContext context, string cacheRoot)
+    {
+        foreach ((string name, int classes, int size, long batch) in new[] { ("cifar-resnet20", 10, 32, 64L), ("resnet50", 1000, 224, 16L) })
+        {
+            using var model = ModelRegistry.Get(name).Create(classes);
+            model.eval();
+            try
+            {
+                ExecutionPlan plan = ExecutionPlan.Prepare(model, "fp32", "auto", batch, size, Environment.ProcessorCount, torch.CPU, cacheRoot, null,
+                    message => context.Error.WriteLine($"freqprobe doctor: {message}"));
+                context.Table.WriteLine($"path           {name} at {size}x{size}, batch {batch}: {plan.Path} (verification {plan.VerificationKey})");
+            }
+            catch (InputException e)
+            {
+                context.Table.WriteLine($"path           {name} at {size}x{size}, batch {batch}: {e.Message}");
+            }
+        }
+    }
+
+    // The verdicts kept for this CPU and libtorch, per thread count and device: counts per kernel and every failure.
+    static void Verdicts(TextWriter o, string cacheRoot)
+    {
+        string processor = MachineIdentity.ProcessorDescription();
+        var stores = VerdictStore.All(cacheRoot).Where(s => s.Identity.Processor == processor && s.Identity.LibTorch == TorchBackend.LibTorchVersion).ToList();
+        o.WriteLine($"verdicts       {VerdictStore.Folder(cacheRoot)}: {(stores.Count == 0 ? "none yet for this CPU and libtorch (every run checks its paths first; `freqprobe doctor --verify` checks two models now)" : $"{stores.Count} set(s) for this CPU and libtorch")}");
+        foreach (VerdictStore store in stores)
+        {
+            MachineIdentity id = store.Identity;
+            var counts = store.Verdicts.GroupBy(v => (Path: KindOf(v.Key), Outcome: Outcome(v.Value)))
+                .OrderBy(g => g.Key.Path, StringComparer.Ordinal).ThenBy(g => g.Key.Outcome, StringComparer.Ordinal)
+                .Select(g => $"{g.Key.Path} {g.Key.Outcome} {g.Count()}");
+            string environment = id.Environment.Length == 0 ? "" : $", {id.Environment}";
+            o.WriteLine($"  {id.Device}, {id.Threads} thread(s){environment} [{id.ShortKey}]: {string.Join("; ", counts)}");
+            foreach ((string check, Verdict verdict) in store.Verdicts.Where(v => !v.Value.Ok).OrderBy(v => v.Key, StringComparer.Ordinal))
+            {
+                string error = double.IsFinite(verdict.MaxError) ? $"max |error| {verdict.MaxError:G3} > {verdict.Tolerance:G3}" : verdict.Detail;
+                o.WriteLine($"    {Outcome(verdict),-8} {check}: {error}");
+            }
+        }
+    }
+
+    static string KindOf(string check)
+    {
+        string[] parts = check.Split(' ');
+        return parts[0] == "conv" ? $"{parts[^2]} {parts[^1]}" : $"model {parts[^2]} {parts[^1]}";
+    }
+
+    static string Outcome(Verdict v) => v.Ok ? "ok" : v.Detail.StartsWith("crashed", StringComparison.Ordinal) ? "CRASHED"
+        : v.Detail.StartsWith("error", StringComparison.Ordinal) ? "ERROR" : "WRONG";
 
     static string FirstLines(string text, int count) => string.Join('\n', text.Split('\n').Take(count));
 }

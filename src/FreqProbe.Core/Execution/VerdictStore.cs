@@ -48,6 +48,35 @@ public sealed partial class VerdictStore
         return store;
     }
 
+    /// <summary>
+    /// Every trusted verdict file under <paramref name="cacheRoot"/>, whatever machine identity wrote it (a file that
+    /// fails its checks is left out).
+    /// </summary>
+    public static IReadOnlyList<VerdictStore> All(string cacheRoot)
+    {
+        string folder = Folder(cacheRoot);
+        if (!Directory.Exists(folder)) return Array.Empty<VerdictStore>();
+        var stores = new List<VerdictStore>();
+        foreach (string file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (new FileInfo(file).Length > 64L << 20) continue;
+                JsonObject? id = JsonNode.Parse(File.ReadAllText(file))?["identity"]?.AsObject();
+                if (id is null) continue;
+                var identity = new MachineIdentity((string?)id["processor"] ?? "", (string?)id["libtorch"] ?? "", (string?)id["torchsharp"] ?? "",
+                    (int?)id["threads"] ?? 0, (string?)id["device"] ?? "", (string?)id["environment"] ?? "", (int?)id["check_version"] ?? 0);
+                VerdictStore store = Open(cacheRoot, identity);
+                if (store.Distrusted is null && store.Path == file) stores.Add(store);
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
+            {
+                // Not a verdict file this version can read: left out.
+            }
+        }
+        return stores;
+    }
+
     /// <summary>Adds <paramref name="verdict"/> for <paramref name="check"/> (in memory; <see cref="Save"/> writes).</summary>
     public void Add(string check, Verdict verdict) => verdicts[check] = verdict;
 
