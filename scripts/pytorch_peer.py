@@ -88,6 +88,17 @@ def build_model(name, weights):
         model = CifarResNet()
         if weights:
             model.load_state_dict(load_safetensors(weights), strict=True)
+    elif name == "cifar-resnet18":
+        import torch.nn as nn
+        import torchvision
+
+        # torchvision's resnet18 with the CIFAR stem (CONVENTIONS.md): 3x3 stride-1 conv1, no max-pool.
+        model = torchvision.models.resnet18(num_classes=10)
+        model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+        model.maxpool = nn.Identity()
+        if weights:
+            state = torch.load(weights, map_location="cpu")
+            model.load_state_dict(state.get("state_dict", state), strict=True)
     else:
         import torchvision
 
@@ -102,19 +113,24 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", choices=["cifar10", "imagenet"], default="cifar10")
     ap.add_argument("--data")
-    ap.add_argument("--model", help="cifar-resnet20 (cifar10) or resnet50 (imagenet); default by dataset")
+    ap.add_argument("--model", help="cifar-resnet20 or cifar-resnet18 (cifar10), resnet50 (imagenet); default by dataset")
     ap.add_argument("--weights")
     ap.add_argument("--images", type=int, default=1000)
     ap.add_argument("--radii", default="2..16:2")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batch-size", type=int)
     ap.add_argument("--save-random-resnet50", metavar="PTH", help="write seed-0 random torchvision resnet50 weights and exit")
+    ap.add_argument("--save-random-cifar-resnet18", metavar="PTH", help="write seed-0 random cifar-resnet18 weights and exit")
     args = ap.parse_args()
     if args.save_random_resnet50:
         import torchvision
 
         torch.manual_seed(0)
         torch.save(torchvision.models.resnet50().state_dict(), args.save_random_resnet50)
+        return
+    if args.save_random_cifar_resnet18:
+        torch.manual_seed(0)
+        torch.save(build_model("cifar-resnet18", None).state_dict(), args.save_random_cifar_resnet18)
         return
     if not args.data:
         ap.error("--data is required")

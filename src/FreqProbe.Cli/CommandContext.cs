@@ -35,5 +35,21 @@ internal sealed record CommandContext(TextWriter Out, TextWriter Error, bool Int
             System.Globalization.CultureInfo.InvariantCulture, out double seconds) && seconds >= 0 ? seconds : 60);
 
     /// <summary>The cache, download and provenance settings that resolution consults.</summary>
+    /// <summary>
+    /// Prints a notice from a run: information (what the execution-path verification does) unless quiet, anything else
+    /// as a warning.
+    /// </summary>
+    public void Notice(string message, bool quiet)
+    {
+        if (!message.StartsWith(FreqProbe.Core.Execution.PathVerifier.InformationPrefix, StringComparison.Ordinal))
+        {
+            Error.WriteLine($"\nfreqprobe: warning: {message}");
+        }
+        else if (!quiet && !Quiet)
+        {
+            Error.WriteLine($"\nfreqprobe: {message}");
+        }
+    }
+
     public ResolverEnvironment Resolver => ResolverEnvironment.FromVariables(CommandLine, Variable);
 }

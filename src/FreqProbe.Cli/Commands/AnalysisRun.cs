@@ -20,7 +20,7 @@ internal static class AnalysisRun
         }
         using var cancel = new CtrlC();
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
-        T result = runner(bar, message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+        T result = runner(bar, message => context.Notice(message, quiet), cancel.Token);
         bar.Finish();
         return result;
     }

@@ -99,7 +99,7 @@ internal static class SweepCommands
         try
         {
             summary = SweepRunner.Run(request, predictions, (IProgress<SweepProgress>)bar,
-                message => context.Error.WriteLine($"\nfreqprobe: warning: {message}"), cancel.Token);
+                message => context.Notice(message, quiet), cancel.Token);
         }
         catch (OperationCanceledException)
         {

@@ -25,8 +25,13 @@ public sealed class ExecutionPlan
     public static IReadOnlyList<string> Layouts { get; } = new[] { "auto", "nhwc", "nchw" };
 
     readonly Func<Tensor, Tensor> run;
+    readonly Func<long, IReadOnlyList<VerificationCheck>> checksAt;
+    readonly VerdictStore store;
+    readonly string workerDevice;
+    readonly Action<string>? notice;
 
-    ExecutionPlan(Func<Tensor, Tensor> run, long batch, string layout, string path, string key, IReadOnlyList<LayerChoice> layers, bool verified)
+    ExecutionPlan(Func<Tensor, Tensor> run, long batch, string layout, string path, string key, IReadOnlyList<LayerChoice> layers,
+        Func<long, IReadOnlyList<VerificationCheck>> checksAt, VerdictStore store, string workerDevice, Action<string>? notice)
     {
         this.run = run;
         Batch = batch;
@@ -34,11 +39,14 @@ public sealed class ExecutionPlan
         Path = path;
         VerificationKey = key;
         Layers = layers;
-        Verified = verified;
+        this.checksAt = checksAt;
+        this.store = store;
+        this.workerDevice = workerDevice;
+        this.notice = notice;
     }
 
-    /// <summary>Images per forward pass, the batch every check ran at.</summary>
-    public long Batch { get; }
+    /// <summary>Images per forward pass, the batch every check ran at (halved, and checked again, when the device runs out of memory).</summary>
+    public long Batch { get; private set; }
 
     /// <summary>The layout the network runs in: nhwc or nchw (nhwc also when some layers run channels-first inside it).</summary>
     public string Layout { get; }
@@ -55,9 +63,6 @@ public sealed class ExecutionPlan
     /// <summary>Per convolution layer (native models): its kernel and the shape it was verified at.</summary>
     public IReadOnlyList<LayerChoice> Layers { get; }
 
-    /// <summary>False only for plans made without verification (training-time code paths never use one).</summary>
-    public bool Verified { get; }
-
     /// <summary>One layer's choice.</summary>
     /// <param name="Layer">Module path.</param>
     /// <param name="Shape">The shape at <see cref="Batch"/>.</param>
@@ -70,6 +75,37 @@ public sealed class ExecutionPlan
     /// </summary>
     public Tensor Forward(Tensor input)
     {
+        while (true)
+        {
+            try
+            {
+                return ForwardAtBatch(input);
+            }
+            catch (Exception e) when (Evaluation.AdaptiveForward.IsOutOfMemory(e) && Batch > 1)
+            {
+                Shrink();
+            }
+        }
+    }
+
+    // Out of device memory: the same kernels at half the batch, verified at their new shapes first.
+    void Shrink()
+    {
+        long smaller = Batch / 2;
+        IReadOnlyList<VerificationCheck> checks = checksAt(smaller);
+        IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(checks, store, workerDevice, notice);
+        if (checks.FirstOrDefault(c => !verdicts[c.Key].Ok) is { } failed)
+        {
+            throw new InputException("batch-size", $"out of device memory at {Batch} images per forward pass, and at {smaller} the path fails its check: " +
+                $"{failed.Describe()}: {Outcome(verdicts[failed.Key])}; expected a smaller --batch-size.");
+        }
+        notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
+            $"out of device memory with {Batch} images per forward pass; continuing with {smaller}, whose kernels verified (results are unchanged)"));
+        Batch = smaller;
+    }
+
+    Tensor ForwardAtBatch(Tensor input)
+    {
         long rows = input.shape[0];
         if (rows == Batch) return run(input);
         if (rows < Batch)
@@ -81,7 +117,7 @@ public sealed class ExecutionPlan
             return run(padded).narrow(0, 0, rows).clone().MoveToOuterDisposeScope();
         }
         var parts = new List<Tensor>();
-        for (long start = 0; start < rows; start += Batch) parts.Add(Forward(input.narrow(0, start, Math.Min(Batch, rows - start))));
+        for (long start = 0; start < rows; start += Batch) parts.Add(ForwardAtBatch(input.narrow(0, start, Math.Min(Batch, rows - start))));
         return cat(parts, 0);
     }
 
@@ -128,11 +164,13 @@ public sealed class ExecutionPlan
             }
         }
         List<(string Layer, ConvolutionShape Shape)> recorded;
+        List<ConvolutionShape> recordedAtOne;
         using (var noGrad = no_grad())
         using (var scope = NewDisposeScope())
         using (var recorder = ConvolutionRecorder.Start())
         {
             model.forward(zeros(new long[] { 1, 3, inputSize, inputSize }, dtype: type, device: device));
+            recordedAtOne = recorder.Seen.Select(r => r.Shape).ToList();
             recorded = recorder.Seen.Select(r => (r.Layer, r.Shape.At(batch))).ToList();
         }
         var shapes = recorded.Select(r => r.Shape).Distinct().ToList();
@@ -199,20 +237,31 @@ public sealed class ExecutionPlan
             Tensor logits = model.forward(channelsLast ? MemoryLayout.ChannelsLast(x) : x);
             return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
         };
-        return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used), choices, verified: true);
+        var atBatchOne = recorded.Zip(recordedAtOne, (r, one) => (one, chosen[r.Shape])).ToList();
+        IReadOnlyList<VerificationCheck> ChecksAt(long n) => atBatchOne
+            .Select(c => new VerificationCheck { Shape = c.one.At(n), Kernel = c.Item2, Precision = precision }).DistinctBy(c => c.Key).ToList();
+        return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used), choices, ChecksAt, store, workerDevice, notice);
     }
 
     // The kernels each layout may use, in order of preference: oneDNN's channels-last kernels measured fastest here
     // when right; the matrix product came within 10-20 % of them on 1x1 layers and beat channels-first kernels
     // whose output must be converted back (benchmarks/results/execution-paths.txt).
+    // FREQPROBE_PREFER_MATRIX_PRODUCT=1 (for benchmarks) tries the matrix product first on 1x1 layers.
     static ConvolutionKernel[] Candidates(string layout, ConvolutionShape shape) => layout switch
     {
         "nchw" => new[] { ConvolutionKernel.ChannelsFirst },
-        "nhwc" => shape.IsPointwise ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct } : new[] { ConvolutionKernel.ChannelsLast },
+        "nhwc" => shape.IsPointwise ? Pointwise() : new[] { ConvolutionKernel.ChannelsLast },
         _ => shape.IsPointwise
-            ? new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct, ConvolutionKernel.ChannelsFirst }
+            ? Pointwise().Append(ConvolutionKernel.ChannelsFirst).ToArray()
             : new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.ChannelsFirst },
     };
+
+    /// <summary>The environment variable that makes 1×1 layers try the matrix product before the native channels-last kernel (benchmarks).</summary>
+    public const string PreferMatrixProductVariable = "FREQPROBE_PREFER_MATRIX_PRODUCT";
+
+    static ConvolutionKernel[] Pointwise() => Environment.GetEnvironmentVariable(PreferMatrixProductVariable) == "1"
+        ? new[] { ConvolutionKernel.MatrixProduct, ConvolutionKernel.ChannelsLast }
+        : new[] { ConvolutionKernel.ChannelsLast, ConvolutionKernel.MatrixProduct };
 
     // The first verified candidate of every shape, checking the next candidates only for the shapes whose earlier ones failed.
     static (Dictionary<ConvolutionShape, ConvolutionKernel> Chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> Failures) Choose(
@@ -273,8 +322,9 @@ public sealed class ExecutionPlan
                 "; expected a layout that verifies: --layout nchw, or see `freqprobe doctor`.");
         }
         Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Prepare(model, precision, chosen, foldBatchNorm: false);
+        IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { new VerificationCheck { Model = archive with { Batch = n }, Layout = chosen, Precision = precision } };
         return new ExecutionPlan(run, archive.Batch, chosen, $"{devicePrefix} {precision} {chosen}", Key(store.Identity, used),
-            Array.Empty<LayerChoice>(), verified: true);
+            Array.Empty<LayerChoice>(), ChecksAt, store, workerDevice, notice);
     }
 
     static string Outcome(Verdict v) => v.Detail.StartsWith("crashed", StringComparison.Ordinal) || v.Detail.StartsWith("error", StringComparison.Ordinal)

@@ -16,6 +16,9 @@ public static class PathVerifier
     /// <summary>Where to find the freqprobe executable when it is not beside this assembly (a path to the apphost or to freqprobe.dll).</summary>
     public const string ExecutableVariable = "FREQPROBE_EXECUTABLE";
 
+    /// <summary>How the verifier's informational notices begin (a front end may show them as information, not warnings).</summary>
+    public const string InformationPrefix = "execution paths: ";
+
     /// <summary>
     /// The verdicts of <paramref name="checks"/> on <paramref name="device"/> for the store's identity, checking what
     /// <paramref name="store"/> lacks and saving the new verdicts; <paramref name="notice"/> hears what is checked and why.
@@ -28,11 +31,11 @@ public static class PathVerifier
         {
             if (store.Distrusted is { } why) notice?.Invoke($"verdict cache '{store.Path}' is not trusted ({why}); checking again");
             notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"verifying {missing.Count} execution path check(s) on this machine in a child process (once per machine, libtorch and configuration; kept in {store.Path})"));
+                $"{InformationPrefix}verifying {missing.Count} convolution or model check(s) on this machine in a child process (once per machine, libtorch and configuration; kept in {store.Path})"));
             var watch = Stopwatch.StartNew();
             RunChildren(missing, store, device);
             store.Save();
-            notice?.Invoke(string.Create(CultureInfo.InvariantCulture, $"verification took {watch.Elapsed.TotalSeconds:0.0} s"));
+            notice?.Invoke(string.Create(CultureInfo.InvariantCulture, $"{InformationPrefix}verified in {watch.Elapsed.TotalSeconds:0.0} s"));
         }
         return checks.DistinctBy(c => c.Key).ToDictionary(c => c.Key, c => store.Verdicts[c.Key], StringComparer.Ordinal);
     }
