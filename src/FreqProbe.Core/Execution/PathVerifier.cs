@@ -48,7 +48,7 @@ public static class PathVerifier
         while (pending.Count > 0)
         {
             if (++launches > pending.Count + 8) throw new InvalidOperationException("the verification worker keeps failing without reporting a check");
-            string requestPath = Path.Combine(folder, $"request.{Environment.ProcessId}.{Guid.NewGuid():N}.json");
+            string requestPath = Path.Combine(folder, $"request.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllText(requestPath, JsonSerializer.Serialize(new VerificationWorker.Request(store.Identity.Threads, device, pending), VerificationWorker.Json));
             try
             {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Execution;
@@ -96,6 +97,49 @@ public sealed class ProductionParityTests : IDisposable
             }
             AssertCase(session, c, input, $"{model} {c.Filter} {c.Radius} ({plan.Path})");
         }
+    }
+
+    public static TheoryData<string> Archives => new(TorchScriptFixtures.Models.Append("tiny-bottleneck-traced"));
+
+    // TorchScript archives through the session at default settings: the archive is checked whole in a child process
+    // (the bottleneck network carries ResNet-50's 1x1 shapes 256->1024 and 512->2048 at strides 1 and 2, which crash
+    // oneDNN 3.7.1's channels-last kernels on AMD Zen 5), then runs in the layout that verified.
+    [Theory]
+    [MemberData(nameof(Archives))]
+    public void TorchScript_archives_through_the_session_at_default_settings_match_PyTorch(string model)
+    {
+        string archive = TorchScriptFixtures.Archive(model);
+        bool selfNormalising = model.EndsWith("selfnorm", StringComparison.Ordinal);
+        float[] cifarMean = { 0.4914f, 0.4822f, 0.4465f }, cifarStd = { 0.2470f, 0.2435f, 0.2616f };
+        var request = new SweepRequest
+        {
+            Model = ModelRegistry.Get(ModelRegistry.TorchScript),
+            WeightsPath = archive,
+            NumClasses = 10,
+            Preprocess = PreprocessPolicy.Native(32),
+            Mean = selfNormalising ? Array.Empty<float>() : cifarMean,
+            Std = selfNormalising ? Array.Empty<float>() : cifarStd,
+            Dataset = new DatasetOptions("synthetic", null),
+            Filters = Array.Empty<FrequencyFilter>(),
+            BatchSize = 4,
+            Threads = 2,
+            Device = "cpu",
+            CacheRoot = IsolatedHome.Root,
+        };
+        using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Model);
+        Assert.Equal($"cpu fp32 {session.Plan!.Layout}", session.Plan.Path);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits = session.Forward(session.Normalise(tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 })));
+        JsonElement expectedRoot = model == "tiny-bottleneck-traced"
+            ? JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("torchscript/tiny-bottleneck-traced.expected.json"))).RootElement
+            : TorchScriptFixtures.Expected(model);
+        float[] expected = ParityFixture.Flatten(expectedRoot.GetProperty("logits"));
+        float[] actual = logits.data<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= 1e-5 * scale, $"{model} ({session.Plan.Path}): max |logit - PyTorch| = {worst:g3}");
     }
 
     // ResNet-50's bottleneck shapes crash oneDNN 3.7.1's channels-last 1x1 kernels on AMD Zen 5 and miscompute on
