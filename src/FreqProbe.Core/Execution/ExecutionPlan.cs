@@ -197,7 +197,7 @@ public sealed class ExecutionPlan
             string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Item1.Kernel)} {Outcome(f.Item2)}"));
             string more = unverified.Select(u => u.Shape).Distinct().Count() > 1
                 ? string.Create(CultureInfo.InvariantCulture, $" ({unverified.Select(u => u.Shape).Distinct().Count() - 1} more configuration(s) fail too)") : "";
-            string way = layout == "nchw" ? "no layout computes it correctly here; try --device or --precision fp32, and see `freqprobe doctor`"
+            string way = layout == "nchw" ? "expected a path that verifies: --layout auto, another --precision or --device (see `freqprobe doctor`)"
                 : "expected a layout that verifies: --layout auto (the default; slow layers fall back to channels-first) or --layout nchw";
             throw new InputException("layout", $"'{layout}' at {precision} cannot be used on this machine: layer {layer}, {shape}: {tried}{more}; {way}.");
         }
