@@ -65,6 +65,20 @@ public sealed class ResumeTests : IDisposable
         Assert.False(File.Exists(dir.File("part.csv")), "no results file before the run finishes");
         Assert.True(File.Exists(dir.File("part-p.csv.partial")));
 
+        // The checkpoint records the verified execution path; resuming on another path is another run.
+        string fingerprint, verification;
+        using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+        {
+            fingerprint = doc.RootElement.GetProperty("Fingerprint").GetString()!;
+            verification = doc.RootElement.GetProperty("Verification").GetString()!;
+        }
+        Assert.Contains("layout=cpu fp32 ", fingerprint, StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{16}-[0-9a-f]{8}$", verification);
+        string other = fingerprint.Contains("layout=cpu fp32 nchw", StringComparison.Ordinal) ? "nhwc" : "nchw";
+        var otherPath = Run(Args("part").Append("--resume").Append("--layout").Append(other));
+        Assert.Equal(2, otherPath.ExitCode);
+        Assert.True(File.Exists(checkpoint));
+
         var resumed = Run(Args("part").Append("--resume"));
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.Equal(File.ReadAllText(dir.File("full.csv")), File.ReadAllText(dir.File("part.csv")));

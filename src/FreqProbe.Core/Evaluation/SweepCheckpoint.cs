@@ -32,6 +32,11 @@ public sealed record SweepCheckpoint
     public DateTimeOffset StartedUtc { get; init; }
     /// <summary>The data's content stamp when the run started (<see cref="Datasets.IImageDataset.ContentStamp"/>); null in older checkpoints.</summary>
     public string? DataStamp { get; init; }
+    /// <summary>
+    /// The verification key of the execution path the run used (<see cref="Execution.ExecutionPlan.VerificationKey"/>);
+    /// the path itself is part of <see cref="Fingerprint"/>. Null in older checkpoints.
+    /// </summary>
+    public string? Verification { get; init; }
     /// <summary>SHA-256 of the checkpoint's own JSON without this field; null in checkpoints written before it existed.</summary>
     public string? Checksum { get; init; }
 

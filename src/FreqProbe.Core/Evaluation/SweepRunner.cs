@@ -101,6 +101,7 @@ public static class SweepRunner
                 Fingerprint = fingerprint,
                 Format = SweepCheckpoint.CurrentFormat,
                 DataStamp = DataStamp(),
+                Verification = session.Plan?.VerificationKey,
                 Tallies = tallies.Select(t => t.ToResult()).Select(r => new SweepCheckpoint.SavedTally(
                     r.N, r.Correct, r.Top5Correct, r.Agreeing, r.EnergyKeptSum, r.ClassTotals.ToArray(), r.ClassCorrect.ToArray())).ToArray(),
                 Skipped = skipped.ToArray(),
