@@ -26,12 +26,16 @@ internal static class Interrupted
         public void Report(SweepProgress value) => stop.Cancel();
     }
 
-    /// <summary>Starts `dotnet freqprobe.dll ARGS` with stdout and stderr redirected, as a user's shell runs it.</summary>
-    public static Process Start(IEnumerable<string> args)
+    /// <summary>
+    /// Starts `dotnet freqprobe.dll ARGS` with stdout and stderr redirected, as a user's shell runs it, with
+    /// <paramref name="environment"/> set (a null value removes the variable).
+    /// </summary>
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>()) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 }

@@ -21,12 +21,7 @@ public sealed class VerificationTests : IDisposable
     // freqprobe in its own process, with its own home and the given fault.
     CliRun Process(string? fault, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
-        foreach (string a in args) start.ArgumentList.Add(a);
-        start.Environment["FREQPROBE_HOME"] = dir.File("home");
-        start.Environment["FREQPROBE_SIMULATE_FAULT"] = fault;
-        using Process process = System.Diagnostics.Process.Start(start)!;
+        using Process process = Interrupted.Start(args, new Dictionary<string, string?> { ["FREQPROBE_HOME"] = dir.File("home"), ["FREQPROBE_SIMULATE_FAULT"] = fault });
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

@@ -103,15 +103,14 @@ internal static class DoctorCommand
         foreach (VerdictStore store in stores)
         {
             MachineIdentity id = store.Identity;
-            var counts = store.Verdicts.GroupBy(v => (Path: KindOf(v.Key), Outcome: Outcome(v.Value)))
+            var counts = store.Verdicts.GroupBy(v => (Path: KindOf(v.Key), v.Value.Outcome))
                 .OrderBy(g => g.Key.Path, StringComparer.Ordinal).ThenBy(g => g.Key.Outcome, StringComparer.Ordinal)
                 .Select(g => $"{g.Key.Path} {g.Key.Outcome} {g.Count()}");
             string environment = id.Environment.Length == 0 ? "" : $", {id.Environment}";
             o.WriteLine($"  {id.Device}, {id.Threads} thread(s){environment} [{id.ShortKey}]: {string.Join("; ", counts)}");
             foreach ((string check, Verdict verdict) in store.Verdicts.Where(v => !v.Value.Ok).OrderBy(v => v.Key, StringComparer.Ordinal))
             {
-                string error = double.IsFinite(verdict.MaxError) ? $"max |error| {verdict.MaxError:G3} > {verdict.Tolerance:G3}" : verdict.Detail;
-                o.WriteLine($"    {Outcome(verdict),-8} {check}: {error}");
+                o.WriteLine($"    {verdict.Outcome,-8} {check}: {verdict.Explain()}");
             }
         }
     }
@@ -122,8 +121,6 @@ internal static class DoctorCommand
         return parts[0] == "conv" ? $"{parts[^2]} {parts[^1]}" : $"model {parts[^2]} {parts[^1]}";
     }
 
-    static string Outcome(Verdict v) => v.Ok ? "ok" : v.Detail.StartsWith("crashed", StringComparison.Ordinal) ? "CRASHED"
-        : v.Detail.StartsWith("error", StringComparison.Ordinal) ? "ERROR" : "WRONG";
 
     static string FirstLines(string text, int count) => string.Join('\n', text.Split('\n').Take(count));
 }

@@ -166,8 +166,9 @@ public sealed class EvaluationSession : IDisposable
                 int size = request.Preprocess.InputSize;
                 int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
                 int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
-                ModelUnderTest? archive = request.Model.IsArchive && request.WeightsPath is { } archivePath
-                    ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(archivePath), weightsSha ?? WeightsFile.Sha256(archivePath), classes, size, 0)
+                // An archive always comes from a weights file, hashed above.
+                ModelUnderTest? archive = request.Model.IsArchive
+                    ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, 0)
                     : null;
                 plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
                     request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice);

@@ -22,27 +22,33 @@ public static class InferencePrecision
     public static IReadOnlyList<string> Layouts { get; } = new[] { "nhwc", "nchw" };
 
     /// <summary>
-    /// Prepares <paramref name="model"/> (already on its device, in eval mode) for inference at <paramref name="precision"/>
-    /// (fp32, fp16, bf16) and <paramref name="layout"/> (nhwc, nchw), and returns a forward function that takes fp32 NCHW
-    /// input and returns fp32 logits. With <paramref name="foldBatchNorm"/> (the default) every BatchNorm is first folded
-    /// into the convolution before it (in fp32), which saves a pass over the activations per layer and changes logits
-    /// only by fp32 rounding; the model is then for inference only.
+    /// Prepares a model that brings its own code (a TorchScript archive; already on its device, in eval mode) for
+    /// inference at <paramref name="precision"/> (fp32, fp16, bf16) and <paramref name="layout"/> (nhwc, nchw), and
+    /// returns a forward function that takes fp32 NCHW input and returns fp32 logits.
     /// </summary>
     /// <remarks>
     /// This runs whatever kernels the backend picks, unverified: sessions reach it only through
-    /// <see cref="Execution.ExecutionPlan"/>, after the path was checked. Native models, whose convolutions the plan
-    /// assigns kernels layer by layer, are refused here.
+    /// <see cref="Execution.ExecutionPlan"/>, after the path was checked. Native models, whose BatchNorms the plan folds
+    /// and whose convolutions it assigns kernels layer by layer, are refused here.
     /// </remarks>
-    public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, bool foldBatchNorm = true)
+    public static Func<Tensor, Tensor> Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout)
     {
         if (model.modules().Any(m => m is Models.PlannedConv2d))
             throw new InvalidOperationException("native models run through ExecutionPlan.Prepare, which verifies each layer's kernel");
         ScalarType type = Parse(precision);
         if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
-        if (foldBatchNorm) Models.BatchNormFolding.Fold(model);
         if (type != ScalarType.Float32) model.to(type);
         bool channelsLast = layout == "nhwc";
         if (channelsLast) Models.MemoryLayout.ToChannelsLast(model);
+        return Forward(model, type, channelsLast);
+    }
+
+    /// <summary>
+    /// The forward function of a prepared <paramref name="model"/>: fp32 NCHW input cast to <paramref name="type"/> and
+    /// laid out channels-last when <paramref name="channelsLast"/>, logits back as fp32.
+    /// </summary>
+    public static Func<Tensor, Tensor> Forward(nn.Module<Tensor, Tensor> model, ScalarType type, bool channelsLast)
+    {
         return input =>
         {
             Tensor x = type == ScalarType.Float32 ? input : input.to(type);

@@ -97,7 +97,7 @@ public sealed class ExecutionPlan
         if (checks.FirstOrDefault(c => !verdicts[c.Key].Ok) is { } failed)
         {
             throw new InputException("batch-size", $"out of device memory at {Batch} images per forward pass, and at {smaller} the path fails its check: " +
-                $"{failed.Describe()}: {Outcome(verdicts[failed.Key])}; expected a smaller --batch-size.");
+                $"{failed.Describe()}: {verdicts[failed.Key].Explain()}; expected a smaller --batch-size.");
         }
         notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"out of device memory with {Batch} images per forward pass; continuing with {smaller}, whose kernels verified (results are unchanged)"));
@@ -136,15 +136,14 @@ public sealed class ExecutionPlan
         string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
         var identity = MachineIdentity.Current(deviceName, threads);
         VerdictStore store = VerdictStore.Open(cacheRoot, identity);
-        string workerDevice = device.type == DeviceType.CUDA ? "cuda" : "cpu";
-        string devicePrefix = device.type == DeviceType.CUDA ? "cuda" : "cpu";
+        string kind = device.type == DeviceType.CUDA ? "cuda" : "cpu";
         return archive is null
-            ? Native(model, type, precision, layout, batch, inputSize, device, store, workerDevice, devicePrefix, notice)
-            : Archive(model, precision, layout, archive with { Batch = batch }, store, workerDevice, devicePrefix, notice);
+            ? Native(model, type, precision, layout, batch, inputSize, device, store, kind, notice)
+            : Archive(model, precision, layout, archive with { Batch = batch }, store, kind, notice);
     }
 
     static ExecutionPlan Native(nn.Module<Tensor, Tensor> model, ScalarType type, string precision, string layout, long batch, int inputSize,
-        Device device, VerdictStore store, string workerDevice, string devicePrefix, Action<string>? notice)
+        Device device, VerdictStore store, string workerDevice, Action<string>? notice)
     {
         BatchNormFolding.Fold(model);
         if (type != ScalarType.Float32) model.to(type);
@@ -163,16 +162,15 @@ public sealed class ExecutionPlan
                     break;
             }
         }
-        List<(string Layer, ConvolutionShape Shape)> recorded;
-        List<ConvolutionShape> recordedAtOne;
+        IReadOnlyList<(string Layer, ConvolutionShape Shape)> seen; // at batch 1
         using (var noGrad = no_grad())
         using (var scope = NewDisposeScope())
         using (var recorder = ConvolutionRecorder.Start())
         {
             model.forward(zeros(new long[] { 1, 3, inputSize, inputSize }, dtype: type, device: device));
-            recordedAtOne = recorder.Seen.Select(r => r.Shape).ToList();
-            recorded = recorder.Seen.Select(r => (r.Layer, r.Shape.At(batch))).ToList();
+            seen = recorder.Seen;
         }
+        var recorded = seen.Select(r => (r.Layer, Shape: r.Shape.At(batch))).ToList();
         var shapes = recorded.Select(r => r.Shape).Distinct().ToList();
         var used = new List<(VerificationCheck Check, Verdict Verdict)>();
         (Dictionary<ConvolutionShape, ConvolutionKernel> chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> failures) =
@@ -194,7 +192,7 @@ public sealed class ExecutionPlan
         if (unverified.Count > 0)
         {
             (string layer, ConvolutionShape shape) = unverified[0];
-            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Item1.Kernel)} {Outcome(f.Item2)}"));
+            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Item1.Kernel)} {f.Item2.Explain()}"));
             string more = unverified.Select(u => u.Shape).Distinct().Count() > 1
                 ? string.Create(CultureInfo.InvariantCulture, $" ({unverified.Select(u => u.Shape).Distinct().Count() - 1} more configuration(s) fail too)") : "";
             string way = layout == "nchw" ? "expected a path that verifies: --layout auto, another --precision or --device (see `freqprobe doctor`)"
@@ -228,18 +226,13 @@ public sealed class ExecutionPlan
         int pointwise = choices.Count(c => c.Kernel == ConvolutionKernel.MatrixProduct);
         int fallback = channelsLast ? choices.Count(c => c.Kernel == ConvolutionKernel.ChannelsFirst) : 0;
         string networkLayout = channelsLast ? "nhwc" : "nchw";
-        string path = $"{devicePrefix} {precision} {networkLayout}"
+        string path = $"{workerDevice} {precision} {networkLayout}"
             + (pointwise > 0 ? string.Create(CultureInfo.InvariantCulture, $"; 1x1 as matrix products: {pointwise}") : "")
             + (fallback > 0 ? string.Create(CultureInfo.InvariantCulture, $"; channels-first layers: {fallback}") : "");
-        Func<Tensor, Tensor> run = input =>
-        {
-            Tensor x = type == ScalarType.Float32 ? input : input.to(type);
-            Tensor logits = model.forward(channelsLast ? MemoryLayout.ChannelsLast(x) : x);
-            return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
-        };
-        var atBatchOne = recorded.Zip(recordedAtOne, (r, one) => (one, chosen[r.Shape])).ToList();
-        IReadOnlyList<VerificationCheck> ChecksAt(long n) => atBatchOne
-            .Select(c => new VerificationCheck { Shape = c.one.At(n), Kernel = c.Item2, Precision = precision }).DistinctBy(c => c.Key).ToList();
+        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Forward(model, type, channelsLast);
+        IReadOnlyList<VerificationCheck> ChecksAt(long n) => seen
+            .Select(r => new VerificationCheck { Shape = r.Shape.At(n), Kernel = chosen[r.Shape.At(batch)], Precision = precision })
+            .DistinctBy(c => c.Key).ToList();
         return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used), choices, ChecksAt, store, workerDevice, notice);
     }
 
@@ -295,7 +288,7 @@ public sealed class ExecutionPlan
     }
 
     static ExecutionPlan Archive(nn.Module<Tensor, Tensor> model, string precision, string layout, ModelUnderTest archive, VerdictStore store,
-        string workerDevice, string devicePrefix, Action<string>? notice)
+        string workerDevice, Action<string>? notice)
     {
         string[] candidates = layout == "auto" ? new[] { "nhwc", "nchw" } : new[] { layout };
         var tried = new List<(string Layout, Verdict Verdict)>();
@@ -306,7 +299,7 @@ public sealed class ExecutionPlan
             var check = new VerificationCheck { Model = archive, Layout = candidate, Precision = precision };
             Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
             tried.Add((candidate, verdict));
-            if (verdict.Ok || verdict.Detail.StartsWith("error:", StringComparison.Ordinal))
+            if (verdict.Ok || verdict.Threw)
             {
                 // An error is the archive refusing the input (its size, say): no crash, and the model's output check
                 // then reports it as the input error it is.
@@ -318,18 +311,14 @@ public sealed class ExecutionPlan
         if (chosen is null)
         {
             throw new InputException("layout", $"'{layout}' at {precision} cannot be used on this machine for '{archive.WeightsPath}': " +
-                string.Join("; ", tried.Select(t => $"{t.Layout} {Outcome(t.Verdict)}")) +
+                string.Join("; ", tried.Select(t => $"{t.Layout} {t.Verdict.Explain()}")) +
                 "; expected a layout that verifies: --layout nchw, or see `freqprobe doctor`.");
         }
-        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Prepare(model, precision, chosen, foldBatchNorm: false);
+        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Prepare(model, precision, chosen);
         IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { new VerificationCheck { Model = archive with { Batch = n }, Layout = chosen, Precision = precision } };
-        return new ExecutionPlan(run, archive.Batch, chosen, $"{devicePrefix} {precision} {chosen}", Key(store.Identity, used),
+        return new ExecutionPlan(run, archive.Batch, chosen, $"{workerDevice} {precision} {chosen}", Key(store.Identity, used),
             Array.Empty<LayerChoice>(), ChecksAt, store, workerDevice, notice);
     }
-
-    static string Outcome(Verdict v) => v.Detail.StartsWith("crashed", StringComparison.Ordinal) || v.Detail.StartsWith("error", StringComparison.Ordinal)
-        ? v.Detail
-        : string.Create(CultureInfo.InvariantCulture, $"computes wrong numbers (max |error| {v.MaxError:G3} > {v.Tolerance:G3})");
 
     static string Key(MachineIdentity identity, IEnumerable<(VerificationCheck Check, Verdict Verdict)> used)
     {

@@ -39,6 +39,10 @@ public static class KernelCheck
         _ => 1e-3,
     };
 
+    /// <summary>The tolerance of <paramref name="check"/>: <see cref="ModelTolerance"/> for a model, else <see cref="ConvolutionTolerance"/>.</summary>
+    public static double Tolerance(VerificationCheck check) =>
+        check.Shape is null ? ModelTolerance(check.Precision) : ConvolutionTolerance(check.Precision);
+
     /// <summary>Runs <paramref name="check"/> on <paramref name="device"/>.</summary>
     public static Verdict Run(VerificationCheck check, Device device)
     {
@@ -52,8 +56,7 @@ public static class KernelCheck
         {
             // A check that throws is no crash: libtorch refusing the input (an archive's input size, say) is reported
             // as the error it is, and the run that would meet it reports it too.
-            return new Verdict(false, double.NaN, check.Shape is null ? ModelTolerance(check.Precision) : ConvolutionTolerance(check.Precision),
-                "error: " + e.Message.Split('\n')[0].Trim());
+            return new Verdict(false, double.NaN, Tolerance(check), "error: " + e.Message.Split('\n')[0].Trim());
         }
     }
 

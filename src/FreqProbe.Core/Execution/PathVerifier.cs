@@ -56,9 +56,7 @@ public static class PathVerifier
                 foreach ((int index, Verdict verdict) in done) store.Add(pending[index].Key, verdict);
                 if (started is { } crashed && !done.ContainsKey(crashed))
                 {
-                    store.Add(pending[crashed].Key, new Verdict(false, double.NaN, pending[crashed].Shape is null
-                        ? KernelCheck.ModelTolerance(pending[crashed].Precision) : KernelCheck.ConvolutionTolerance(pending[crashed].Precision),
-                        "crashed: " + ExitDescription(exit)));
+                    store.Add(pending[crashed].Key, new Verdict(false, double.NaN, KernelCheck.Tolerance(pending[crashed]), "crashed: " + ExitDescription(exit)));
                 }
                 else if (exit != 0 || done.Count < pending.Count)
                 {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Execution;
@@ -131,15 +130,7 @@ public sealed class ProductionParityTests : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor logits = session.Forward(session.Normalise(tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 })));
-        JsonElement expectedRoot = model == "tiny-bottleneck-traced"
-            ? JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("torchscript/tiny-bottleneck-traced.expected.json"))).RootElement
-            : TorchScriptFixtures.Expected(model);
-        float[] expected = ParityFixture.Flatten(expectedRoot.GetProperty("logits"));
-        float[] actual = logits.data<float>().ToArray();
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = Math.Max(1, expected.Max(Math.Abs));
-        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-        Assert.True(worst <= 1e-5 * scale, $"{model} ({session.Plan.Path}): max |logit - PyTorch| = {worst:g3}");
+        TorchScriptFixtures.AssertLogits(model, logits, 1e-5);
     }
 
     // ResNet-50's bottleneck shapes crash oneDNN 3.7.1's channels-last 1x1 kernels on AMD Zen 5 and miscompute on

@@ -26,15 +26,7 @@ public sealed class TorchScriptModelTests
             : (x - tensor(CifarMean, new long[] { 1, 3, 1, 1 })) / tensor(CifarStd, new long[] { 1, 3, 1, 1 });
     }
 
-    static void AssertLogits(string model, Tensor logits, double tolerance)
-    {
-        float[] expected = ParityFixture.Flatten(TorchScriptFixtures.Expected(model).GetProperty("logits"));
-        float[] actual = logits.contiguous().data<float>().ToArray();
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = Math.Max(1, expected.Max(Math.Abs));
-        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-        Assert.True(worst <= tolerance * scale, $"{model}: max |logit - PyTorch| = {worst:g3}, tolerance {tolerance * scale:g3}");
-    }
+    static void AssertLogits(string model, Tensor logits, double tolerance) => TorchScriptFixtures.AssertLogits(model, logits, tolerance);
 
     [Theory]
     [MemberData(nameof(Models))]

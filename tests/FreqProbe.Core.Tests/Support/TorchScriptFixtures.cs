@@ -23,6 +23,24 @@ public static class TorchScriptFixtures
     /// <summary>The archive of <paramref name="model"/>.</summary>
     public static string Archive(string model) => SharedData.Fixture($"torchscript/{model}.pt");
 
+    /// <summary>
+    /// Asserts that <paramref name="logits"/> are PyTorch's for <paramref name="model"/> on <see cref="FixedInput"/>
+    /// within <paramref name="tolerance"/> of the largest |logit| (at least 1). The traced bottleneck network
+    /// (scripts/make_execution_fixtures.py) keeps its expectations in a file of its own.
+    /// </summary>
+    public static void AssertLogits(string model, TorchSharp.torch.Tensor logits, double tolerance)
+    {
+        JsonElement source = model == "tiny-bottleneck-traced"
+            ? JsonDocument.Parse(File.ReadAllText(SharedData.Fixture("torchscript/tiny-bottleneck-traced.expected.json"))).RootElement
+            : Expected(model);
+        float[] expected = ParityFixture.Flatten(source.GetProperty("logits"));
+        float[] actual = logits.contiguous().data<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= tolerance * scale, $"{model}: max |logit - PyTorch| = {worst:g3}, tolerance {tolerance * scale:g3}");
+    }
+
     /// <summary>The expectations of <paramref name="model"/>.</summary>
     public static JsonElement Expected(string model) => Root.GetProperty("models").GetProperty(model);
 
