@@ -108,6 +108,16 @@ public static class TorchBackend
         ["image_decoder"] = Datasets.ImageDecoders.Description,
     };
 
+    // fp32 means fp32 on a GPU too: libtorch lets cuDNN convolve fp32 in TF32 (10-bit mantissas) unless told not to,
+    // which moves logits by ~1e-3 and fails verification against the float64 reference. --precision bf16/fp16 is the
+    // way to ask for reduced precision.
+    static Device Cuda()
+    {
+        backends.cudnn.allow_tf32 = false;
+        backends.cuda.matmul.allow_tf32 = false;
+        return CUDA;
+    }
+
     /// <summary>Resolves auto, cpu or cuda to a device. Asking for cuda where there is none is an <see cref="InputException"/>.</summary>
     public static Device SelectDevice(string request)
     {
@@ -117,9 +127,9 @@ public static class TorchBackend
                 return CPU;
             case "cuda":
                 if (!cuda.is_available()) throw new InputException("device", "cuda was requested but no CUDA device is available (this build or machine has no CUDA; see `freqprobe doctor`).");
-                return CUDA;
+                return Cuda();
             case "auto":
-                return cuda.is_available() ? CUDA : CPU;
+                return cuda.is_available() ? Cuda() : CPU;
             default:
                 throw new InputException("device", $"'{request}' is not a device; expected auto, cpu or cuda.");
         }

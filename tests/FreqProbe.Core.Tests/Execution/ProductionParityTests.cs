@@ -25,7 +25,7 @@ public sealed class ProductionParityTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     // A session as a user's run opens it, on hashed weights saved as a state dict.
-    EvaluationSession Session(string model, ParityFixture fixture)
+    EvaluationSession Session(string model, ParityFixture fixture, string device = "cpu")
     {
         string weights = dir.File($"{model}.safetensors");
         using (var network = ModelRegistry.Get(model).Create(fixture.NumClasses))
@@ -45,7 +45,7 @@ public sealed class ProductionParityTests : IDisposable
             Filters = Array.Empty<FrequencyFilter>(),
             BatchSize = (int)fixture.ImageShape[0],
             Threads = 2,
-            Device = "cpu",
+            Device = device,
             CacheRoot = IsolatedHome.Root,
         };
         Assert.Equal("auto", request.Layout);
@@ -63,7 +63,7 @@ public sealed class ProductionParityTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor logits = session.Forward(session.Normalise(images));
+        Tensor logits = session.Forward(session.Normalise(images.to(session.Device))).cpu();
         Tensor probs = nn.functional.softmax(logits, 1);
         Tensor pred = probs.argmax(1);
         AssertClose(expected.Logits, logits.data<float>().ToArray(), $"{what} logits");
@@ -75,10 +75,26 @@ public sealed class ProductionParityTests : IDisposable
     [InlineData("cifar-resnet20", "cifar_resnet20_parity.json")]
     [InlineData("resnet18", "resnet18_parity.json")]
     [InlineData("resnet50", "resnet50_parity.json")]
-    public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName)
+    public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName) =>
+        AssertParity(model, fixtureName, "cpu");
+
+    // The same on a GPU: cuDNN's kernels, verified there, in true fp32 (TF32 is off), against PyTorch's CPU logits.
+    [CudaTheory]
+    [InlineData("cifar-resnet20", "cifar_resnet20_parity.json")]
+    [InlineData("resnet18", "resnet18_parity.json")]
+    [InlineData("resnet50", "resnet50_parity.json")]
+    public void On_a_GPU_the_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName)
+    {
+        AssertParity(model, fixtureName, "cuda");
+        Assert.False(backends.cudnn.allow_tf32);
+        Assert.False(backends.cuda.matmul.allow_tf32);
+    }
+
+    void AssertParity(string model, string fixtureName, string device)
     {
         ParityFixture fixture = ParityFixture.Load(fixtureName);
-        using EvaluationSession session = Session(model, fixture);
+        using EvaluationSession session = Session(model, fixture, device);
+        Assert.Equal(device, session.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         ExecutionPlan plan = session.Plan!;
         Assert.NotEmpty(plan.Layers);
         Assert.Contains(plan.Layout, new[] { "nhwc", "nchw" });
@@ -105,7 +121,13 @@ public sealed class ProductionParityTests : IDisposable
     // oneDNN 3.7.1's channels-last kernels on AMD Zen 5), then runs in the layout that verified.
     [Theory]
     [MemberData(nameof(Archives))]
-    public void TorchScript_archives_through_the_session_at_default_settings_match_PyTorch(string model)
+    public void TorchScript_archives_through_the_session_at_default_settings_match_PyTorch(string model) => AssertArchive(model, "cpu");
+
+    [CudaTheory]
+    [MemberData(nameof(Archives))]
+    public void On_a_GPU_TorchScript_archives_through_the_session_at_default_settings_match_PyTorch(string model) => AssertArchive(model, "cuda");
+
+    void AssertArchive(string model, string device)
     {
         string archive = TorchScriptFixtures.Archive(model);
         bool selfNormalising = model.EndsWith("selfnorm", StringComparison.Ordinal);
@@ -122,14 +144,15 @@ public sealed class ProductionParityTests : IDisposable
             Filters = Array.Empty<FrequencyFilter>(),
             BatchSize = 4,
             Threads = 2,
-            Device = "cpu",
+            Device = device,
             CacheRoot = IsolatedHome.Root,
         };
         using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Model);
-        Assert.Equal($"cpu fp32 {session.Plan!.Layout}", session.Plan.Path);
+        Assert.Equal($"{device} fp32 {session.Plan!.Layout}", session.Plan.Path);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor logits = session.Forward(session.Normalise(tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 })));
+        Tensor input = tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 }).to(session.Device);
+        Tensor logits = session.Forward(session.Normalise(input)).cpu();
         TorchScriptFixtures.AssertLogits(model, logits, 1e-5);
     }
 

@@ -1,17 +1,9 @@
 using FreqProbe.Core.Native;
+using FreqProbe.Core.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreqProbe.Core.Tests.Native;
-
-/// <summary>A fact that needs a CUDA device; skipped with a message on machines without one (such as CI).</summary>
-public sealed class CudaFactAttribute : FactAttribute
-{
-    public CudaFactAttribute()
-    {
-        if (!cuda.is_available()) Skip = "no CUDA device visible to libtorch";
-    }
-}
 
 public sealed class HostToDeviceTests
 {
