@@ -153,6 +153,9 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
     example = torch.rand(batch, 3, size, size, generator=generator)
     if card["mean"] != "none":
         example = (example - torch.tensor(card["mean"]).view(1, 3, 1, 1)) / torch.tensor(card["std"]).view(1, 3, 1, 1)
+    # torch.jit.trace records cuDNN's allow_tf32 flag (True by default) in every convolution it writes, and a GPU then
+    # runs those convolutions in TF32 whatever the caller asks: trace with it off, so that fp32 means fp32 on a GPU.
+    torch.backends.cudnn.allow_tf32 = False
     with torch.no_grad():
         eager = model(example)
         exported = torch.jit.script(model) if script else torch.jit.trace(model, example[:1], check_trace=False)

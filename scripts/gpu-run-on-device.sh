@@ -9,6 +9,7 @@
 # at fp32 and bf16 and on that machine's CPU at fp32, their per-image predictions compared; `bench` at fp32, bf16
 # (and fp16); the same ResNet-50 as a traced TorchScript archive. Output: $OUT/log.txt (everything printed) and
 # $OUT/results.tar.gz (result files), since the device tool brings back few files.
+# STAGES picks stages (default "doctor tests sweeps bench torchscript fp16").
 # TORCH_LIB, PYTHON, DEVICE, IMAGES and LIMIT override the defaults (a dry run here: TORCH_LIB=<libtorch-cpu 2.10 dir>
 # PYTHON=/usr/bin/python3 DEVICE=cpu IMAGES=8 LIMIT=8 BUDGET=900 bash .device/run.sh).
 set -uo pipefail
@@ -51,18 +52,20 @@ step() {
   return $rc
 }
 
-step doctor 60 "$base/fp" doctor
+stages=" ${STAGES:-doctor tests sweeps bench torchscript fp16} "
+want() { [[ "$stages" == *" $1 "* ]]; }
+want doctor && step doctor 60 "$base/fp" doctor
 
 tests="$base/tests"
-cp -rn "$base/app/." "$tests/" && ln -sfn "$PWD/tests/FreqProbe.Core.Tests/Fixtures" "$tests/Fixtures"
-step tests 240 env DOTNET_ROLL_FORWARD=Major "$base/dotnet/dotnet" exec --depsfile "$tests/FreqProbe.Core.Tests.deps.json" \
+cp -r --update=none "$base/app/." "$tests/" && ln -sfn "$PWD/tests/FreqProbe.Core.Tests/Fixtures" "$tests/Fixtures"
+want tests && step tests 240 env DOTNET_ROLL_FORWARD=Major "$base/dotnet/dotnet" exec --depsfile "$tests/FreqProbe.Core.Tests.deps.json" \
   --runtimeconfig "$tests/FreqProbe.Core.Tests.runtimeconfig.json" "$base/xunit/xunit.console.dll" "$tests/FreqProbe.Core.Tests.dll" \
   -class FreqProbe.Core.Tests.Execution.ProductionParityTests -class FreqProbe.Core.Tests.Native.HostToDeviceTests \
   -class FreqProbe.Core.Tests.Evaluation.ForwardBatchingTests -parallel none -nocolor -verbose -xml "$work/tests.xml"
 
 weights="$work/resnet50-random.pth"
 "$python" -c "import torch, torchvision; torch.manual_seed(0); torch.save(torchvision.models.resnet50().state_dict(), '$weights')" || weights=""
-if [ -n "$weights" ] && [ -d "$base/data/imagenet-sample/val" ]; then
+if want sweeps && [ -n "$weights" ] && [ -d "$base/data/imagenet-sample/val" ]; then
   sweep() { # DEVICE PRECISION
     step "sweep resnet50 $1 $2" 120 "$base/fp" lowpass --model resnet50 --weights "$weights" --dataset imagenet --data "$base/data/imagenet-sample/val" \
       --radii 4..32:4 ${LIMIT:+--limit $LIMIT} --device "$1" --precision "$2" --quiet \
@@ -96,19 +99,19 @@ for name in sorted(os.listdir(work)):
 PY
 fi
 
-for precision in fp32 bf16; do
+want bench && for precision in fp32 bf16; do
   step "bench resnet50 $precision" 75 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 --num-classes 1000 \
     --images "${IMAGES:-512}" --batch-size 64 --device "$device" --precision "$precision" --out "$work/bench-resnet50-$precision.json"
 done
 # The same ResNet-50 as a traced TorchScript archive (exported with the machine's PyTorch), to compare with the native model.
 archive="$work/resnet50-traced.pt"
-if [ -f scripts/export_torchscript.py ] && step "export torchscript" 60 "$python" scripts/export_torchscript.py torchvision:resnet50 --weights none --out "$archive"; then
+if want torchscript && [ -f scripts/export_torchscript.py ] && step "export torchscript" 60 "$python" scripts/export_torchscript.py torchvision:resnet50 --weights none --out "$archive"; then
   for precision in fp32 bf16; do
     step "bench torchscript resnet50 $precision" 75 "$base/fp" bench --weights "$archive" --dataset synthetic --images "${IMAGES:-512}" --batch-size 64 \
       --device "$device" --precision "$precision" --out "$work/bench-torchscript-resnet50-$precision.json"
   done
 fi
-step "bench resnet50 fp16" 75 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 --num-classes 1000 \
+want fp16 && step "bench resnet50 fp16" 75 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 --num-classes 1000 \
   --images "${IMAGES:-512}" --batch-size 64 --device "$device" --precision fp16 --out "$work/bench-resnet50-fp16.json"
 nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv 2>/dev/null
 rm -f "$weights" "$archive" "$archive".card.json "${archive%.pt}.card.json"

@@ -40,6 +40,7 @@ public static class TorchScriptArchive
     /// </summary>
     public static TorchScriptNetwork Load(string path)
     {
+        int tf32;
         try
         {
             using (ZipArchive zip = ZipFile.OpenRead(path))
@@ -61,6 +62,7 @@ public static class TorchScriptArchive
                     throw new InputException("weights", $"'{path}' was saved after torch.jit.optimize_for_inference, whose MKLDNN constants this libtorch " +
                         "cannot load (it would abort); expected an archive exported without it (scripts/export_torchscript.py; torch.jit.freeze alone is fine).");
                 }
+                tf32 = CodeTexts(zip).Sum(Tf32Convolutions);
             }
         }
         catch (InvalidDataException e)
@@ -77,7 +79,7 @@ public static class TorchScriptArchive
         {
             throw new InputException("weights", $"libtorch cannot load '{path}' as a TorchScript archive: {FirstLine(e.Message)}", e);
         }
-        var network = new TorchScriptNetwork(module, path);
+        var network = new TorchScriptNetwork(module, path) { Tf32Convolutions = tf32 };
         network.eval();
         return network;
     }
@@ -121,14 +123,46 @@ public static class TorchScriptArchive
         }
     }
 
-    static bool UsesMkldnnConstants(ZipArchive zip)
+    static bool UsesMkldnnConstants(ZipArchive zip) => CodeTexts(zip).Any(code => code.Contains("ConstantMKLDNNTensor", StringComparison.Ordinal));
+
+    // The archive's code files (the bomb check has bounded their size).
+    static IEnumerable<string> CodeTexts(ZipArchive zip)
     {
         foreach (ZipArchiveEntry entry in zip.Entries.Where(e => IsCode(e.FullName) && e.FullName.EndsWith(".py", StringComparison.Ordinal)))
         {
             using var reader = new StreamReader(entry.Open());
-            if (reader.ReadToEnd().Contains("ConstantMKLDNNTensor", StringComparison.Ordinal)) return true;
+            yield return reader.ReadToEnd();
         }
-        return false;
+    }
+
+    /// <summary>
+    /// Calls of <c>torch._convolution</c> in TorchScript code whose last (13th) argument, allow_tf32, is True: the
+    /// form torch.jit.trace records (input, weight, bias, stride, padding, dilation, transposed, output_padding,
+    /// groups, benchmark, deterministic, cudnn_enabled, allow_tf32).
+    /// </summary>
+    public static int Tf32Convolutions(string code)
+    {
+        const string call = "_convolution(";
+        int count = 0;
+        for (int at = code.IndexOf(call, StringComparison.Ordinal); at >= 0; at = code.IndexOf(call, at + 1, StringComparison.Ordinal))
+        {
+            var arguments = new List<string>();
+            int depth = 0, start = at + call.Length, i = start;
+            for (; i < code.Length; i++)
+            {
+                char c = code[i];
+                if (c is '(' or '[') depth++;
+                else if (c is ')' or ']' && depth > 0) depth--;
+                else if (c == ')' || (c == ',' && depth == 0))
+                {
+                    arguments.Add(code[start..i].Trim());
+                    start = i + 1;
+                    if (c == ')') break;
+                }
+            }
+            if (arguments.Count == 13 && arguments[12] == "True") count++;
+        }
+        return count;
     }
 
     /// <summary>Whether the zip archive <paramref name="zip"/> holds TorchScript code (a state dict does not).</summary>

@@ -26,6 +26,13 @@ public sealed class TorchScriptNetwork : nn.Module<Tensor, Tensor>
     public string Path { get; }
 
     /// <summary>
+    /// Convolutions whose recorded call asks for TF32 (torch.jit.trace writes <c>torch._convolution(..., allow_tf32)</c>
+    /// with the flag as it was when tracing, True by default): cuDNN runs them at TF32 precision on a GPU whatever the
+    /// global setting. Scripted archives call <c>conv2d</c> and follow the global setting (off in FreqProbe).
+    /// </summary>
+    public int Tf32Convolutions { get; init; }
+
+    /// <summary>
     /// True for an archive saved after torch.jit.freeze: its weights are constants of the graph, not parameters, so they
     /// cannot be cast to another precision or read as kernels.
     /// </summary>

@@ -148,12 +148,18 @@ public sealed class ProductionParityTests : IDisposable
             CacheRoot = IsolatedHome.Root,
         };
         using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Model);
-        Assert.Equal($"{device} fp32 {session.Plan!.Layout}", session.Plan.Path);
+        // Traced archives record allow_tf32=True in their convolutions (the fixtures were traced with PyTorch's
+        // default): on a GPU those run in TF32, which the path says, and which moved logits by up to 4.4e-4 relative
+        // on an H200 (1e-3 is the verification's bound); everything else stays within 1e-5.
+        bool tf32 = device == "cuda" && model.Contains("-traced", StringComparison.Ordinal);
+        string expected = $"{device} fp32 {session.Plan!.Layout}" + (tf32 ? "; traced convolutions in TF32: " : "");
+        Assert.StartsWith(expected, session.Plan.Path, StringComparison.Ordinal);
+        if (!tf32) Assert.Equal(expected, session.Plan.Path);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor input = tensor(TorchScriptFixtures.FixedInput(), new long[] { 4, 3, 32, 32 }).to(session.Device);
         Tensor logits = session.Forward(session.Normalise(input)).cpu();
-        TorchScriptFixtures.AssertLogits(model, logits, 1e-5);
+        TorchScriptFixtures.AssertLogits(model, logits, tf32 ? 1e-3 : 1e-5);
     }
 
     // ResNet-50's bottleneck shapes crash oneDNN 3.7.1's channels-last 1x1 kernels on AMD Zen 5 and miscompute on

@@ -28,6 +28,35 @@ public sealed class TorchScriptModelTests
 
     static void AssertLogits(string model, Tensor logits, double tolerance) => TorchScriptFixtures.AssertLogits(model, logits, tolerance);
 
+    // torch.jit.trace writes torch._convolution(..., allow_tf32) with the flag as it was (True by default), and cuDNN then
+    // runs that convolution in TF32 on a GPU; torch.jit.script writes conv2d, which follows the global flag.
+    [Theory]
+    [InlineData("tiny-vit-traced", true)]
+    [InlineData("tiny-convnext-traced", true)]
+    [InlineData("tiny-mobilenetv3-traced", true)]
+    [InlineData("tiny-bottleneck-traced", true)]
+    [InlineData("tiny-vit-scripted", false)]
+    [InlineData("tiny-convnext-scripted", false)]
+    [InlineData("tiny-mobilenetv3-scripted", false)]
+    public void Traced_convolutions_that_ask_for_TF32_are_counted(string model, bool traced)
+    {
+        using var network = TorchScriptArchive.Load(TorchScriptFixtures.Archive(model));
+        if (traced) Assert.True(network.Tf32Convolutions > 0, $"{model}: no TF32 convolution found");
+        else Assert.Equal(0, network.Tf32Convolutions);
+    }
+
+    [Fact]
+    public void Only_the_thirteenth_argument_of_convolution_calls_decides_TF32()
+    {
+        const string traced = "_0 = torch._convolution(x, w, b, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, False, False, True, True)";
+        Assert.Equal(1, TorchScriptArchive.Tf32Convolutions(traced));
+        Assert.Equal(0, TorchScriptArchive.Tf32Convolutions(traced.Replace("True, True)", "True, False)", StringComparison.Ordinal)));
+        Assert.Equal(2, TorchScriptArchive.Tf32Convolutions(traced + "\n" + traced.Replace("(x, w", "(torch.relu(x), torch.mul(w, 2)", StringComparison.Ordinal)));
+        Assert.Equal(0, TorchScriptArchive.Tf32Convolutions("torch._convolution_mode(x, w, b, [1, 1], \"same\", [1, 1], 1)"));
+        Assert.Equal(0, TorchScriptArchive.Tf32Convolutions("torch.conv2d(x, w, b, [1, 1], [0, 0], [1, 1], 1)"));
+        Assert.Equal(0, TorchScriptArchive.Tf32Convolutions("torch._convolution(x, w, b, [1, 1], [0, 0]"));
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void Archives_are_recognised_by_their_layout_and_match_PyTorch_logits(string model)
