@@ -35,6 +35,8 @@ public sealed record RunMetadata
     public int? Limit { get; init; }
     /// <summary>The shard evaluated ("K/N"), or null for the whole (limited) dataset.</summary>
     public string? Shard { get; init; }
+    /// <summary>The scheduler task that named the shard with --shard auto (Slurm job and array task, Kubernetes index); for a merge, every shard's.</summary>
+    public string? Scheduler { get; init; }
     /// <summary>Images evaluated (requested minus skipped).</summary>
     public required int Evaluated { get; init; }
     /// <summary>Images skipped as undecodable.</summary>
@@ -104,6 +106,7 @@ public sealed record RunMetadata
         Requested = requested,
         Limit = request.Limit,
         Shard = request.Shard?.ToString(),
+        Scheduler = request.Shard?.Source,
         Evaluated = evaluated,
         Skipped = skipped,
         Preprocess = request.Preprocess.Describe(),

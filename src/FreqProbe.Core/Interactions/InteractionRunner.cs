@@ -92,6 +92,7 @@ public static class InteractionRunner
         RunMetadata metadata = session.Metadata(Convention(players, request.Value), clip: false, results.Count, skippedHere, started) with
         {
             Shard = e.Shard?.ToString(),
+            Scheduler = e.Shard?.Source,
         };
         return new InteractionResult(request.Players, players.Count, players.Description, orders, request.Sampling, request.Value, results, metadata,
             clock.Elapsed.TotalSeconds, done, forwardClock.Elapsed.TotalSeconds, selected.Count, scanned);

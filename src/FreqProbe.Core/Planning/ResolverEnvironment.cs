@@ -13,6 +13,9 @@ namespace FreqProbe.Core.Planning;
 /// <param name="OutputFoldersCreated">Output folders that do not exist yet will be created (a sweep's out_dir).</param>
 public sealed record ResolverEnvironment(string CacheRoot, bool Offline = false, string? Mirror = null, string CommandLine = "", bool OutputFoldersCreated = false)
 {
+    /// <summary>Reads an environment variable (--shard auto reads the scheduler's); the process environment by default.</summary>
+    public Func<string, string?> Variable { get; init; } = Environment.GetEnvironmentVariable;
+
     /// <summary>The cache.</summary>
     public AssetCache Cache => new(CacheRoot);
 
@@ -26,7 +29,7 @@ public sealed record ResolverEnvironment(string CacheRoot, bool Offline = false,
         string root = AssetCache.RootFrom(variable);
         bool offline = variable("FREQPROBE_OFFLINE") is { Length: > 0 } flag && flag != "0" && !flag.Equals("false", StringComparison.OrdinalIgnoreCase);
         string? mirror = variable("FREQPROBE_MIRROR") is { Length: > 0 } m ? m : null;
-        return new ResolverEnvironment(root, offline, mirror, commandLine);
+        return new ResolverEnvironment(root, offline, mirror, commandLine) { Variable = variable };
     }
 
     /// <summary>Where <paramref name="spec"/> is downloaded from: the mirror when set, else the publisher.</summary>

@@ -182,7 +182,7 @@ public static class RunResolver
         if (classes is not null && !File.Exists(classes)) Add(RunSettings.Classes, $"'{classes}' not found; expected a file with one class folder name per line.");
 
         // Execution.
-        ShardSpec? shard = given.Text(RunSettings.Shard) is { } shardText ? Collect<ShardSpec?>(() => ShardSpec.Parse(shardText), null) : null;
+        ShardSpec? shard = given.Text(RunSettings.Shard) is { } shardText ? Collect<ShardSpec?>(() => ShardSpec.Resolve(shardText, environment.Variable), null) : null;
         int? limit = Positive(given, RunSettings.Limit, "images", Add);
         int? batch = Positive(given, RunSettings.BatchSize, "images per batch", Add);
         int threads = Positive(given, RunSettings.Threads, "threads", Add) ?? Environment.ProcessorCount;

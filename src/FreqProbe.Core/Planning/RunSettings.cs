@@ -253,7 +253,10 @@ public static class RunSettings
 
     /// <summary>--shard.</summary>
     public static readonly Setting Shard = new("shard", SettingKind.Shard, SettingGroup.Execution,
-        "Evaluate only shard K/N: the images with index i = K (mod N), after --limit. `freqprobe merge` combines the shards' JSON results exactly.")
+        "Evaluate only shard K/N: the images with index i = K (mod N), after --limit. `freqprobe merge` combines the shards' JSON results exactly. " +
+        "auto takes K/N from the scheduler: a Slurm array task (SLURM_ARRAY_TASK_ID within the array's bounds) or a Kubernetes Indexed Job " +
+        "(JOB_COMPLETION_INDEX; give the total as auto/N). auto/ARRAY names the whole array as first submitted (auto/0-15, auto/1-16, " +
+        "auto/0-30:2), so that a re-run of one task computes the same shard; a lone task without it is refused. See README, \"Running on a cluster\".")
     {
         Example = "0/2",
         Identity = m => m.Shard ?? "",

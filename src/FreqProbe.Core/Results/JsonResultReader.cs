@@ -78,6 +78,7 @@ public static class JsonResultReader
             Requested = run.GetProperty("requested").GetInt32(),
             Limit = run.GetProperty("limit").ValueKind == JsonValueKind.Null ? null : run.GetProperty("limit").GetInt32(),
             Shard = OptionalString(run, "shard"),
+            Scheduler = OptionalString(run, "scheduler"),
             Evaluated = run.GetProperty("evaluated").GetInt32(),
             Skipped = run.GetProperty("skipped").GetInt32(),
             Preprocess = run.GetProperty("preprocess").GetString()!,

@@ -89,6 +89,7 @@ public sealed class JsonResultWriter : IResultWriter
         json.WriteNumber("requested", m.Requested);
         if (m.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
         WriteNullable(json, "shard", m.Shard);
+        if (m.Scheduler is { } scheduler) json.WriteString("scheduler", scheduler);
         json.WriteNumber("evaluated", m.Evaluated);
         json.WriteNumber("skipped", m.Skipped);
         json.WriteString("preprocess", m.Preprocess);

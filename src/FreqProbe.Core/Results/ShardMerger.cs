@@ -41,6 +41,9 @@ public static class ShardMerger
     {
         Command = command,
         Shard = null,
+        Scheduler = shards.Any(s => s.Scheduler is not null)
+            ? string.Join("; ", shards.Select(s => $"{s.Shard}: {s.Scheduler ?? "no scheduler"}"))
+            : null,
         Evaluated = shards.Sum(s => s.Evaluated),
         Skipped = shards.Sum(s => s.Skipped),
         StartedUtc = shards.Min(s => s.StartedUtc),
