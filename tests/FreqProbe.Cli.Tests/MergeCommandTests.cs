@@ -26,6 +26,39 @@ public sealed class MergeCommandTests : IDisposable
         Assert.Contains("\"evaluated\": 19", File.ReadAllText(dir.File("s1.json")), StringComparison.Ordinal);
     }
 
+    // What Slurm sets in task `task` of `sbatch --array=min-max`.
+    static Dictionary<string, string?> SlurmTask(int task, int min, int max) => new()
+    {
+        ["SLURM_ARRAY_JOB_ID"] = "41", ["SLURM_ARRAY_TASK_ID"] = $"{task}", ["SLURM_ARRAY_TASK_MIN"] = $"{min}",
+        ["SLURM_ARRAY_TASK_MAX"] = $"{max}", ["SLURM_ARRAY_TASK_COUNT"] = $"{max - min + 1}", ["SLURM_ARRAY_TASK_STEP"] = "1",
+    };
+
+    [Fact]
+    public void Shard_auto_under_a_Slurm_array_merges_into_the_unsharded_run_and_a_lone_re_run_must_name_its_array()
+    {
+        string[] sweep = { "lowpass", "--radii", "4", "--limit", "20", "--batch-size", "8", "--threads", "2", "--quiet" };
+        Assert.Equal(0, CliRun.Invoke(sweep.Concat(new[] { "--out", dir.File("full.csv") }).ToArray()).ExitCode);
+        for (int task = 1; task <= 2; task++) // sbatch --array=1-2
+        {
+            CliRun run = CliRun.InvokeWith(SlurmTask(task, 1, 2), sweep.Concat(new[] { "--shard", "auto", "--out", dir.File($"t{task}.json") }).ToArray());
+            Assert.True(run.ExitCode == 0, run.Error);
+        }
+        Assert.Contains("\"shard\": \"1/2\"", File.ReadAllText(dir.File("t2.json")), StringComparison.Ordinal);
+        Assert.Contains("\"scheduler\": \"slurm job 41, array task 2 of 1-2\"", File.ReadAllText(dir.File("t2.json")), StringComparison.Ordinal);
+        CliRun merge = CliRun.Invoke("merge", dir.File("t1.json"), dir.File("t2.json"), "--out", dir.File("merged.csv"), "--quiet");
+        Assert.True(merge.ExitCode == 0, merge.Error);
+        Assert.Equal(File.ReadAllText(dir.File("full.csv")), File.ReadAllText(dir.File("merged.csv")));
+
+        // sbatch --array=2 alone: refused before any work, unless told the first submission's array.
+        CliRun lone = CliRun.InvokeWith(SlurmTask(2, 2, 2), sweep.Concat(new[] { "--shard", "auto", "--out", dir.File("lone.json") }).ToArray());
+        Assert.Equal(2, lone.ExitCode);
+        Assert.Contains("lone array task", lone.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("lone.json")));
+        CliRun named = CliRun.InvokeWith(SlurmTask(2, 2, 2), sweep.Concat(new[] { "--shard", "auto/1-2", "--out", dir.File("again.json") }).ToArray());
+        Assert.True(named.ExitCode == 0, named.Error);
+        Assert.Contains("\"shard\": \"1/2\"", File.ReadAllText(dir.File("again.json")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Merge_refuses_missing_repeated_and_mismatched_shards()
     {

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Tests.Support;
 
 namespace FreqProbe.Core.Tests.Evaluation;
 
@@ -87,6 +89,21 @@ public sealed class ShardSpecTests
         Assert.Equal("kubernetes indexed job, completion index 3 of 0-3 (pod sweep-3-x7k2p)", shard.Source);
         Assert.Contains("expected auto/N with N = the Job's completions", Refusal("auto", Kubernetes(3)), StringComparison.Ordinal);
         Assert.Contains("task 4 is not one of the array 0-3", Refusal("auto/4", Kubernetes(4)), StringComparison.Ordinal);
+    }
+
+    // The documented Indexed Job: its pods, one per completion index, resolve to shards 0..N-1 of N exactly, and the merge
+    // Job names those N shard files.
+    [Fact]
+    public void The_Kubernetes_example_gives_each_completion_index_its_own_shard_and_merges_them_all()
+    {
+        string manifest = File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "examples", "kubernetes", "lowpass-indexed-job.yaml"));
+        int completions = int.Parse(Regex.Match(manifest, @"completions: (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string shard = Regex.Match(manifest, @"--shard (auto/[0-9:-]+)").Groups[1].Value;
+        var shards = Enumerable.Range(0, completions).Select(k => ShardSpec.Resolve(shard, Kubernetes(k))).ToList();
+        Assert.All(shards, s => Assert.Equal(completions, s.Count));
+        Assert.Equal(Enumerable.Range(0, completions), shards.Select(s => s.Index));
+        string files = $"shard-{{{string.Join(',', Enumerable.Range(0, completions))}}}.json";
+        Assert.Equal(2, Regex.Count(manifest, Regex.Escape(files)));
     }
 
     [Theory]
