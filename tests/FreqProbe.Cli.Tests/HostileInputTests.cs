@@ -159,9 +159,36 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains($"--weights: '{weights}': tensor 'layer2.1.conv1.weight' holds 1 NaN", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--allow-nonfinite", refused.Error, StringComparison.Ordinal);
+        // Allowed past the weights check, the NaN reaches every logit: refused there, naming the first image and setting,
+        // with nothing written (a NaN would otherwise count as class 0 in a normal-looking table).
+        string results = dir.File("nan.csv");
         CliRun allowed = CliRun.Invoke("lowpass", "--model", "cifar-resnet20", "--weights", weights, "--dataset", "synthetic", "--limit", "4", "--radii", "4",
-            "--allow-nonfinite", "--quiet");
-        Assert.True(allowed.ExitCode == 0, allowed.Error);
+            "--allow-nonfinite", "--quiet", "--out", results);
+        Assert.Equal(2, allowed.ExitCode);
+        Assert.Contains("--weights: the model returned non-finite logits (NaN or infinity) for 8 of 8 input(s) in one forward pass, the first being image 0 under none",
+            allowed.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(results));
+    }
+
+    // One non-finite class score in one image under one setting (+inf in the classifier's weight row that only a
+    // filtered image activates is hard to build; a NaN bias of one class reaches every row): heatmap and interactions
+    // refuse it too instead of reporting an error rate or NaN values.
+    [Theory]
+    [InlineData("heatmap", "image 0 (unperturbed)")]
+    [InlineData("interactions", "image 0")]
+    public void Non_finite_logits_are_refused_by_every_analysis(string command, string first)
+    {
+        string weights = dir.File("nanbias.pth");
+        using (var model = ModelRegistry.Get("cifar-resnet20").Create(10))
+        {
+            using (no_grad()) model.state_dict()["fc.bias"][3] = float.PositiveInfinity;
+            model.save_py(weights);
+        }
+        string[] extra = command == "heatmap" ? new[] { "--max-freq", "2" } : new[] { "--images", "1", "--pairs", "1", "--contexts", "1" };
+        CliRun run = CliRun.Invoke(new[] { command, "--model", "cifar-resnet20", "--weights", weights, "--dataset", "synthetic", "--limit", "4",
+            "--allow-nonfinite", "--quiet" }.Concat(extra).ToArray());
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"non-finite logits (NaN or infinity) for 4 of 4 input(s) in one forward pass, the first being {first}", run.Error, StringComparison.Ordinal);
     }
 
     // The built-in default with 40 images in batches of 10, interrupted after the first batch.

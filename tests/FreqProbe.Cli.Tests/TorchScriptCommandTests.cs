@@ -245,6 +245,23 @@ public sealed class TorchScriptCommandTests : IDisposable
         }
     }
 
+    // A card's statistics and resize are held to the rules of the options that override them: std 0 makes every
+    // probability NaN, a resize below the crop cannot be cropped.
+    [Theory]
+    [InlineData("std", "[0,0,0]", "says std [0, 0, 0]; expected three positive numbers in [0,1] units, or \"none\", as --std takes")]
+    [InlineData("std", "[0.2,-0.2,0.2]", "says std [0.2, -0.2, 0.2]; expected three positive numbers")]
+    [InlineData("mean", "[0.5,1e39,0.5]", "says mean [0.5, Infinity, 0.5]; expected three numbers in [0,1] units")]
+    [InlineData("resize_shorter", "8", "says resize_shorter 8, smaller than its input_size 32; expected at least 32")]
+    public void A_card_is_validated_like_the_options(string field, string value, string expected)
+    {
+        string bad = TorchScriptFixtures.CopyTo(dir.Path, "tiny-mobilenetv3-traced", "bad", CardWith("tiny-mobilenetv3-traced", (field, JsonNode.Parse(value))));
+        string results = dir.File("bad.csv");
+        CliRun refused = CliRun.Invoke("lowpass", "--weights", bad, "--dataset", "synthetic", "--limit", "4", "--radii", "4", "--out", results);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains(expected, refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(results));
+    }
+
     public static TheoryData<string[]> OtherCommands => new()
     {
         new[] { "highpass", "--radii", "4", "--limit", "8" },

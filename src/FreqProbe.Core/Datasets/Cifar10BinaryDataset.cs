@@ -44,6 +44,9 @@ public sealed class Cifar10BinaryDataset : IImageDataset
     public int Count => labels.Length;
 
     /// <inheritdoc />
+    public ulong? SourceHash(int index) => null; // the content stamp hashes every byte of the batches
+
+    /// <inheritdoc />
     public string ContentStamp()
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);

@@ -14,18 +14,21 @@ namespace FreqProbe.Core.Datasets;
 /// <para>
 /// One folder per (data source, split, preprocessing, decoder, pixel limit) under the cache root holds
 /// <c>inputs.u8</c> (image i at byte i·S·S·3; a sparse file, only the images some run needed are filled),
-/// <c>index.json</c> (the data folder's fingerprint, each filled image's XxHash3 or the reason it could not be decoded)
-/// and <c>index.sha256</c>, the checksum of the index. A run fills what it lacks and then reads everything from the map.
+/// <c>index.json</c> (the data folder's fingerprint; per filled image the XxHash3 of its input or the reason it could not
+/// be decoded, and the XxHash3 of the file it was decoded from) and <c>index.sha256</c>, the checksum of the index. A run
+/// fills what it lacks and then reads everything from the map.
 /// </para>
 /// <para>
 /// Nothing stale or damaged is used: an index whose checksum, format or key does not match, a data file of the wrong
 /// size, or a data folder whose fingerprint (file list, sizes, modification times) changed makes the folder be rebuilt,
-/// with a notice; an image whose bytes no longer match its hash is an error naming the cache.
+/// with a notice; an image file whose bytes changed although its size and time did not (an edit in place, `touch -r`)
+/// is decoded again, with a notice, before anything is served: each run re-hashes the files it reads, which costs a read
+/// of the encoded bytes, not a decode. An input whose bytes no longer match its hash is an error naming the cache.
 /// </para>
 /// </summary>
 public sealed class DecodedInputCache : IImageDataset
 {
-    const string Format = "freqprobe-decoded-inputs/1";
+    const string Format = "freqprobe-decoded-inputs/2";
 
     /// <summary>What decodes and resizes: part of the key, so that a change to either (a SkiaSharp upgrade too) never reuses old bytes.</summary>
     public static readonly string Decoder =
@@ -78,9 +81,10 @@ public sealed class DecodedInputCache : IImageDataset
             Directory.CreateDirectory(folder);
             using FileStream lockFile = Lock(folder);
             var hashes = new ulong[inner.Count];
+            var sources = new ulong?[inner.Count];
             var bad = new string?[inner.Count];
             var held = new bool[inner.Count];
-            string? stale = ReadIndex(folder, identity, fingerprint, length, hashes, bad, held);
+            string? stale = ReadIndex(folder, identity, fingerprint, length, hashes, sources, bad, held);
             string data = Path.Combine(folder, "inputs.u8");
             if (stale is not null)
             {
@@ -90,13 +94,23 @@ public sealed class DecodedInputCache : IImageDataset
                 using var fresh = new FileStream(data, FileMode.Create, FileAccess.Write);
                 fresh.SetLength(length);
             }
+            else
+            {
+                int[] edited = Edited(inner, needed.Where(i => held[i]).Distinct().ToArray(), sources, threads);
+                if (edited.Length > 0)
+                {
+                    notice?.Invoke($"decoded cache {folder}: {edited.Length} image file(s) changed since they were decoded although their sizes and " +
+                        $"modification times did not (first: {inner.Describe(edited[0])}); decoding them again");
+                    foreach (int i in edited) held[i] = false;
+                }
+            }
             int[] missing = needed.Where(i => !held[i]).Distinct().Order().ToArray();
             if (missing.Length > 0)
             {
                 notice?.Invoke($"decoded cache {folder}: decoding {missing.Length} image(s) once");
-                Fill(inner, policy, data, missing, threads, hashes, bad);
+                Fill(inner, policy, data, missing, threads, hashes, sources, bad);
                 foreach (int i in missing) held[i] = true;
-                WriteIndex(folder, identity, fingerprint, hashes, bad, held);
+                WriteIndex(folder, identity, fingerprint, hashes, sources, bad, held);
             }
             return new DecodedInputCache(inner, policy, folder, hashes, bad, held, missing.Length);
         }
@@ -140,8 +154,19 @@ public sealed class DecodedInputCache : IImageDataset
         }
     }
 
+    // The held images among `candidates` whose file no longer hashes to what it was decoded from, in index order.
+    static int[] Edited(IImageDataset inner, int[] candidates, ulong?[] sources, int threads)
+    {
+        var changed = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            if (inner.SourceHash(i) != sources[i]) changed.Add(i);
+        });
+        return changed.Order().ToArray();
+    }
+
     // Null when the index is whole and current; "" when there is none yet; else why it cannot be used.
-    static string? ReadIndex(string folder, JsonObject identity, string fingerprint, long length, ulong[] hashes, string?[] bad, bool[] held)
+    static string? ReadIndex(string folder, JsonObject identity, string fingerprint, long length, ulong[] hashes, ulong?[] sources, string?[] bad, bool[] held)
     {
         string indexPath = Path.Combine(folder, "index.json"), sumPath = Path.Combine(folder, "index.sha256");
         string dataPath = Path.Combine(folder, "inputs.u8");
@@ -167,18 +192,21 @@ public sealed class DecodedInputCache : IImageDataset
             int i = entry!["i"]!.GetValue<int>();
             if (i < 0 || i >= held.Length) return $"its index names image {i}, outside the dataset";
             held[i] = true;
+            if (entry["src"] is { } source) sources[i] = ulong.Parse(source.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (entry["bad"] is { } reason) bad[i] = reason.GetValue<string>();
             else hashes[i] = ulong.Parse(entry["xxh3"]!.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         }
         return null;
     }
 
-    static void Fill(IImageDataset inner, PreprocessPolicy policy, string data, int[] missing, int threads, ulong[] hashes, string?[] bad)
+    static void Fill(IImageDataset inner, PreprocessPolicy policy, string data, int[] missing, int threads, ulong[] hashes, ulong?[] sources, string?[] bad)
     {
         int stride = 3 * policy.InputSize * policy.InputSize;
         using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(data, FileMode.Open, FileAccess.Write);
         Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new byte[stride], (i, _, bytes) =>
         {
+            // Hashed before decoding: an edit racing with this run makes the next run decode again, never keep a stale input.
+            sources[i] = inner.SourceHash(i);
             try
             {
                 inner.Prepare(i, policy, bytes);
@@ -194,15 +222,17 @@ public sealed class DecodedInputCache : IImageDataset
         RandomAccess.FlushToDisk(handle);
     }
 
-    static void WriteIndex(string folder, JsonObject identity, string fingerprint, ulong[] hashes, string?[] bad, bool[] held)
+    static void WriteIndex(string folder, JsonObject identity, string fingerprint, ulong[] hashes, ulong?[] sources, string?[] bad, bool[] held)
     {
         var entries = new JsonArray();
         for (int i = 0; i < held.Length; i++)
         {
             if (!held[i]) continue;
-            entries.Add(bad[i] is { } reason
+            JsonObject entry = bad[i] is { } reason
                 ? new JsonObject { ["i"] = i, ["bad"] = reason }
-                : new JsonObject { ["i"] = i, ["xxh3"] = hashes[i].ToString("x16", CultureInfo.InvariantCulture) });
+                : new JsonObject { ["i"] = i, ["xxh3"] = hashes[i].ToString("x16", CultureInfo.InvariantCulture) };
+            if (sources[i] is { } source) entry["src"] = source.ToString("x16", CultureInfo.InvariantCulture);
+            entries.Add(entry);
         }
         var root = new JsonObject
         {
@@ -246,6 +276,9 @@ public sealed class DecodedInputCache : IImageDataset
 
     /// <inheritdoc />
     public string ContentStamp() => inner.ContentStamp();
+
+    /// <inheritdoc />
+    public ulong? SourceHash(int index) => inner.SourceHash(index);
 
     /// <summary>The cached input of image <paramref name="index"/>; an image the cache does not hold is decoded as usual.</summary>
     public void Prepare(int index, PreprocessPolicy policy, Span<byte> destination)

@@ -40,7 +40,16 @@ public interface IImageDataset : IDisposable
     /// <summary>
     /// What the data is, beyond its path, for resuming: a hash of the files that are read (their bytes for a few large
     /// files, their names, sizes and modification times for many small ones); empty for generated data. A resumed run
-    /// whose data stamp differs from its checkpoint's would mix two datasets.
+    /// whose data stamp differs from its checkpoint's would mix two datasets. Every dataset states it (no default): a
+    /// silent empty stamp would turn the check off.
     /// </summary>
-    string ContentStamp() => "";
+    string ContentStamp();
+
+    /// <summary>
+    /// A hash of the encoded bytes image <paramref name="index"/> is read from (XxHash3 of its file), so that a cache of
+    /// decoded inputs can tell an image edited in place, with its size and modification time kept, from the one it
+    /// decoded; null where the <see cref="ContentStamp"/> already covers every byte (CIFAR-10's batches) or there are no
+    /// files (synthetic data).
+    /// </summary>
+    ulong? SourceHash(int index);
 }

@@ -107,6 +107,22 @@ public sealed class ImageFolderDataset : IImageDataset
         return "list-sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
     }
 
+    /// <inheritdoc />
+    public ulong? SourceHash(int index)
+    {
+        try
+        {
+            var hash = new System.IO.Hashing.XxHash3();
+            using FileStream stream = new(files[index], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            hash.Append(stream);
+            return hash.GetCurrentHashAsUInt64();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // unreadable now: never equal to a real file's hash, so the cache decodes it again and reports it
+        }
+    }
+
     /// <summary>The image file at <paramref name="index"/>.</summary>
     public string PathAt(int index) => files[index];
 

@@ -48,5 +48,7 @@ public sealed class RelabeledDataset : IImageDataset
     /// <inheritdoc />
     public string ContentStamp() => inner.ContentStamp();
     /// <inheritdoc />
+    public ulong? SourceHash(int index) => inner.SourceHash(index);
+    /// <inheritdoc />
     public void Dispose() => inner.Dispose();
 }

@@ -36,6 +36,10 @@ public sealed class ShuffledDataset : IImageDataset
     /// <inheritdoc />
     public string Describe(int index) => inner.Describe(order[index]);
     /// <inheritdoc />
+    public string ContentStamp() => inner.ContentStamp();
+    /// <inheritdoc />
+    public ulong? SourceHash(int index) => inner.SourceHash(order[index]);
+    /// <inheritdoc />
     public void Dispose()
     {
     }

@@ -65,6 +65,12 @@ public sealed class SyntheticDataset : IImageDataset
     public string Describe(int index) => $"synthetic {Split} image {index}";
 
     /// <inheritdoc />
+    public string ContentStamp() => "";
+
+    /// <inheritdoc />
+    public ulong? SourceHash(int index) => null;
+
+    /// <inheritdoc />
     public RgbImage Decode(int index)
     {
         int label = LabelAt(index);

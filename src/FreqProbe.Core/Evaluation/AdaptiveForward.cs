@@ -20,8 +20,42 @@ public sealed class AdaptiveForward
     /// <summary>The images per forward pass after the last reduction; null while no pass has run out of memory.</summary>
     public long? Cap { get; private set; }
 
-    /// <summary>The logits of <paramref name="model"/> for every row of <paramref name="input"/>, in row order.</summary>
-    public Tensor Logits(Func<Tensor, Tensor> model, Tensor input)
+    /// <summary>
+    /// The logits of <paramref name="model"/> for every row of <paramref name="input"/>, in row order, checked against
+    /// what every analysis reads: [rows, <paramref name="classes"/>], floating point, finite. Anything else is an
+    /// <see cref="InputException"/> on the model, naming the input by <paramref name="describeRow"/> (a row number
+    /// of this pass, e.g. "image 17 under lowpass 8"). A NaN passes softmax and argmax silently as class 0.
+    /// </summary>
+    public Tensor Logits(Func<Tensor, Tensor> model, Tensor input, int classes, Func<long, string> describeRow)
+    {
+        Tensor logits = Run(model, input);
+        Check(logits, input.shape[0], classes, describeRow);
+        return logits;
+    }
+
+    /// <summary>Refuses logits that are not [<paramref name="rows"/>, <paramref name="classes"/>] finite floating-point numbers.</summary>
+    public static void Check(Tensor logits, long rows, int classes, Func<long, string> describeRow)
+    {
+        if (logits.dim() != 2 || logits.shape[0] != rows || logits.shape[1] != classes)
+        {
+            throw new InputException("weights", $"the model returned logits of shape [{string.Join(", ", logits.shape)}] for {rows} input(s); " +
+                $"expected [{rows}, {classes}]: one row of {classes} class scores per input.");
+        }
+        if (!logits.is_floating_point())
+        {
+            throw new InputException("weights", $"the model returned {logits.dtype} logits; expected floating-point class scores.");
+        }
+        using var scope = NewDisposeScope();
+        Tensor finite = isfinite(logits).all(1);
+        if (finite.all().item<bool>()) return;
+        long bad = rows - finite.sum().item<long>();
+        long first = finite.logical_not().nonzero()[0, 0].item<long>();
+        throw new InputException("weights",
+            $"the model returned non-finite logits (NaN or infinity) for {bad} of {rows} input(s) in one forward pass, the first being {describeRow(first)}; " +
+            "expected finite class scores (the model or its weights break on this input; --allow-nonfinite admits non-finite weights, never non-finite outputs).");
+    }
+
+    Tensor Run(Func<Tensor, Tensor> model, Tensor input)
     {
         long rows = input.shape[0];
         while (true)

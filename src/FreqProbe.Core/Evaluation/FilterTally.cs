@@ -13,6 +13,9 @@ internal sealed class FilterTally(FrequencyFilter filter, double coefficientsKep
     long agreeing;
     double energy;
 
+    /// <summary>The setting counted.</summary>
+    public FrequencyFilter Filter => filter;
+
     public void Add(int label, bool isCorrect, bool inTop5, bool agrees, double energyKept)
     {
         n++;

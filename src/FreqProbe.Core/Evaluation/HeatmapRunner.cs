@@ -85,7 +85,8 @@ public static class HeatmapRunner
                 int b = batch.Count;
                 Tensor x = HostToDevice.Images(batch, device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
-                cleanErrors += forward.Logits(run, session.Normalise(x)).argmax(1).ne(labels).sum().item<long>();
+                cleanErrors += forward.Logits(run, session.Normalise(x), session.Classes, row => $"image {batch.Indices[(int)row]} (unperturbed)")
+                    .argmax(1).ne(labels).sum().item<long>();
                 int basesPerForward = ForwardBatching.SettingsPerForward(b, size, device);
                 for (int first = 0; first < bases.Count; first += basesPerForward)
                 {
@@ -96,7 +97,9 @@ public static class HeatmapRunner
                     Tensor perturbation = basisImages.narrow(0, first, count).mul(signs).mul_(epsilon);             // [K, B, 3, N, N]
                     Tensor perturbed = x.unsqueeze(0).add(perturbation, PinnedScalars.One).reshape(count * b, 3, size, size);
                     if (request.Clip) perturbed = perturbed.clamp(PinnedScalars.Zero, PinnedScalars.One);
-                    Tensor wrong = forward.Logits(run, session.Normalise(perturbed)).argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
+                    int firstBasis = first;
+                    Tensor wrong = forward.Logits(run, session.Normalise(perturbed), session.Classes,
+                            row => $"image {batch.Indices[(int)(row % b)]} plus Fourier basis {bases[firstBasis + (int)(row / b)]}").argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
                     long[] counts = wrong.cpu().data<long>().ToArray();
                     for (int k = 0; k < count; k++) errors[first + k] += counts[k];
                     done += (long)count * b;

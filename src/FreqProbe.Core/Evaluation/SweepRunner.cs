@@ -170,7 +170,9 @@ public static class SweepRunner
                 parts.Add(clip ? filtered.clamp(PinnedScalars.Zero, PinnedScalars.One) : filtered);
             }
             Tensor input = parts.Count == 1 ? parts[0] : cat(parts, 0);
-            Tensor logits = forward.Logits(session.Forward, session.Normalise(input));
+            int pass = first;
+            Tensor logits = forward.Logits(session.Forward, session.Normalise(input), classes,
+                row => $"image {batch.Indices[(int)(row % b)]} under {tallies[pass + (int)(row / b)].Filter}");
             // Only the arg-max and its probability leave the device, not the whole [rows, classes] matrix.
             (Tensor maxProbs, Tensor argMax) = nn.functional.softmax(logits, 1).max(1);
             long[] pred = argMax.cpu().data<long>().ToArray();

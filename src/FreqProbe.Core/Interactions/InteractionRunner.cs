@@ -74,7 +74,8 @@ public static class InteractionRunner
                         ? basis * masks.view(rows, 1, size, size)
                         : session.Normalise(fft.irfft2(basis * masks.view(rows, 1, size, halfWidth), s: new long[] { size, size }));
                     forwardClock.Start();
-                    Tensor logits = forward.Logits(run, inputs.contiguous());
+                    Tensor logits = forward.Logits(run, inputs.contiguous(), session.Classes,
+                        row => $"image {index} with {players.Count - (int)presence.AsSpan((int)row * players.Count, players.Count).ToArray().Count(p => p > 0)} of its {players.Count} players masked");
                     double[] values = InteractionValues.Compute(request.Value, logits, label).cpu().data<double>().ToArray();
                     forwardClock.Stop();
                     return values;
@@ -117,7 +118,8 @@ public static class InteractionRunner
                 if (batch.Count == 0) continue;
                 using var scope = NewDisposeScope();
                 Tensor x = HostToDevice.Images(batch, session.Device);
-                long[] predicted = forward.Logits(session.Forward, session.Normalise(x)).argmax(1).cpu().data<long>().ToArray();
+                long[] predicted = forward.Logits(session.Forward, session.Normalise(x), session.Classes, row => $"image {batch.Indices[(int)row]}")
+                    .argmax(1).cpu().data<long>().ToArray();
                 for (int i = 0; i < batch.Count && selected.Count < wanted; i++)
                 {
                     if (predicted[i] == batch.Labels[i]) selected.Add((batch.Indices[i], batch.Labels[i], batch.Pixels.AsSpan(i * stride, stride).ToArray()));

@@ -195,8 +195,8 @@ public static class RunResolver
         int? inputSize = Positive(given, RunSettings.InputSize, "pixels", Add);
         if (inputSize is < 8) Add(RunSettings.InputSize, $"{inputSize} is too small; expected at least 8 pixels.");
         int? maxImagePixels = Positive(given, RunSettings.MaxImagePixels, "pixels", Add);
-        float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add) ?? card?.Mean?.ToArray() ?? model?.Mean?.ToArray();
-        float[]? std = Triple(given, RunSettings.Std, positive: true, Add) ?? card?.Std?.ToArray() ?? model?.Std?.ToArray();
+        float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add) ?? CardStats(card, card?.Mean, "mean", positive: false, weights.Path, Add) ?? model?.Mean?.ToArray();
+        float[]? std = Triple(given, RunSettings.Std, positive: true, Add) ?? CardStats(card, card?.Std, "std", positive: true, weights.Path, Add) ?? model?.Std?.ToArray();
         if (mean is not null && std is not null && (mean.Length == 0) != (std.Length == 0))
         {
             Add(mean.Length == 0 ? RunSettings.Std : RunSettings.Mean, "none for one of --mean and --std needs none for the other (the model normalises itself, or it does not); " +
@@ -363,6 +363,12 @@ public static class RunResolver
             return null;
         }
         if (card.ResizeShorter is < 1) add(RunSettings.Weights, $"{where} says resize_shorter {card.ResizeShorter}; expected a positive number of pixels.");
+        else if (card.ResizeShorter < size)
+        {
+            add(RunSettings.Weights, $"{where} says resize_shorter {card.ResizeShorter}, smaller than its input_size {size}; expected at least {size} " +
+                "(the centre crop of input_size is taken from the resized image).");
+            return null;
+        }
         return new PreprocessPolicy(size, card.ResizeShorter is > 0 ? card.ResizeShorter : null, interpolation);
     }
 
@@ -498,12 +504,23 @@ public static class RunResolver
         string[] parts = text.Split(',');
         var values = new float[parts.Length];
         bool ok = parts.Length == 3;
-        for (int i = 0; ok && i < parts.Length; i++)
-        {
-            ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && float.IsFinite(values[i]) && (!positive || values[i] > 0);
-        }
-        if (ok) return values;
+        for (int i = 0; ok && i < parts.Length; i++) ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]);
+        if (ok && ValidChannelStats(values, positive)) return values;
         add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406, or none.");
+        return null;
+    }
+
+    // One rule for normalisation statistics, wherever they come from: three finite numbers (std above zero: every
+    // probability would be NaN), or none.
+    static bool ValidChannelStats(IReadOnlyList<float> values, bool positive) => values.Count == 3 && values.All(v => float.IsFinite(v) && (!positive || v > 0));
+
+    // A card's mean or std, held to the same rule as --mean and --std.
+    static float[]? CardStats(ModelCard? card, IReadOnlyList<float>? values, string field, bool positive, string? weightsPath, Action<Setting, string> add)
+    {
+        if (card is null || values is null) return null;
+        if (values.Count == 0 || ValidChannelStats(values, positive)) return values.ToArray();
+        add(RunSettings.Weights, $"the card {ModelCard.PathFor(weightsPath ?? "")} says {field} [{string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]; " +
+            $"expected three {(positive ? "positive " : "")}numbers in [0,1] units, or \"none\", as --{field} takes.");
         return null;
     }
 }

@@ -94,4 +94,41 @@ public sealed class DecodedInputCacheTests
         Assert.Contains(folder, e.Message, StringComparison.Ordinal);
         damaged.Prepare(1, Policy, input);
     }
+
+    // The reproduction of the report: one JPEG re-encoded in place with the same size and its modification time put
+    // back (touch -r): the folder's fingerprint is unchanged, yet the cache serves the new image, decoded once more.
+    [Fact]
+    public void An_image_edited_in_place_with_its_size_and_time_kept_is_decoded_again()
+    {
+        using var dir = new TempDirectory();
+        string data = Folder(dir);
+        int[] all = Enumerable.Range(0, 6).ToArray();
+        var notices = new List<string>();
+        DecodedInputCache Open() => DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add);
+        using (DecodedInputCache cache = Open()) Assert.Equal(6, cache.Decoded);
+
+        string stamp = ImageFolderDataset.Open(data).ContentStamp();
+        string victim = Path.Combine(data, "c0", "2.jpg");
+        var before = new FileInfo(victim);
+        (long length, DateTime time) = (before.Length, before.LastWriteTimeUtc);
+        byte[] original = File.ReadAllBytes(victim);
+        string other = dir.File("other.jpg");
+        TestImages.Jpeg(other, 104, 80, (x, y) => ((byte)(255 - x), (byte)(y * 3), 30));
+        byte[] replacement = File.ReadAllBytes(other);
+        Array.Resize(ref replacement, original.Length); // same size: trailing zeros after the JPEG end marker, or truncated scan data
+        File.WriteAllBytes(victim, replacement);
+        File.SetLastWriteTimeUtc(victim, time);
+        Assert.Equal(length, new FileInfo(victim).Length);
+        Assert.Equal(stamp, ImageFolderDataset.Open(data).ContentStamp()); // names, sizes and times: unchanged
+
+        byte[][] direct = Inputs(ImageFolderDataset.Open(data), out string?[] directBad);
+        using DecodedInputCache reopened = Open();
+        Assert.Equal(1, reopened.Decoded);
+        Assert.Contains(notices, n => n.Contains("1 image file(s) changed since they were decoded although their sizes and modification times did not", StringComparison.Ordinal)
+            && n.Contains(victim, StringComparison.Ordinal));
+        Assert.Equal(direct, Inputs(reopened, out string?[] cachedBad));
+        Assert.Equal(directBad, cachedBad);
+        using DecodedInputCache third = Open();
+        Assert.Equal(0, third.Decoded);
+    }
 }

@@ -20,6 +20,8 @@ public sealed class AdaptiveForwardTests
         return model.forward(input);
     };
 
+    static string Row(long row) => $"row {row}";
+
     static nn.Module<Tensor, Tensor> EvaluationModel(long seed)
     {
         torch.manual_seed(seed);
@@ -39,7 +41,7 @@ public sealed class AdaptiveForwardTests
         var notices = new List<string>();
         var seen = new List<long>();
         var forward = new AdaptiveForward(notices.Add);
-        using Tensor chunked = forward.Logits(Gated(model, 10, seen), input);
+        using Tensor chunked = forward.Logits(Gated(model, 10, seen), input, 10, Row);
 
         Assert.Equal(new long[] { 37, 18, 9, 9, 9, 9, 1 }, seen);
         Assert.Equal(9L, forward.Cap);
@@ -49,7 +51,7 @@ public sealed class AdaptiveForwardTests
 
         // The smaller size sticks: the next call goes straight to chunks of 9.
         seen.Clear();
-        using Tensor again = forward.Logits(Gated(model, 10, seen), input);
+        using Tensor again = forward.Logits(Gated(model, 10, seen), input, 10, Row);
         Assert.Equal(new long[] { 9, 9, 9, 9, 1 }, seen);
     }
 
@@ -60,9 +62,9 @@ public sealed class AdaptiveForwardTests
         using var guard = no_grad();
         using Tensor input = rand(4, 3, 32, 32);
         var forward = new AdaptiveForward();
-        Assert.Throws<ExternalException>(() => forward.Logits(Gated(model, 0, new List<long>()), input));
+        Assert.Throws<ExternalException>(() => forward.Logits(Gated(model, 0, new List<long>()), input, 10, Row));
         Assert.Equal(1L, forward.Cap);
-        Assert.Throws<InvalidOperationException>(() => new AdaptiveForward().Logits(_ => throw new InvalidOperationException("shape mismatch"), input));
+        Assert.Throws<InvalidOperationException>(() => new AdaptiveForward().Logits(_ => throw new InvalidOperationException("shape mismatch"), input, 10, Row));
         Assert.False(AdaptiveForward.IsOutOfMemory(new ExternalException("Expected 4-D input")));
     }
 }
