@@ -98,6 +98,10 @@ public static class PickleScan
         }
     }
 
+    /// <summary>Scans one pickle as a state dict's (<paramref name="torchScript"/> false) or a TorchScript archive's; for tests.</summary>
+    internal static void ScanPickle(byte[] pickle, string path, Func<string, long?> storageLength, bool torchScript) =>
+        Scan(pickle, path, storageLength, torchScript ? TorchScript : StateDict);
+
     sealed record Expectation(string What, Func<Global, bool> Also);
 
     static readonly Expectation StateDict = new("a state dict", _ => false);
@@ -105,16 +109,38 @@ public static class PickleScan
 
     static string Describe(byte[] head) => head.All(b => b is >= 0x20 and < 0x7F) ? $"'{Encoding.ASCII.GetString(head)}'" : Convert.ToHexString(head);
 
+    // Survives any byte string: a pickle that underflows its stack, declares lengths beyond its end or otherwise does
+    // not add up is refused as malformed (tests/.../PickleScanFuzzTests feeds it random and mutated pickles).
     static void Scan(byte[] p, string path, Func<string, long?> storageLength, Expectation expected)
+    {
+        int at = 0;
+        try
+        {
+            ScanOpcodes(p, path, storageLength, expected, ref at);
+        }
+        catch (Exception e) when (e is not InputException and not OutOfMemoryException)
+        {
+            throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"a malformed pickle (it does not add up at byte {at}: {e.GetType().Name})"), expected);
+        }
+    }
+
+    static void ScanOpcodes(byte[] p, string path, Func<string, long?> storageLength, Expectation expected, ref int at)
     {
         var stack = new List<object?>();
         var memo = new Dictionary<long, object?>();
         int i = 0;
+        object? Top() => stack.Count > 0 ? stack[^1] : throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"a pickle that reads below its stack at byte {i - 1}"), expected);
         object? Pop()
         {
-            object? v = stack[^1];
+            object? v = Top();
             stack.RemoveAt(stack.Count - 1);
             return v;
+        }
+        int Length(ReadOnlySpan<byte> bytes)
+        {
+            uint n = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+            if (n > p.Length - i) throw Bad(path, "a truncated pickle", expected);
+            return (int)n;
         }
         List<object?> PopMark()
         {
@@ -141,6 +167,7 @@ public static class PickleScan
         }
         while (true)
         {
+            at = i;
             if (i >= p.Length) throw Bad(path, "a pickle without its end", expected);
             byte op = p[i++];
             switch (op)
@@ -168,15 +195,15 @@ public static class PickleScan
                     break;
                 }
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
-                case (byte)'X': stack.Add(Encoding.UTF8.GetString(Take(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))))); break;
+                case (byte)'X': stack.Add(Encoding.UTF8.GetString(Take(Length(Take(4))))); break;
                 case 0x8C: stack.Add(Encoding.UTF8.GetString(Take(Take(1)[0]))); break;
                 case (byte)'U': stack.Add(Encoding.Latin1.GetString(Take(Take(1)[0]))); break;
-                case (byte)'T': stack.Add(Encoding.Latin1.GetString(Take(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))))); break;
+                case (byte)'T': stack.Add(Encoding.Latin1.GetString(Take(Length(Take(4))))); break;
                 case (byte)'C': Take(Take(1)[0]); stack.Add("<bytes>"); break;
-                case (byte)'B': Take(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); stack.Add("<bytes>"); break;
-                case (byte)'q': memo[Take(1)[0]] = stack[^1]; break;             // BINPUT
-                case (byte)'r': memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = stack[^1]; break;
-                case 0x94: memo[memo.Count] = stack[^1]; break;                  // MEMOIZE
+                case (byte)'B': Take(Length(Take(4))); stack.Add("<bytes>"); break;
+                case (byte)'q': memo[Take(1)[0]] = Top(); break;                 // BINPUT
+                case (byte)'r': memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Top(); break;
+                case 0x94: memo[memo.Count] = Top(); break;                      // MEMOIZE
                 case (byte)'h': stack.Add(memo.GetValueOrDefault(Take(1)[0])); break;
                 case (byte)'j': stack.Add(memo.GetValueOrDefault(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); break;
                 case (byte)'c':                                                   // GLOBAL
@@ -209,7 +236,7 @@ public static class PickleScan
                 case (byte)'b': Pop(); break;                                     // BUILD
                 case (byte)'0': Pop(); break;                                     // POP
                 case (byte)'1': PopMark(); break;                                 // POP_MARK
-                case (byte)'2': stack.Add(stack[^1]); break;                      // DUP
+                case (byte)'2': stack.Add(Top()); break;                          // DUP
                 default:
                     throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"pickle opcode 0x{op:X2} at byte {i - 1}, which {expected.What} does not use"), expected);
             }
