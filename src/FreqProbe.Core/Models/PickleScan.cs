@@ -74,6 +74,11 @@ public static class PickleScan
             ZipArchiveEntry pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
                 ?? throw new InputException("weights", $"'{path}' holds no data.pkl; expected a .pth written by torch.save.");
             string folder = pickle.FullName[..^"data.pkl".Length];
+            if (pickle.Length > TorchScriptArchive.MaxTextEntry)
+            {
+                throw new InputException("weights", $"'{path}': {pickle.FullName} inflates to {pickle.Length} bytes, more than the " +
+                    $"{TorchScriptArchive.MaxTextEntry >> 20} MiB any state dict's pickle needs; expected a .pth written by torch.save (refused before reading it).");
+            }
             var sizes = zip.Entries.ToDictionary(e => e.FullName, e => e.Length, StringComparer.Ordinal);
             using var memory = new MemoryStream();
             using (Stream stream = pickle.Open()) stream.CopyTo(memory);
@@ -89,18 +94,39 @@ public static class PickleScan
     public static void CheckTorchScript(ZipArchive zip, string path)
     {
         var sizes = zip.Entries.ToDictionary(e => e.FullName, e => e.Length, StringComparer.Ordinal);
+        var classes = new HashSet<Global>();
         foreach (ZipArchiveEntry pickle in zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)))
         {
             string storages = pickle.FullName[..^".pkl".Length] + "/"; // data.pkl -> data/N, constants.pkl -> constants/N
             using var memory = new MemoryStream();
             using (Stream stream = pickle.Open()) stream.CopyTo(memory);
-            Scan(memory.ToArray(), path, key => sizes.TryGetValue(storages + key, out long length) ? length : null, TorchScript);
+            Scan(memory.ToArray(), path, key => sizes.TryGetValue(storages + key, out long length) ? length : null, TorchScript, classes);
+            // Every TorchScript class the pickle builds must have its code in the archive (ROOT/code/__torch__/a/b.py for
+            // __torch__.a.b.Name): libtorch aborts the whole process (an uncaught ErrorReport) when one is missing.
+            string root = pickle.FullName[..(pickle.FullName.IndexOf('/', StringComparison.Ordinal) + 1)];
+            foreach (Global c in classes.Where(c => c.Module.StartsWith("__torch__", StringComparison.Ordinal)))
+            {
+                string file = $"{root}code/{c.Module.Replace('.', '/')}.py";
+                ZipArchiveEntry? code = zip.GetEntry(file);
+                bool defines = false;
+                if (code is not null)
+                {
+                    using var reader = new StreamReader(code.Open());
+                    defines = reader.ReadToEnd().Contains($"class {c.Name}", StringComparison.Ordinal);
+                }
+                if (!defines)
+                {
+                    throw new InputException("weights", $"'{path}' builds the TorchScript class {c.Full}, but {(code is null ? $"its code {file} is not in the archive" : $"{file} does not define it")}; " +
+                        "expected an archive written whole by torch.jit.save (a damaged or edited copy?).");
+                }
+            }
+            classes.Clear();
         }
     }
 
     /// <summary>Scans one pickle as a state dict's (<paramref name="torchScript"/> false) or a TorchScript archive's; for tests.</summary>
     internal static void ScanPickle(byte[] pickle, string path, Func<string, long?> storageLength, bool torchScript) =>
-        Scan(pickle, path, storageLength, torchScript ? TorchScript : StateDict);
+        Scan(pickle, path, storageLength, torchScript ? TorchScript : StateDict, null);
 
     sealed record Expectation(string What, Func<Global, bool> Also);
 
@@ -111,12 +137,12 @@ public static class PickleScan
 
     // Survives any byte string: a pickle that underflows its stack, declares lengths beyond its end or otherwise does
     // not add up is refused as malformed (tests/.../PickleScanFuzzTests feeds it random and mutated pickles).
-    static void Scan(byte[] p, string path, Func<string, long?> storageLength, Expectation expected)
+    static void Scan(byte[] p, string path, Func<string, long?> storageLength, Expectation expected, ISet<Global>? globals = null)
     {
         int at = 0;
         try
         {
-            ScanOpcodes(p, path, storageLength, expected, ref at);
+            ScanOpcodes(p, path, storageLength, expected, globals, ref at);
         }
         catch (Exception e) when (e is not InputException and not OutOfMemoryException)
         {
@@ -124,7 +150,7 @@ public static class PickleScan
         }
     }
 
-    static void ScanOpcodes(byte[] p, string path, Func<string, long?> storageLength, Expectation expected, ref int at)
+    static void ScanOpcodes(byte[] p, string path, Func<string, long?> storageLength, Expectation expected, ISet<Global>? globals, ref int at)
     {
         var stack = new List<object?>();
         var memo = new Dictionary<long, object?>();
@@ -207,12 +233,18 @@ public static class PickleScan
                 case (byte)'h': stack.Add(memo.GetValueOrDefault(Take(1)[0])); break;
                 case (byte)'j': stack.Add(memo.GetValueOrDefault(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); break;
                 case (byte)'c':                                                   // GLOBAL
-                    stack.Add(Permit(new Global(Line(), Line()), path, expected));
+                {
+                    Global global = Permit(new Global(Line(), Line()), path, expected);
+                    globals?.Add(global);
+                    stack.Add(global);
                     break;
+                }
                 case 0x93:                                                        // STACK_GLOBAL
                 {
                     string name = Pop() as string ?? "?", module = Pop() as string ?? "?";
-                    stack.Add(Permit(new Global(module, name), path, expected));
+                    Global global = Permit(new Global(module, name), path, expected);
+                    globals?.Add(global);
+                    stack.Add(global);
                     break;
                 }
                 case (byte)'t': stack.Add(PopMark()); break;                      // TUPLE

@@ -18,6 +18,10 @@ public static class TorchScriptArchive
     const long MaxInflation = 100;
     const long InflationSlack = 1 << 20;
 
+    // Code and pickles are read whole (here and by libtorch): each may inflate to at most this, whatever its ratio. Real
+    // archives' code files and pickles are kilobytes to a few megabytes; tensors (data/N) are stored, not deflated.
+    internal const long MaxTextEntry = 64L << 20;
+
     /// <summary>Whether <paramref name="path"/> is a zip archive laid out as torch.jit.save writes it.</summary>
     public static bool Is(string path)
     {
@@ -54,6 +58,11 @@ public static class TorchScriptArchive
                 {
                     throw new InputException("weights", $"'{path}': entry {bomb.FullName} inflates from {bomb.CompressedLength} to {bomb.Length} bytes; " +
                         "expected an archive written by torch.jit.save (refused before reading it).");
+                }
+                if (zip.Entries.FirstOrDefault(e => e.Length > MaxTextEntry && !IsTensorData(e.FullName)) is { } huge)
+                {
+                    throw new InputException("weights", $"'{path}': entry {huge.FullName} inflates to {huge.Length} bytes, more than the {MaxTextEntry >> 20} MiB " +
+                        "that any code file or pickle of a TorchScript archive needs; expected an archive written by torch.jit.save (refused before reading it).");
                 }
                 PickleScan.CheckTorchScript(zip, path);
                 if (UsesMkldnnConstants(zip))
@@ -163,6 +172,13 @@ public static class TorchScriptArchive
             if (arguments.Count == 13 && arguments[12] == "True") count++;
         }
         return count;
+    }
+
+    // ROOT/data/N and ROOT/constants/N: tensor storages, read by libtorch as they are.
+    static bool IsTensorData(string entry)
+    {
+        string[] parts = entry.Split('/');
+        return parts.Length == 3 && parts[1] is "data" or "constants";
     }
 
     /// <summary>Whether the zip archive <paramref name="zip"/> holds TorchScript code (a state dict does not).</summary>

@@ -156,9 +156,14 @@ public sealed class TorchScriptModelTests
         {
             ZipArchiveEntry code = zip.Entries.First(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal));
             string name = code.FullName;
+            string text;
+            using (var reader = new StreamReader(code.Open())) text = reader.ReadToEnd();
+            int forward = text.IndexOf("def forward(", StringComparison.Ordinal);
+            Assert.True(forward > 0);
             code.Delete();
             using var writer = new StreamWriter(zip.CreateEntry(name).Open());
-            writer.Write("class ConvNeXt(Module):\n  def forward(self  this is not TorchScript\n");
+            // Its classes are all still there (so FreqProbe's own checks pass); one method no longer parses.
+            writer.Write(text[..forward] + "def forward(self  this is not TorchScript\n" + text[forward..]);
         }
         Assert.True(TorchScriptArchive.Is(path));
         var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
@@ -200,6 +205,42 @@ public sealed class TorchScriptModelTests
         Assert.True(new FileInfo(path).Length < 1 << 20);
         var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
         Assert.Contains("inflates", error.Message, StringComparison.Ordinal);
+    }
+
+    // Under the ratio limit but large: 65 MiB of 4-bit text deflates about 2:1. Refused from the zip directory, before a
+    // byte is inflated (the report's case inflated 97x to 1.15 GB and ran out of memory reading it).
+    [Fact]
+    public void A_code_entry_larger_than_any_real_one_is_refused_before_it_is_read()
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("large.pt");
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using Stream code = zip.CreateEntry("large/code/__torch__/m.py", CompressionLevel.Fastest).Open();
+            var random = new Random(7);
+            var line = new byte[1 << 16];
+            for (int i = 0; i < 65 * 16; i++)
+            {
+                for (int k = 0; k < line.Length; k++) line[k] = (byte)('a' + random.Next(16));
+                code.Write(line);
+            }
+        }
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("entry large/code/__torch__/m.py inflates to 68157440 bytes, more than the 64 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    // libtorch aborts the process (an uncaught c10::Error from its importer) when a class the pickle builds has no code:
+    // checked first, naming the class and the missing file.
+    [Fact]
+    public void An_archive_without_the_code_of_a_class_it_builds_is_an_input_error()
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("headless.pt");
+        File.Copy(TorchScriptFixtures.Archive("tiny-bottleneck-traced"), path);
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update)) zip.GetEntry("tiny-bottleneck-traced/code/__torch__.py")!.Delete();
+        var error = Assert.Throws<InputException>(() => TorchScriptArchive.Load(path));
+        Assert.Contains("builds the TorchScript class __torch__.TinyBottleneck, but its code tiny-bottleneck-traced/code/__torch__.py is not in the archive",
+            error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
