@@ -67,6 +67,33 @@ public sealed class PrepareCommandTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
+    // Input errors, not crashes: a file: URL, a cache folder or output folder that is a file, and fetch under
+    // FREQPROBE_OFFLINE=1, which forbids any download.
+    [Fact]
+    public void Fetch_and_prepare_refuse_what_they_cannot_use_with_exit_2()
+    {
+        CliRun fileUrl = CliRun.Invoke("fetch", "resnet18", "--url", "file:///etc/passwd", "--cache-dir", dir.File("cache"));
+        Assert.Equal(2, fileUrl.ExitCode);
+        Assert.Contains("'file:///etc/passwd' is not an http or https URL", fileUrl.Error, StringComparison.Ordinal);
+
+        File.WriteAllText(dir.File("plain"), "x");
+        CliRun cacheFile = CliRun.Invoke("fetch", "resnet18", "--cache-dir", dir.File("plain"));
+        Assert.Equal(2, cacheFile.ExitCode);
+        Assert.Contains($"--cache-dir: '{dir.File("plain")}' is a file; expected a folder", cacheFile.Error, StringComparison.Ordinal);
+
+        CliRun offline = CliRun.InvokeWith(new Dictionary<string, string?> { ["FREQPROBE_OFFLINE"] = "1" }, "fetch", "resnet18", "--cache-dir", dir.File("cache"));
+        Assert.Equal(2, offline.ExitCode);
+        Assert.Contains("FREQPROBE_OFFLINE=1 forbids any download", offline.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("cache")) && Directory.EnumerateFiles(dir.File("cache"), "*", SearchOption.AllDirectories).Any());
+
+        Directory.CreateDirectory(dir.File("flat2"));
+        File.WriteAllLines(dir.File("gt2.csv"), new[] { "ImageId,PredictionString", "ILSVRC2012_val_00000001,n01440764 1 2 3 4" });
+        CliRun prepare = CliRun.Invoke("prepare", "imagenet-val", "--images", dir.File("flat2"), "--ground-truth", dir.File("gt2.csv"), "--out", dir.File("plain"));
+        Assert.Equal(2, prepare.ExitCode);
+        Assert.Contains($"--out: '{dir.File("plain")}' is a file; expected a folder", prepare.Error, StringComparison.Ordinal);
+        Assert.Equal("x", File.ReadAllText(dir.File("plain")));
+    }
+
     [Fact]
     public void Prepare_lists_what_it_cannot_place_and_exits_2_keeping_the_rest()
     {

@@ -43,4 +43,16 @@ public sealed class PreviewCommandTests : IDisposable
             Assert.Contains(expected, run.Error, StringComparison.Ordinal);
         }
     }
+
+    // The sheet holds every image at every setting: held to a sweep's size limits instead of overflowing.
+    [Theory]
+    [InlineData("100000")]
+    [InlineData("8193")]
+    public void A_huge_input_size_is_refused_naming_the_largest_allowed(string size)
+    {
+        CliRun run = CliRun.Invoke("preview", "--input-size", size, "--out", dir.File("huge.png"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--input-size: {size} pixels is too large", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("huge.png")));
+    }
 }

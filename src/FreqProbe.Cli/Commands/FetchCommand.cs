@@ -58,7 +58,18 @@ internal static class FetchCommand
             if (overrideUrl is not null && mirrorBase is not null) problems.Add("--url and --mirror: give one or the other.");
             foreach (string? text in new[] { overrideUrl, mirrorBase })
             {
-                if (text is not null && !Uri.TryCreate(text, UriKind.Absolute, out _)) problems.Add($"'{text}' is not an absolute URL; expected e.g. https://host/path.");
+                if (text is not null && !(Uri.TryCreate(text, UriKind.Absolute, out Uri? parsedUri) && parsedUri.Scheme is "http" or "https"))
+                {
+                    problems.Add($"'{text}' is not an http or https URL; expected e.g. https://host/path.");
+                }
+            }
+            if (Directory.Exists(cache.Root) is false && File.Exists(cache.Root))
+            {
+                problems.Add($"--cache-dir: '{cache.Root}' is a file; expected a folder (created if missing).");
+            }
+            if (context.Resolver.Offline)
+            {
+                problems.Add("fetch downloads, and FREQPROBE_OFFLINE=1 forbids any download here; expected it unset (or 0) for fetch.");
             }
             if (problems.Count > 0)
             {

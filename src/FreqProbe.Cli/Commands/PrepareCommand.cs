@@ -50,6 +50,12 @@ internal static class PrepareCommand
                 context.Error.WriteLine("freqprobe: error: give exactly one of --images DIR and --tar FILE.");
                 return ExitCodes.InputError;
             }
+            string outRoot = parsed.GetValue(output) ?? context.Resolver.Cache.ImageNetRoot;
+            if (File.Exists(outRoot))
+            {
+                context.Error.WriteLine($"freqprobe: error: --out: '{outRoot}' is a file; expected a folder to place the class folders in (created if missing).");
+                return ExitCodes.InputError;
+            }
             ValidationGroundTruth groundTruth;
             if (truthPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
@@ -71,7 +77,6 @@ internal static class PrepareCommand
                 "copy" => PlacementMode.Copy,
                 _ => PlacementMode.HardLink,
             };
-            string outRoot = parsed.GetValue(output) ?? context.Resolver.Cache.ImageNetRoot;
             PrepareSummary summary = tarPath is not null
                 ? ImageNetValPreparer.FromTar(tarPath, groundTruth, outRoot)
                 : ImageNetValPreparer.FromFolder(imagesPath!, groundTruth, outRoot, placement);

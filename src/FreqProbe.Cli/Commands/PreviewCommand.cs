@@ -73,6 +73,8 @@ internal static class PreviewCommand
             int size = policy.InputSize;
             IReadOnlyList<double> radiusList = InputProblems.Collect(problems,
                 () => RadiusList.Parse(parsed.GetValue(radii) ?? (size > 64 ? "4,8,16,32" : "2,4,8,12")), Array.Empty<double>());
+            // The sheet holds every image at every setting: the same size limits as a sweep's batch.
+            problems.AddRange(RunLimits.Check(1, size, count, radiusList.Count + 1).Select(p => p.ForCommandLine()));
             if (problems.Count > 0)
             {
                 if (session is null) dataset?.Dispose();
