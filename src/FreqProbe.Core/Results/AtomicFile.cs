@@ -158,7 +158,8 @@ public static class AtomicFile
     /// </summary>
     public static bool SameFile(string a, string b) => string.Equals(Resolved(a), Resolved(b), StringComparison.Ordinal);
 
-    static string Resolved(string path)
+    /// <summary>The full path of <paramref name="path"/> with links resolved: two paths are <see cref="SameFile"/> when these are equal.</summary>
+    public static string Resolved(string path)
     {
         string full = Path.GetFullPath(path);
         try
