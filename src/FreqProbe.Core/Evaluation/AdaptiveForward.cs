@@ -74,11 +74,23 @@ public sealed class AdaptiveForward
                 notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
                     $"out of device memory with {chunk} images per forward pass; retrying with {Cap} (results are unchanged)"));
             }
+            catch (System.Runtime.InteropServices.ExternalException e)
+            {
+                // libtorch refused the model's computation on this input (a TorchScript model that raises, shapes it
+                // cannot take, memory it cannot have even for one image): the model and its input, not FreqProbe.
+                string shape = $"[{string.Join(", ", input.shape.Skip(1).Prepend(1L))}]";
+                throw new InputException("weights", IsOutOfMemory(e)
+                    ? $"the model runs out of memory on a single input of shape {shape} ({Models.TorchScriptArchive.FirstLine(e.Message)}); " +
+                      "expected a model that fits this device: try a smaller --input-size or another --device."
+                    : $"the model failed on its input (shape {shape} per image): {Models.TorchScriptArchive.FirstLine(e.Message)}; " +
+                      "expected a model that runs on these inputs (check --input-size, --mean/--std and the model card).", e);
+            }
         }
     }
 
     /// <summary>Whether <paramref name="e"/> is libtorch (or .NET) running out of memory.</summary>
     public static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException
-        || (e is System.Runtime.InteropServices.ExternalException && e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase));
+        || (e is System.Runtime.InteropServices.ExternalException
+            && (e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)));
 }

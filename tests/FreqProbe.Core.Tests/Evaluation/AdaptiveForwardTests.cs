@@ -62,8 +62,11 @@ public sealed class AdaptiveForwardTests
         using var guard = no_grad();
         using Tensor input = rand(4, 3, 32, 32);
         var forward = new AdaptiveForward();
-        Assert.Throws<ExternalException>(() => forward.Logits(Gated(model, 0, new List<long>()), input, 10, Row));
+        InputException tooBig = Assert.Throws<InputException>(() => forward.Logits(Gated(model, 0, new List<long>()), input, 10, Row));
+        Assert.Contains("the model runs out of memory on a single input of shape [1, 3, 32, 32] (CUDA out of memory.", tooBig.Message, StringComparison.Ordinal);
         Assert.Equal(1L, forward.Cap);
+        InputException raised = Assert.Throws<InputException>(() => new AdaptiveForward().Logits(_ => throw new ExternalException("Expected 4-D input, got 3-D"), input, 10, Row));
+        Assert.Contains("the model failed on its input (shape [1, 3, 32, 32] per image): Expected 4-D input, got 3-D", raised.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => new AdaptiveForward().Logits(_ => throw new InvalidOperationException("shape mismatch"), input, 10, Row));
         Assert.False(AdaptiveForward.IsOutOfMemory(new ExternalException("Expected 4-D input")));
     }
