@@ -70,6 +70,19 @@ public sealed class InteractionsCommandTests : IDisposable
         Assert.Contains("missing shard(s) 2/3", run.Error, StringComparison.Ordinal);
     }
 
+    // An option of the other player kind would be recorded in the results and ignored.
+    [Fact]
+    public void An_option_of_the_other_player_kind_is_refused()
+    {
+        CliRun bands = CliRun.Invoke("interactions", "--players", "bands", "--grid", "40", "--out", dir.File("b.json"));
+        Assert.Equal(2, bands.ExitCode);
+        Assert.Contains("--grid: 40 sets patches, but --players is bands", bands.Error, StringComparison.Ordinal);
+        CliRun patches = CliRun.Invoke("interactions", "--band-count", "4", "--out", dir.File("p.json"));
+        Assert.Equal(2, patches.ExitCode);
+        Assert.Contains("--band-count: 4 sets bands, but --players is patches", patches.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("b.json")) || File.Exists(dir.File("p.json")));
+    }
+
     [Fact]
     public void Bad_settings_are_all_reported_at_once_with_exit_2_and_nothing_written()
     {

@@ -74,6 +74,15 @@ internal static class InteractionsCommand
             OutputTargets.Check(targets, InteractionWriter.Extensions, evaluation?.WeightsPath, problems);
             problems.AddRange(InteractionRequest.CountProblems(parsed.GetValue(images), parsed.GetValue(pairs), parsed.GetValue(contexts)));
             var spec = new PlayerSpec(parsed.GetValue(players)!, parsed.GetValue(grid), parsed.GetValue(bandCount));
+            // An option the chosen players do not use would be recorded and ignored: refused instead.
+            if (spec.Kind == "bands" && parsed.GetResult(grid) is { Implicit: false })
+            {
+                problems.Add($"--grid: {parsed.GetValue(grid)} sets patches, but --players is bands; expected --band-count for bands, or --players patches.");
+            }
+            if (spec.Kind == "patches" && parsed.GetResult(bandCount) is { Implicit: false })
+            {
+                problems.Add($"--band-count: {parsed.GetValue(bandCount)} sets bands, but --players is patches; expected --grid for patches, or --players bands.");
+            }
             IReadOnlyList<double>? ratios = InputProblems.Collect(problems, () => InteractionOrders.ParseRatios(parsed.GetValue(orders)!), null);
             PlayerSet? set = evaluation is null ? null : InputProblems.Collect(problems, () => spec.Build(evaluation.Preprocess.InputSize), null);
             if (problems.Count > 0 || evaluation is null || ratios is null || set is null)
