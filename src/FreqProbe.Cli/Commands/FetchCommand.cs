@@ -63,7 +63,7 @@ internal static class FetchCommand
                     problems.Add($"'{text}' is not an http or https URL; expected e.g. https://host/path.");
                 }
             }
-            if (Directory.Exists(cache.Root) is false && File.Exists(cache.Root))
+            if (File.Exists(cache.Root))
             {
                 problems.Add($"--cache-dir: '{cache.Root}' is a file; expected a folder (created if missing).");
             }

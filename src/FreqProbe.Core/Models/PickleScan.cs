@@ -89,39 +89,21 @@ public static class PickleScan
     /// <summary>
     /// Checks the pickles of the TorchScript archive <paramref name="zip"/> at <paramref name="path"/> (data.pkl and
     /// constants.pkl) before libtorch reads them: they may name only tensors and the archive's own TorchScript classes,
-    /// and every tensor must fit its storage, which must be in the archive.
+    /// and every tensor must fit its storage, which must be in the archive. Returns the archive's own classes the
+    /// pickles build (module, name; module starting with __torch__), whose code the caller checks.
     /// </summary>
-    public static void CheckTorchScript(ZipArchive zip, string path)
+    public static IReadOnlySet<(string Module, string Name)> CheckTorchScript(ZipArchive zip, string path)
     {
         var sizes = zip.Entries.ToDictionary(e => e.FullName, e => e.Length, StringComparer.Ordinal);
-        var classes = new HashSet<Global>();
+        var globals = new HashSet<Global>();
         foreach (ZipArchiveEntry pickle in zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)))
         {
             string storages = pickle.FullName[..^".pkl".Length] + "/"; // data.pkl -> data/N, constants.pkl -> constants/N
             using var memory = new MemoryStream();
             using (Stream stream = pickle.Open()) stream.CopyTo(memory);
-            Scan(memory.ToArray(), path, key => sizes.TryGetValue(storages + key, out long length) ? length : null, TorchScript, classes);
-            // Every TorchScript class the pickle builds must have its code in the archive (ROOT/code/__torch__/a/b.py for
-            // __torch__.a.b.Name): libtorch aborts the whole process (an uncaught ErrorReport) when one is missing.
-            string root = pickle.FullName[..(pickle.FullName.IndexOf('/', StringComparison.Ordinal) + 1)];
-            foreach (Global c in classes.Where(c => c.Module.StartsWith("__torch__", StringComparison.Ordinal)))
-            {
-                string file = $"{root}code/{c.Module.Replace('.', '/')}.py";
-                ZipArchiveEntry? code = zip.GetEntry(file);
-                bool defines = false;
-                if (code is not null)
-                {
-                    using var reader = new StreamReader(code.Open());
-                    defines = reader.ReadToEnd().Contains($"class {c.Name}", StringComparison.Ordinal);
-                }
-                if (!defines)
-                {
-                    throw new InputException("weights", $"'{path}' builds the TorchScript class {c.Full}, but {(code is null ? $"its code {file} is not in the archive" : $"{file} does not define it")}; " +
-                        "expected an archive written whole by torch.jit.save (a damaged or edited copy?).");
-                }
-            }
-            classes.Clear();
+            Scan(memory.ToArray(), path, key => sizes.TryGetValue(storages + key, out long length) ? length : null, TorchScript, globals);
         }
+        return globals.Where(g => g.Module.StartsWith("__torch__", StringComparison.Ordinal)).Select(g => (g.Module, g.Name)).ToHashSet();
     }
 
     /// <summary>Scans one pickle as a state dict's (<paramref name="torchScript"/> false) or a TorchScript archive's; for tests.</summary>

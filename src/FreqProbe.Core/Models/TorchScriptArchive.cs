@@ -64,14 +64,17 @@ public static class TorchScriptArchive
                     throw new InputException("weights", $"'{path}': entry {huge.FullName} inflates to {huge.Length} bytes, more than the {MaxTextEntry >> 20} MiB " +
                         "that any code file or pickle of a TorchScript archive needs; expected an archive written by torch.jit.save (refused before reading it).");
                 }
-                PickleScan.CheckTorchScript(zip, path);
-                if (UsesMkldnnConstants(zip))
+                IReadOnlySet<(string Module, string Name)> classes = PickleScan.CheckTorchScript(zip, path);
+                IReadOnlyDictionary<string, string> code = CodeTexts(zip);
+                string root = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))?.FullName.Split('/')[0] ?? "";
+                CheckClassCode(classes, code, root, path);
+                if (code.Values.Any(text => text.Contains("ConstantMKLDNNTensor", StringComparison.Ordinal)))
                 {
                     // libtorch 2.10 aborts the whole process (an uncaught C++ exception) when it reads these graphs.
                     throw new InputException("weights", $"'{path}' was saved after torch.jit.optimize_for_inference, whose MKLDNN constants this libtorch " +
                         "cannot load (it would abort); expected an archive exported without it (scripts/export_torchscript.py; torch.jit.freeze alone is fine).");
                 }
-                tf32 = CodeTexts(zip).Sum(Tf32Convolutions);
+                tf32 = code.Values.Sum(Tf32Convolutions);
             }
         }
         catch (InvalidDataException e)
@@ -132,15 +135,29 @@ public static class TorchScriptArchive
         }
     }
 
-    static bool UsesMkldnnConstants(ZipArchive zip) => CodeTexts(zip).Any(code => code.Contains("ConstantMKLDNNTensor", StringComparison.Ordinal));
-
-    // The archive's code files (the bomb check has bounded their size).
-    static IEnumerable<string> CodeTexts(ZipArchive zip)
+    // The archive's code files by entry name, each read once (the size check has bounded them).
+    static Dictionary<string, string> CodeTexts(ZipArchive zip)
     {
+        var code = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (ZipArchiveEntry entry in zip.Entries.Where(e => IsCode(e.FullName) && e.FullName.EndsWith(".py", StringComparison.Ordinal)))
         {
             using var reader = new StreamReader(entry.Open());
-            yield return reader.ReadToEnd();
+            code[entry.FullName] = reader.ReadToEnd();
+        }
+        return code;
+    }
+
+    // Every TorchScript class the pickles build must be defined by its code file (ROOT/code/__torch__/a/b.py for
+    // __torch__.a.b.Name): libtorch aborts the whole process (an uncaught ErrorReport) when one is missing.
+    static void CheckClassCode(IReadOnlySet<(string Module, string Name)> classes, IReadOnlyDictionary<string, string> code, string root, string path)
+    {
+        foreach ((string module, string name) in classes)
+        {
+            string file = $"{root}/code/{module.Replace('.', '/')}.py";
+            if (code.TryGetValue(file, out string? text) && text.Contains($"class {name}", StringComparison.Ordinal)) continue;
+            throw new InputException("weights", $"'{path}' builds the TorchScript class {module}.{name}, but " +
+                $"{(text is null ? $"its code {file} is not in the archive" : $"{file} does not define it")}; " +
+                "expected an archive written whole by torch.jit.save (a damaged or edited copy?).");
         }
     }
 

@@ -20,13 +20,7 @@ public static class FilePlan
     /// runs is checked in well under a second).
     public static IEnumerable<(PlannedFile Write, PlannedFile Other, bool IsRead)> Collisions(IReadOnlyList<PlannedFile> writes, IReadOnlyList<PlannedFile> reads)
     {
-        var readsByPath = new Dictionary<string, List<PlannedFile>>(StringComparer.Ordinal);
-        foreach (PlannedFile read in reads)
-        {
-            string key = AtomicFile.Resolved(read.Path);
-            if (!readsByPath.TryGetValue(key, out List<PlannedFile>? same)) readsByPath[key] = same = new List<PlannedFile>();
-            same.Add(read);
-        }
+        ILookup<string, PlannedFile> readsByPath = reads.ToLookup(r => AtomicFile.Resolved(r.Path), StringComparer.Ordinal);
         var writesByPath = new Dictionary<string, List<PlannedFile>>(StringComparer.Ordinal);
         foreach (PlannedFile write in writes)
         {
@@ -34,7 +28,7 @@ public static class FilePlan
             if (!writesByPath.TryGetValue(key, out List<PlannedFile>? earlier)) writesByPath[key] = earlier = new List<PlannedFile>();
             foreach (PlannedFile other in earlier) yield return (write, other, false);
             earlier.Add(write);
-            if (readsByPath.TryGetValue(key, out List<PlannedFile>? read)) foreach (PlannedFile r in read) yield return (write, r, true);
+            foreach (PlannedFile read in readsByPath[key]) yield return (write, read, true);
         }
     }
 }
