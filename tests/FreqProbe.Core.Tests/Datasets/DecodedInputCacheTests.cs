@@ -19,6 +19,10 @@ public sealed class DecodedInputCacheTests
         return dir.File("data");
     }
 
+    // The cache under dir/cache over all six images of the folder.
+    static DecodedInputCache OpenAll(TempDirectory dir, string data, int threads, List<string> notices) =>
+        DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, Enumerable.Range(0, 6).ToArray(), threads, notices.Add);
+
     static byte[][] Inputs(IImageDataset data, out string?[] bad)
     {
         bad = new string?[data.Count];
@@ -45,8 +49,7 @@ public sealed class DecodedInputCacheTests
         string data = Folder(dir);
         byte[][] direct = Inputs(ImageFolderDataset.Open(data), out string?[] directBad);
         var notices = new List<string>();
-        int[] all = Enumerable.Range(0, 6).ToArray();
-        using (DecodedInputCache first = DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add))
+        using (DecodedInputCache first = OpenAll(dir, data, 2, notices))
         {
             Assert.Equal(6, first.Decoded);
             byte[][] cached = Inputs(first, out string?[] cachedBad);
@@ -54,7 +57,7 @@ public sealed class DecodedInputCacheTests
             Assert.Equal(directBad, cachedBad);
             Assert.Single(directBad, b => b is not null);
         }
-        using DecodedInputCache second = DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add);
+        using DecodedInputCache second = OpenAll(dir, data, 2, notices);
         Assert.Equal(0, second.Decoded);
         Assert.Equal(direct, Inputs(second, out _));
         Assert.Single(notices);
@@ -65,9 +68,8 @@ public sealed class DecodedInputCacheTests
     {
         using var dir = new TempDirectory();
         string data = Folder(dir);
-        int[] all = Enumerable.Range(0, 6).ToArray();
         var notices = new List<string>();
-        DecodedInputCache Open() => DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 1, notices.Add);
+        DecodedInputCache Open() => OpenAll(dir, data, 1, notices);
         string folder;
         using (DecodedInputCache cache = Open()) folder = cache.Folder;
 
@@ -102,9 +104,8 @@ public sealed class DecodedInputCacheTests
     {
         using var dir = new TempDirectory();
         string data = Folder(dir);
-        int[] all = Enumerable.Range(0, 6).ToArray();
         var notices = new List<string>();
-        DecodedInputCache Open() => DecodedInputCache.Open(dir.File("cache"), ImageFolderDataset.Open(data), Policy, ImageFileCheck.DefaultMaxPixels, all, 2, notices.Add);
+        DecodedInputCache Open() => OpenAll(dir, data, 2, notices);
         using (DecodedInputCache cache = Open()) Assert.Equal(6, cache.Decoded);
 
         string stamp = ImageFolderDataset.Open(data).ContentStamp();
