@@ -89,7 +89,10 @@ public sealed class SpectralFilterBank : IDisposable
     public Tensor EnergyKept(Tensor spectrum)
     {
         long b = spectrum.shape[0];
-        using Tensor power = spectrum.abs().square().to(ScalarType.Float64).sum(1).reshape(b, -1); // [B, H·Wh]
+        // |X|·|X| rather than square(): TorchSharp's square() passes a temporary Scalar that the finalizer can free
+        // mid-call ("Unknown scalar type", seen once under SIGHUP in CI); ATen computes pow(x, 2) as x·x, so the values are the same.
+        using Tensor magnitude = spectrum.abs();
+        using Tensor power = magnitude.mul(magnitude).to(ScalarType.Float64).sum(1).reshape(b, -1); // [B, H·Wh]
         using Tensor kept = power.matmul(energyWeights);                                          // [B, F]
         using Tensor total = power.matmul(totalWeights).unsqueeze(1);                              // [B, 1]
         using Tensor safeTotal = total.clamp_min(PinnedScalars.Tiny);
