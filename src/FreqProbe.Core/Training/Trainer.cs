@@ -68,10 +68,16 @@ public static class Trainer
                 $"freqprobe train: F-principle subset of {probe.TrainIndices.Length} training images, median pairwise distance {probe.MedianDistance:0.###}; kernel widths {string.Join(", ", FPrinciple.WidthsOverMedian)} of it"));
         }
         string checkpoint = Path.Combine(request.OutputDirectory, CheckpointFolder);
-        var state = new TrainState();
+        string dataFingerprint = Fingerprint(train, trainCount);
+        var settings = TrainSettings.Of(request, classes, dataFingerprint).ToArray();
+        string execution = $"{request.Threads} threads on {TorchBackend.Describe(device)}";
+        var state = new TrainState { Settings = settings, Execution = execution };
         if (request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
         {
-            state = LoadCheckpoint(checkpoint, model, optimizer);
+            state = ReadState(checkpoint);
+            CheckResumable(checkpoint, state, settings, execution, log);
+            LoadEpochFiles(checkpoint, state.Epoch, model, optimizer);
+            state = state with { Settings = settings, Execution = execution };
             log?.WriteLine($"freqprobe train: resuming after epoch {state.Epoch} of {request.Epochs}");
         }
         else if (!request.Resume && File.Exists(Path.Combine(checkpoint, "state.json")))
@@ -145,7 +151,7 @@ public static class Trainer
             ClassNames = train.ClassNames,
             Dataset = train.Name,
             DataPath = train.Source,
-            DataFingerprint = Fingerprint(train, trainCount),
+            DataFingerprint = dataFingerprint,
             TrainImages = trainCount,
             TestImages = testCount,
             Epochs = request.Epochs,
@@ -327,9 +333,33 @@ public static class Trainer
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    // A checkpoint resumes only the run that wrote it: the same settings (TrainSettings), so the log, the probe files
+    // and the card describe one run. Checkpoints from before the settings were recorded resume with a warning.
+    static void CheckResumable(string checkpoint, TrainState state, KeyValuePair<string, string>[] settings, string execution, TextWriter? log)
+    {
+        string statePath = Path.Combine(checkpoint, "state.json");
+        if (state.Settings is null)
+        {
+            log?.WriteLine($"freqprobe train: warning: {statePath} predates recorded settings; it is resumed without checking that this run's options match the ones it was trained with.");
+            return;
+        }
+        IReadOnlyList<string> changed = TrainSettings.Differences(state.Settings, settings);
+        if (changed.Count > 0)
+        {
+            throw new InputException("resume", $"{statePath} was trained with other settings than this run; resume with the checkpoint's settings, or train into another --out.\n  " +
+                string.Join("\n  ", changed));
+        }
+        if (state.Execution is { } before && before != execution)
+        {
+            log?.WriteLine($"freqprobe train: warning: epochs 1-{state.Epoch} ran with {before}, this run uses {execution}; the weights will differ in rounding from an uninterrupted run.");
+        }
+    }
+
     sealed record TrainState
     {
         public int Epoch { get; init; }
+        public KeyValuePair<string, string>[]? Settings { get; init; }
+        public string? Execution { get; init; }
         public double Seconds { get; init; }
         public EpochRecord[] Records { get; init; } = Array.Empty<EpochRecord>();
         public ProbeRow[] Probes { get; init; } = Array.Empty<ProbeRow>();
@@ -364,14 +394,35 @@ public static class Trainer
 
     static TrainState LoadCheckpoint(string folder, nn.Module model, SGD optimizer)
     {
-        string statePath = Path.Combine(folder, "state.json");
-        TrainState state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(statePath), StateJson)
-            ?? throw new InputException($"{statePath}: empty checkpoint state.");
-        string epochFolder = Path.Combine(folder, EpochFolder(state.Epoch));
-        string modelPath = Path.Combine(epochFolder, "model.dat");
-        StateDictBinder.LoadFile(model, modelPath);
-        optimizer.load_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
+        TrainState state = ReadState(folder);
+        LoadEpochFiles(folder, state.Epoch, model, optimizer);
         return state;
+    }
+
+    static TrainState ReadState(string folder)
+    {
+        string statePath = Path.Combine(folder, "state.json");
+        TrainState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(statePath), StateJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InputException("resume", $"{statePath}: not a FreqProbe training checkpoint ({e.Message}); delete the folder's checkpoint/ to train from scratch.");
+        }
+        if (state is null || state.Epoch < 1 || state.Records is null || state.Records.Length != state.Epoch || state.Probes is null || state.FPrinciple is null)
+        {
+            throw new InputException("resume", $"{statePath}: expected a completed epoch (1 or more) with one log record per epoch; delete the folder's checkpoint/ to train from scratch.");
+        }
+        return state;
+    }
+
+    static void LoadEpochFiles(string folder, int epoch, nn.Module model, SGD optimizer)
+    {
+        string epochFolder = Path.Combine(folder, EpochFolder(epoch));
+        StateDictBinder.LoadFile(model, Path.Combine(epochFolder, "model.dat"));
+        optimizer.load_state_dict(Path.Combine(epochFolder, "optimizer.dat"));
     }
 
     static void WriteLog(string path, IEnumerable<EpochRecord> records)

@@ -106,6 +106,68 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("--resume", Assert.Throws<InputException>(() => Trainer.Run(Request("used") with { Epochs = 1 })).Message, StringComparison.Ordinal);
     }
 
+    // Issue 32 #4: a resume with other options trained epoch 1 with the old ones and epoch 2 with the new, and the card
+    // recorded only the new. Every option a result depends on is refused, by name, before anything is written.
+    [Fact]
+    public void A_resume_with_other_settings_is_refused_naming_each_and_writes_nothing()
+    {
+        TrainRequest original = Request("changed") with { Epochs = 3, Probe = new ProbeSpec { Radii = new[] { 4.0, 8.0 }, TrainCount = 16, TestCount = 16 } };
+        using (var cancel = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(original, new CancelAtEpoch(2, cancel), cancellation: cancel.Token));
+        }
+        string log = Path.Combine(dir.File("changed"), "tiny.log.csv"), probe = Path.Combine(dir.File("changed"), "tiny.probe.csv");
+        byte[] logBefore = File.ReadAllBytes(log), probeBefore = File.ReadAllBytes(probe);
+        var changes = new (TrainRequest Request, string Line, int Lines)[]
+        {
+            (original with { MaxLearningRate = 0.05 }, "--lr: checkpoint 0.1, this run 0.05", 1),
+            (original with { Seed = 10 }, "--seed: checkpoint 9, this run 10", 1),
+            (original with { Augment = AugmentSpec.Parse("gaussian:0.1") }, "--augment: checkpoint none, this run gaussian:0.1", 1),
+            (original with { Probe = original.Probe! with { Radii = new[] { 4.0, 12.0 } } }, "--probe-radii: checkpoint 4,8, this run 4,12", 1),
+            (original with { Dataset = original.Dataset with { ShuffleLabelsSeed = 9 } }, "--shuffle-labels: checkpoint off, this run on", 2),
+            (original with { Epochs = 5 }, "--epochs: checkpoint 3, this run 5", 1),
+            (original with { Dataset = original.Dataset with { Seed = 5 } }, "training data content: checkpoint ", 1),
+        };
+        foreach (var (request, line, lines) in changes)
+        {
+            var refused = Assert.Throws<InputException>(() => Trainer.Run(request with { Resume = true }));
+            Assert.Equal("resume", refused.Setting);
+            Assert.Contains(line, refused.Message, StringComparison.Ordinal);
+            Assert.Equal(lines, refused.Message.Split('\n').Count(l => l.StartsWith("  ", StringComparison.Ordinal))); // labels are data too
+        }
+        Assert.Equal(logBefore, File.ReadAllBytes(log));
+        Assert.Equal(probeBefore, File.ReadAllBytes(probe));
+        Assert.False(File.Exists(Path.Combine(dir.File("changed"), "tiny.card.json")));
+
+        // The same settings on another thread count resume, with a warning that rounding will differ.
+        var warnings = new StringWriter();
+        Trainer.Run(original with { Resume = true, Threads = 1 }, log: warnings);
+        Assert.Contains("ran with 2 threads on cpu, this run uses 1 threads on cpu", warnings.ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, File.ReadAllLines(log).Length);
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_state_is_refused_and_an_old_one_without_settings_resumes_with_a_warning()
+    {
+        TrainRequest request = Request("old") with { Epochs = 1 };
+        Trainer.Run(request);
+        string state = Path.Combine(dir.File("old"), "checkpoint", "state.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(state))!.AsObject();
+        json.Remove("Settings");
+        json.Remove("Execution");
+        File.WriteAllText(state, json.ToJsonString());
+        var warnings = new StringWriter();
+        Trainer.Run(request with { Resume = true }, log: warnings);
+        Assert.Contains("predates recorded settings", warnings.ToString(), StringComparison.Ordinal);
+
+        foreach (string damaged in new[] { "{", "null", "{\"Epoch\":0}", "{\"Epoch\":2,\"Records\":[]}" })
+        {
+            File.WriteAllText(state, damaged);
+            var refused = Assert.Throws<InputException>(() => Trainer.Run(request with { Resume = true }));
+            Assert.Contains(state, refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("gaussian:0.1")]
     [InlineData("fgsm:8/255")]
