@@ -81,4 +81,76 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Equal(0, CliRun.Invoke("lowpass", "--radii", "4", "--limit", "20", "--quiet", "--out", dir.File("r.csv")).ExitCode);
         Assert.Equal(0, CliRun.Invoke("compare", dir.File("r.json"), dir.File("r.csv"), "--tolerance", "0").ExitCode);
     }
+
+    // Issue 32 #5: a result with nothing in it, or with counts that cannot be, must never let the gate pass.
+    [Fact]
+    public void Degenerate_csv_results_are_refused_naming_the_file_and_row()
+    {
+        string good = Results("good.csv", ("", 1000, 900), ("4", 1000, 500));
+        var cases = new (string File, string Expected)[]
+        {
+            (Results("empty-rows.csv", ("", 0, 0), ("4", 0, 0)), "scores no image (n = 0)"),
+            (Results("over.csv", ("", 1000, 1200), ("4", 1000, 500)), "correct is 1200 of n = 1000"),
+            (Results("negative.csv", ("", 1000, -5), ("4", 1000, 500)), "correct is -5 of n = 1000"),
+            (Results("mixed-n.csv", ("", 1000, 900), ("4", 10, 5)), "row 'cifar-resnet20 | lowpass (circle, ideal) | 4' has n = 10"),
+            (Results("fewer.csv", ("", 16, 15), ("4", 16, 8)), "scores 1000 images in"),
+        };
+        foreach (var (file, expected) in cases)
+        {
+            CliRun run = CliRun.Invoke("compare", good, file);
+            Assert.True(run.ExitCode == 2, $"{file}: exit {run.ExitCode}, {run.Error}");
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("no regression", run.Error, StringComparison.Ordinal);
+        }
+        string edited = File.ReadAllText(good).Replace(",500,0.500000,", ",500,0.990000,", StringComparison.Ordinal);
+        File.WriteAllText(dir.File("edited.csv"), edited);
+        CliRun hand = CliRun.Invoke("compare", good, dir.File("edited.csv"));
+        Assert.Equal(2, hand.ExitCode);
+        Assert.Contains("top1 0.99 but correct / n = 500 / 1000", hand.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Degenerate_json_results_are_refused_by_every_reader()
+    {
+        string real = dir.File("r.json");
+        Assert.Equal(0, CliRun.Invoke("lowpass", "--radii", "4,8", "--limit", "20", "--per-class", "--quiet", "--out", real).ExitCode);
+        string text = File.ReadAllText(real);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        string Variant(string name, Action<System.Text.Json.Nodes.JsonNode> edit)
+        {
+            var copy = json.DeepClone();
+            edit(copy);
+            string path = dir.File(name);
+            File.WriteAllText(path, copy.ToJsonString());
+            return path;
+        }
+        var rows = json["rows"]!.AsArray();
+        long n = (long)rows[0]!["n"]!;
+        var cases = new (string File, string Expected)[]
+        {
+            (Variant("over.json", j => j["rows"]![1]!["correct"] = n + 1), $"correct is {n + 1} of n = {n}"),
+            (Variant("agree.json", j => j["rows"]![1]!["agreeing"] = -1), "agreeing is -1"),
+            (Variant("classes.json", j => j["rows"]![1]!["per_class"]![0]!["n"] = (long)j["rows"]![1]!["per_class"]![0]!["n"]! + 1), "per-class counts add up to"),
+            (Variant("twice.json", j => j["rows"]!.AsArray().Add(j["rows"]![1]!.DeepClone())), "has 2 rows; expected one row per setting"),
+            (Variant("n.json", j => { j["rows"]![2]!["n"] = n + 5; }), $"{n + 5}"),
+            (Variant("evaluated.json", j => j["run"]!["evaluated"] = 999), "records 999 images evaluated"),
+            (Variant("energy.json", j => j["rows"]![1]!["coefficients_kept"] = 7), "coefficients_kept 7"),
+        };
+        // A key written twice: which value counts would be a guess.
+        string duplicated = dir.File("duplicated.json");
+        File.WriteAllText(duplicated, text.Replace("\"correct\":", "\"correct\": 0, \"correct\":", StringComparison.Ordinal));
+        cases = cases.Append((duplicated, "correct")).ToArray();
+        foreach (var (file, expected) in cases)
+        {
+            foreach (string[] args in new[] { new[] { "compare", real, file }, new[] { "plot", file, "--out", dir.File("p.png") }, new[] { "merge", file, real, "--out", dir.File("m.json") } })
+            {
+                CliRun run = CliRun.Invoke(args);
+                Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: exit {run.ExitCode}, {run.Error}");
+                Assert.Contains(Path.GetFileName(file), run.Error, StringComparison.Ordinal);
+                Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+            }
+        }
+        Assert.False(File.Exists(dir.File("p.png")));
+        Assert.False(File.Exists(dir.File("m.json")));
+    }
 }

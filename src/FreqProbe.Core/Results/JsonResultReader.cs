@@ -14,7 +14,7 @@ public static class JsonResultReader
         if (!File.Exists(path)) throw new InputException($"{path}: not found.");
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path), Strict);
             JsonElement root = doc.RootElement;
             if (!root.TryGetProperty("format", out JsonElement format) || format.GetString() != "freqprobe-results/1")
             {
@@ -38,23 +38,58 @@ public static class JsonResultReader
                         if (rows.Count == 0) classNames.Add(c.GetProperty("name").GetString()!);
                     }
                 }
-                rows.Add(new FilterResult(filter, row.GetProperty("n").GetInt64(), row.GetProperty("correct").GetInt64(),
-                    row.TryGetProperty("top5_correct", out JsonElement top5) ? top5.GetInt64() : null,
+                var result = new FilterResult(filter, row.GetProperty("n").GetInt64(), row.GetProperty("correct").GetInt64(),
+                    row.TryGetProperty("top5_correct", out JsonElement top5) && top5.ValueKind != JsonValueKind.Null ? top5.GetInt64() : null,
                     row.GetProperty("agreeing").GetInt64(), row.GetProperty("energy_kept_sum").GetDouble(), row.GetProperty("coefficients_kept").GetDouble())
                 {
                     ClassTotals = totals,
                     ClassCorrect = correct,
-                });
+                };
+                CheckRow(path, result, rows.Count == 0 ? null : classNames.Count);
+                rows.Add(result);
             }
+            if (rows.Select(r => r.Filter.ToString()).GroupBy(f => f).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                throw new InputException($"{path}: the filter setting '{twice.Key}' has {twice.Count()} rows; expected one row per setting.");
+            }
+            ResultCounts.SameImages(path, "the run", rows.Select(r => (r.Filter.ToString(), r.N)));
             var skipped = root.GetProperty("skipped_images").EnumerateArray()
                 .Select(s => new SkippedImage(s.GetProperty("index").GetInt32(), s.GetProperty("item").GetString()!, s.GetProperty("reason").GetString()!)).ToArray();
             RunMetadata metadata = ReadRun(run, classNames) with { Filters = string.Join(" ", rows.Where(r => r.Filter.Kind != Spectral.FilterKind.None).Select(r => r.Filter.ToString())) };
+            if (rows.Count > 0 && rows[0].N != metadata.Evaluated)
+            {
+                throw new InputException($"{path}: the run records {metadata.Evaluated} images evaluated but its rows have n = {rows[0].N}; expected the same count.");
+            }
             string[] warnings = root.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
             return new SweepSummary(metadata, rows, skipped, warnings);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InputException($"{path}: unreadable FreqProbe results JSON: {e.Message}", e);
+        }
+    }
+
+    // A results file with a key twice is not one FreqProbe wrote; which of the two values counts would be a guess.
+    static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
+    // The counts a row must have: in range, and per-class counts that add up to the row's (the first row sets the classes).
+    static void CheckRow(string path, FilterResult row, int? classes)
+    {
+        string name = row.Filter.ToString();
+        ResultCounts.Check(path, name, row.N, row.Correct, row.Top5Correct, row.Agreeing);
+        if (!double.IsFinite(row.EnergyKeptSum) || row.EnergyKeptSum < 0 || !(row.CoefficientsKept is >= 0 and <= 1))
+        {
+            throw new InputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{path}: row '{name}': energy_kept_sum {row.EnergyKeptSum} and coefficients_kept {row.CoefficientsKept}; expected a finite sum >= 0 and a fraction in [0, 1]."));
+        }
+        if (classes is { } k && row.ClassTotals.Count != k)
+        {
+            throw new InputException($"{path}: row '{name}' has {row.ClassTotals.Count} per-class entries, the first row {k}; expected the same classes in every row.");
+        }
+        for (int c = 0; c < row.ClassTotals.Count; c++) ResultCounts.Check(path, $"{name}, class {c}", row.ClassTotals[c], row.ClassCorrect[c]);
+        if (row.ClassTotals.Count > 0 && (row.ClassTotals.Sum() != row.N || row.ClassCorrect.Sum() != row.Correct))
+        {
+            throw new InputException($"{path}: row '{name}': its per-class counts add up to {row.ClassCorrect.Sum()} of {row.ClassTotals.Sum()}, the row says {row.Correct} of {row.N}; expected the same.");
         }
     }
 

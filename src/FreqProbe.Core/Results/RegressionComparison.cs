@@ -37,12 +37,27 @@ public static class RegressionComparison
         }
     }
 
+    // A gate must not pass on nothing: every row scores at least one image, and the rows of one run score the same ones.
+    static void Scored(List<Row> rows, string path)
+    {
+        if (rows.FirstOrDefault(r => r.N == 0) is { } empty)
+        {
+            throw new InputException($"{path}: row '{empty.Key}' scores no image (n = 0); a comparison needs results with images in them.");
+        }
+        foreach (var run in rows.GroupBy(r => (r.Run, r.Model)))
+        {
+            ResultCounts.SameImages(path, run.Key.Run.Length > 0 ? $"run {run.Key.Run}" : $"model {run.Key.Model}", run.Select(r => (r.Key, r.N)));
+        }
+    }
+
     /// <summary>Compares <paramref name="baselinePath"/> with <paramref name="currentPath"/> (CSV or JSON results).</summary>
     public static IReadOnlyList<ComparedRow> Compare(string baselinePath, string currentPath, double tolerancePoints, bool statistical, double alpha)
     {
         List<Row> baseline = Read(baselinePath), current = Read(currentPath);
         Unique(baseline, baselinePath);
         Unique(current, currentPath);
+        Scored(baseline, baselinePath);
+        Scored(current, currentPath);
         var baseKeys = baseline.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var currentKeys = current.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         if (!baseKeys.SetEquals(currentKeys))
@@ -56,6 +71,11 @@ public static class RegressionComparison
         foreach (Row b in baseline)
         {
             Row c = byKey[b.Key];
+            if (c.N != b.N)
+            {
+                throw new InputException($"compare: row '{b.Key}' scores {b.N} images in {baselinePath} but {c.N} in {currentPath}; " +
+                    "a regression gate compares the same images: run both with the same data, --limit and --shard.");
+            }
             double drop = 100.0 * b.Correct / b.N - 100.0 * c.Correct / c.N;
             double? p = statistical ? TwoProportionTest.Compare(b.Correct, b.N, c.Correct, c.N).PValue : null;
             bool overTolerance = drop > tolerancePoints;
@@ -107,8 +127,17 @@ public static class RegressionComparison
             while (reader.Read())
             {
                 string filter = reader.GetField("filter")!;
-                rows.Add(new Row(reader.GetField("model")!, Label(filter, reader.GetField("shape")!, reader.GetField("profile")!, filter == "none"),
-                    reader.GetField("radius")!, reader.GetField<long>("n"), reader.GetField<long>("correct"), runs ? reader.GetField("run")! : ""));
+                var row = new Row(reader.GetField("model")!, Label(filter, reader.GetField("shape")!, reader.GetField("profile")!, filter == "none"),
+                    reader.GetField("radius")!, reader.GetField<long>("n"), reader.GetField<long>("correct"), runs ? reader.GetField("run")! : "");
+                ResultCounts.Check(path, row.Key, row.N, row.Correct);
+                // top1 is written from correct / n with six decimals: a file where they disagree was edited by hand.
+                if (reader.TryGetField("top1", out string? top1Text) && double.TryParse(top1Text, NumberStyles.Float, CultureInfo.InvariantCulture, out double top1) && row.N > 0
+                    && Math.Abs(top1 - (double)row.Correct / row.N) > 1e-6)
+                {
+                    throw new InputException(string.Create(CultureInfo.InvariantCulture,
+                        $"{path}: row '{row.Key}': top1 {top1} but correct / n = {row.Correct} / {row.N}; expected the file as FreqProbe wrote it."));
+                }
+                rows.Add(row);
             }
             return rows.Count > 0 ? rows : throw new InputException($"{path}: no result rows.");
         }
