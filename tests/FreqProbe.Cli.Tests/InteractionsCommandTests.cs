@@ -104,6 +104,19 @@ public sealed class InteractionsCommandTests : IDisposable
         Assert.Contains("--band-count: 500 bands on a 32x32 input leave band", run.Error, StringComparison.Ordinal);
     }
 
+    // Issue 32 #6: the cost is planned before any work, and what cannot finish or fit is refused with its numbers.
+    [Theory]
+    [InlineData("--contexts", "1000000000", "forwards; expected at most 2,147,483,647 per run")]
+    [InlineData("--images", "2000000000", "forwards; expected at most 2,147,483,647 per run")]
+    public void A_plan_that_cannot_finish_is_refused_before_any_work(string option, string value, string expected)
+    {
+        CliRun run = CliRun.Invoke("interactions", option, value, "--quiet", "--out", dir.File("i.json"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+        Assert.Contains(option, run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("i.json")));
+    }
+
     [Fact]
     public void Help_teaches_the_definitions_and_the_cost()
     {

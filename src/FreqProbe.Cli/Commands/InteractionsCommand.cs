@@ -85,6 +85,12 @@ internal static class InteractionsCommand
             }
             IReadOnlyList<double>? ratios = InputProblems.Collect(problems, () => InteractionOrders.ParseRatios(parsed.GetValue(orders)!), null);
             PlayerSet? set = evaluation is null ? null : InputProblems.Collect(problems, () => spec.Build(evaluation.Preprocess.InputSize), null);
+            if (set is not null && ratios is not null && problems.Count == 0)
+            {
+                // The cost is planned before any work: what cannot finish or fit is refused with its numbers.
+                var planned = new InteractionSampling(parsed.GetValue(pairs), parsed.GetValue(contexts), ratios, evaluation!.Seed);
+                problems.AddRange(InteractionRequest.Cost(set, InteractionOrders.For(set.Count, ratios), planned, parsed.GetValue(images), evaluation.Preprocess.InputSize).Problems);
+            }
             if (problems.Count > 0 || evaluation is null || ratios is null || set is null)
             {
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");

@@ -19,68 +19,103 @@ public static class InteractionEstimator
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerCall, 1);
         IReadOnlyList<(int I, int J)> pairs = DrawPairs(candidates, sampling.Pairs, sampling.Seed, index);
-        // The samples in (pair, order, context) order, and how many contexts each (pair, order) has.
-        var flat = new List<(int I, int J, int[] Context)>();
-        var counts = new int[pairs.Count * orders.Count];
-        for (int p = 0; p < pairs.Count; p++)
+        foreach (int m in orders)
         {
-            for (int o = 0; o < orders.Count; o++)
-            {
-                int[][] contexts = Contexts(players, pairs[p], orders[o], sampling.Contexts, sampling.Seed, index);
-                counts[p * orders.Count + o] = contexts.Length;
-                foreach (int[] context in contexts) flat.Add((pairs[p].I, pairs[p].J, context));
-            }
+            if (m < 0 || m > players - 2) throw new ArgumentOutOfRangeException(nameof(orders), $"order {m} outside 0..{players - 2}");
         }
-
-        long rows = 2 + 4L * flat.Count;
-        var values = new double[rows];
+        // Rows are generated and consumed as a stream, one forward chunk at a time: memory is the chunk and one sum per
+        // (pair, order), whatever the number of contexts (issue 32 #6: 10^9 contexts used to be materialised first).
+        var tally = new Tally(pairs.Count, orders.Count, m => (int)Math.Min(Binomial(players - 2, m, sampling.Contexts), sampling.Contexts), orders);
         var presence = new float[rowsPerCall * players];
-        for (long first = 0; first < rows; first += rowsPerCall)
+        int filled = 0;
+        void Flush()
         {
             cancellation.ThrowIfCancellationRequested();
-            int count = (int)Math.Min(rowsPerCall, rows - first);
-            Array.Clear(presence);
-            for (int r = 0; r < count; r++) Fill(presence.AsSpan(r * players, players), first + r, flat);
-            double[] v = value(presence, count);
-            if (v.Length < count) throw new InvalidOperationException($"the value function returned {v.Length} values for {count} rows");
-            Array.Copy(v, 0, values, first, count);
-            rowsDone?.Invoke(count);
+            double[] v = value(presence, filled);
+            if (v.Length < filled) throw new InvalidOperationException($"the value function returned {v.Length} values for {filled} rows");
+            for (int r = 0; r < filled; r++) tally.Add(v[r]);
+            rowsDone?.Invoke(filled);
+            Array.Clear(presence, 0, filled * players);
+            filled = 0;
         }
-
-        var sumAbs = new double[orders.Count];
-        var sumSigned = new double[orders.Count];
-        var contextCounts = new long[orders.Count];
-        long row = 2;
-        for (int p = 0; p < pairs.Count; p++)
+        foreach (var row in Rows(players, pairs, orders, sampling, index))
         {
-            for (int o = 0; o < orders.Count; o++)
-            {
-                int k = counts[p * orders.Count + o];
-                double sum = 0;
-                for (int c = 0; c < k; c++, row += 4) sum += values[row + 3] - values[row + 1] - values[row + 2] + values[row];
-                double interaction = sum / k;
-                sumAbs[o] += Math.Abs(interaction);
-                sumSigned[o] += interaction;
-                contextCounts[o] += k;
-            }
+            Fill(presence.AsSpan(filled * players, players), row);
+            if (++filled == rowsPerCall) Flush();
         }
-        return new ImageInteractions(index, label, pairs.Count, contextCounts, sumAbs, sumSigned, values[0], values[1]);
+        if (filled > 0) Flush();
+        return tally.Result(index, label, pairs.Count);
     }
 
-    // Row 0 is N, row 1 is ∅; then per sample S, S∪{i}, S∪{j}, S∪{i,j}.
-    static void Fill(Span<float> row, long r, List<(int I, int J, int[] Context)> flat)
+    // Row 0 is N, row 1 is ∅; then per (pair, order, context) sample S, S∪{i}, S∪{j}, S∪{i,j} (variants 0 to 3).
+    static IEnumerable<(int I, int J, int[] Context, int Variant)> Rows(int players, IReadOnlyList<(int I, int J)> pairs, IReadOnlyList<int> orders,
+        InteractionSampling sampling, int index)
     {
-        if (r == 0)
+        yield return (-1, -1, Array.Empty<int>(), Full);
+        yield return (-1, -1, Array.Empty<int>(), 0);
+        foreach (var pair in pairs)
+        {
+            foreach (int m in orders)
+            {
+                foreach (int[] context in ContextStream(players, pair, m, sampling.Contexts, sampling.Seed, index))
+                {
+                    for (int variant = 0; variant < 4; variant++) yield return (pair.I, pair.J, context, variant);
+                }
+            }
+        }
+    }
+
+    const int Full = -1;
+
+    static void Fill(Span<float> row, (int I, int J, int[] Context, int Variant) r)
+    {
+        if (r.Variant == Full)
         {
             row.Fill(1f);
             return;
         }
-        if (r == 1) return;
-        var (i, j, context) = flat[(int)((r - 2) / 4)];
-        foreach (int player in context) row[player] = 1f;
-        int variant = (int)((r - 2) % 4);
-        if (variant is 1 or 3) row[i] = 1f;
-        if (variant is 2 or 3) row[j] = 1f;
+        foreach (int player in r.Context) row[player] = 1f;
+        if (r.Variant is 1 or 3) row[r.I] = 1f;
+        if (r.Variant is 2 or 3) row[r.J] = 1f;
+    }
+
+    // Consumes v of the rows in stream order: Δv per sample, their mean per (pair, order), and the per-order sums, with
+    // the arithmetic in the same order as a whole-array pass.
+    sealed class Tally(int pairs, int orderCount, Func<int, int> contextsAt, IReadOnlyList<int> orders)
+    {
+        readonly double[] sumAbs = new double[orderCount], sumSigned = new double[orderCount];
+        readonly long[] contextCounts = new long[orderCount];
+        readonly double[] pending = new double[4];
+        long row;
+        int group, sample, variant;
+        double sum, full, empty;
+
+        public void Add(double v)
+        {
+            long r = row++;
+            if (r == 0) { full = v; return; }
+            if (r == 1) { empty = v; return; }
+            if (group >= pairs * orderCount) throw new InvalidOperationException("more rows than samples");
+            pending[variant++] = v;
+            if (variant < 4) return;
+            variant = 0;
+            sum += pending[3] - pending[1] - pending[2] + pending[0];
+            int o = group % orderCount, k = contextsAt(orders[o]);
+            if (++sample < k) return;
+            double interaction = sum / k;
+            sumAbs[o] += Math.Abs(interaction);
+            sumSigned[o] += interaction;
+            contextCounts[o] += k;
+            sum = 0;
+            sample = 0;
+            group++;
+        }
+
+        public ImageInteractions Result(int index, int label, int pairCount)
+        {
+            if (group != pairs * orderCount || variant != 0) throw new InvalidOperationException("the row stream ended inside a sample");
+            return new ImageInteractions(index, label, pairCount, contextCounts, sumAbs, sumSigned, full, empty);
+        }
     }
 
     /// <summary>The pairs of image <paramref name="index"/>: all candidates when there are at most <paramref name="wanted"/>, else a seeded draw without replacement.</summary>
@@ -104,10 +139,19 @@ public static class InteractionEstimator
     /// </summary>
     internal static int[][] Contexts(int players, (int I, int J) pair, int m, int wanted, ulong seed, int index)
     {
+        if (m < 0 || m > players - 2) throw new ArgumentOutOfRangeException(nameof(m), $"order {m} outside 0..{players - 2}");
+        return ContextStream(players, pair, m, wanted, seed, index).ToArray();
+    }
+
+    // The contexts of Contexts, one at a time.
+    static IEnumerable<int[]> ContextStream(int players, (int I, int J) pair, int m, int wanted, ulong seed, int index)
+    {
         int[] others = Enumerable.Range(0, players).Where(p => p != pair.I && p != pair.J).ToArray();
-        if (m < 0 || m > others.Length) throw new ArgumentOutOfRangeException(nameof(m), $"order {m} outside 0..{others.Length}");
-        if (Binomial(others.Length, m, wanted) <= wanted) return Combinations(others, m).ToArray();
-        var contexts = new int[wanted][];
+        if (Binomial(others.Length, m, wanted) <= wanted)
+        {
+            foreach (int[] context in Combinations(others, m)) yield return context;
+            yield break;
+        }
         var random = new SampleStream(seed, index, 2, pair.I, pair.J, m);
         var scratch = new int[others.Length];
         for (int c = 0; c < wanted; c++)
@@ -118,9 +162,8 @@ public static class InteractionEstimator
                 int pick = k + random.Below(scratch.Length - k);
                 (scratch[k], scratch[pick]) = (scratch[pick], scratch[k]);
             }
-            contexts[c] = scratch.AsSpan(0, m).ToArray();
+            yield return scratch.AsSpan(0, m).ToArray();
         }
-        return contexts;
     }
 
     /// <summary>The rows (coalitions) an image costs: v(N), v(∅) and four per (pair, order, context) sample.</summary>

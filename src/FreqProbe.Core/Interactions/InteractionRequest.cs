@@ -28,6 +28,40 @@ public sealed record PlayerSpec(string Kind, int Grid = 8, int Bands = 16)
 /// <param name="Value">What v(S) is.</param>
 public sealed record InteractionRequest(SweepRequest Evaluation, PlayerSpec Players, int Images, InteractionSampling Sampling, InteractionValue Value = InteractionValue.LogOdds)
 {
+    /// <summary>The most masked inputs one run may plan: at 10,000 a second (a fast GPU on a CIFAR model) that is 2.5 days.</summary>
+    public const long MaxForwards = int.MaxValue;
+
+    /// <summary>Memory for the selected images, which a run keeps in [0,1] float32 until it has explained them.</summary>
+    public const long SelectedImagesBudgetBytes = 4L << 30;
+
+    /// <summary>
+    /// The run's cost before any work: masked inputs (forwards) and the memory of the selected images. Problems name
+    /// the numbers and the limit; <paramref name="available"/> caps the images at what the data holds.
+    /// </summary>
+    public static (long Forwards, long SelectedBytes, IReadOnlyList<string> Problems) Cost(PlayerSet players, IReadOnlyList<int> orders,
+        InteractionSampling sampling, int images, int inputSize, int? available = null)
+    {
+        long rows = InteractionEstimator.RowsPerImage(players.Count, players.CandidatePairs.Count, orders, sampling);
+        long explained = Math.Min(images, available ?? images);
+        long forwards = rows > MaxForwards / Math.Max(1, explained) ? long.MaxValue : rows * explained;
+        long bytes = explained * 3L * inputSize * inputSize * sizeof(float);
+        var problems = new List<string>();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (forwards > MaxForwards)
+        {
+            string total = forwards == long.MaxValue ? $"more than {MaxForwards.ToString("N0", c)}" : forwards.ToString("N0", c);
+            problems.Add($"--images, --pairs, --contexts: {explained.ToString("N0", c)} images x {rows.ToString("N0", c)} masked inputs each " +
+                $"({Math.Min(players.CandidatePairs.Count, sampling.Pairs)} pairs x {InteractionEstimator.ContextsPerPair(players.Count, orders, sampling.Contexts).ToString("N0", c)} contexts over {orders.Count} orders x 4, plus 2) " +
+                $"is {total} forwards; expected at most {MaxForwards.ToString("N0", c)} per run: lower --contexts, --pairs or --images, or split the run with --shard.");
+        }
+        if (bytes > SelectedImagesBudgetBytes)
+        {
+            problems.Add($"--images: {explained.ToString("N0", c)} images at {inputSize}x{inputSize} take {bytes / (double)(1L << 30):0.#} GiB while they are explained; " +
+                $"expected at most {SelectedImagesBudgetBytes >> 30} GiB ({SelectedImagesBudgetBytes / (3L * inputSize * inputSize * sizeof(float))} images at this size).");
+        }
+        return (forwards, bytes, problems);
+    }
+
     /// <summary>What is wrong with these counts, one line per count, named by its option; empty when all are 1 or more.</summary>
     public static IReadOnlyList<string> CountProblems(int images, int pairs, int contexts) =>
         new[] { ("images", images), ("pairs", pairs), ("contexts", contexts) }

@@ -34,6 +34,8 @@ public static class InteractionRunner
         int size = e.Preprocess.InputSize;
         PlayerSet players = request.Players.Build(size);
         IReadOnlyList<int> orders = InteractionOrders.For(players.Count, request.Sampling.Ratios);
+        IReadOnlyList<string> cost = InteractionRequest.Cost(players, orders, request.Sampling, request.Images, size).Problems;
+        if (cost.Count > 0) throw new InputException("contexts", string.Join("\n", cost));
 
         // The selection must not depend on the shard: open the unsharded session and shard the selected images.
         using EvaluationSession session = EvaluationSession.Open(e with { Shard = null });

@@ -172,6 +172,27 @@ public sealed class InteractionEstimatorTests
         Assert.Equal(2 + 4 * 10 * InteractionEstimator.ContextsPerPair(n, orders, 4), calls);
     }
 
+    // Issue 32 #6: --contexts 1000000000 materialised every context before the first forward and grew until killed.
+    // The rows now stream: memory before the first forward is the chunk, whatever the contexts.
+    [Fact]
+    public void A_billion_contexts_start_forwarding_with_the_memory_of_one_chunk()
+    {
+        const int n = 64;
+        var sampling = new InteractionSampling(50, 1_000_000_000, InteractionOrders.DefaultRatios, 3);
+        var orders = InteractionOrders.For(n, sampling.Ratios);
+        using var cancel = new CancellationTokenSource();
+        long before = GC.GetAllocatedBytesForCurrentThread(), atFirstForward = 0;
+        int calls = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => InteractionEstimator.Estimate(0, 0, n, AllPairs(n), orders, sampling, 256, (presence, rows) =>
+        {
+            if (calls++ == 0) atFirstForward = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (calls == 3) cancel.Cancel();
+            return new double[rows];
+        }, cancellation: cancel.Token));
+        Assert.Equal(3, calls);
+        Assert.True(atFirstForward < 4 << 20, $"{atFirstForward} bytes allocated before the first forward");
+    }
+
     [Fact]
     public void Bootstrap_intervals_collapse_for_identical_images_and_widen_with_differing_ones()
     {
