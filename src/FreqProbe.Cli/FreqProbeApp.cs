@@ -27,7 +27,16 @@ internal static class FreqProbeApp
         if (parsed.CommandResult.Command.Options.OfType<SharedQuiet>().FirstOrDefault() is { } quiet) context.Quiet = parsed.GetValue(quiet);
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            try
+            {
+                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            }
+            catch (AggregateException e)
+            {
+                // A parallel stage's failure is reported as what it is (an input error is still exit 2).
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ParallelFailure.Unwrap(e));
+                throw;
+            }
         }
         catch (InputException e)
         {

@@ -88,7 +88,7 @@ public sealed class BatchStream
         var pixels = new float[n * stride];
         var errors = new BadImageException?[n];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, n, options, () => new byte[stride], (i, _, bytes) =>
+        ParallelFailure.Run(() => Parallel.For(0, n, options, () => new byte[stride], (i, _, bytes) =>
         {
             try
             {
@@ -100,7 +100,7 @@ public sealed class BatchStream
                 errors[i] = e;
             }
             return bytes;
-        }, _ => { });
+        }, _ => { }));
         var kept = new List<int>(n);
         var labels = new List<int>(n);
         var skipped = new List<SkippedImage>();

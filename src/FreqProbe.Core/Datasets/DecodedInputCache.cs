@@ -40,6 +40,7 @@ public sealed class DecodedInputCache : IImageDataset
     readonly ulong[] hashes;
     readonly string?[] bad;
     readonly bool[] held;
+    readonly FileStream file;
     readonly MemoryMappedFile map;
     readonly MemoryMappedViewAccessor view;
 
@@ -53,8 +54,10 @@ public sealed class DecodedInputCache : IImageDataset
         this.bad = bad;
         this.held = held;
         Decoded = decoded;
-        // Never empty: a dataset has at least one image and an input at least one byte.
-        map = MemoryMappedFile.CreateFromFile(Path.Combine(folder, "inputs.u8"), FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // Never empty: a dataset has at least one image and an input at least one byte. The open stream holds a shared
+        // lock for as long as this run reads, which tells a rebuilding run to write a new file instead.
+        file = new FileStream(Path.Combine(folder, "inputs.u8"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
     }
 
@@ -86,17 +89,15 @@ public sealed class DecodedInputCache : IImageDataset
             var held = new bool[inner.Count];
             string? stale = ReadIndex(folder, identity, fingerprint, length, hashes, sources, bad, held);
             string data = Path.Combine(folder, "inputs.u8");
+            int[] edited = Array.Empty<int>();
             if (stale is not null)
             {
                 if (stale != "") notice?.Invoke($"decoded cache {folder}: {stale}; rebuilding it");
                 Array.Clear(held);
-                File.Delete(Path.Combine(folder, "index.sha256"));
-                using var fresh = new FileStream(data, FileMode.Create, FileAccess.Write);
-                fresh.SetLength(length);
             }
             else
             {
-                int[] edited = Edited(inner, needed.Where(i => held[i]).Distinct().ToArray(), sources, threads);
+                edited = Edited(inner, needed.Where(i => held[i]).Distinct().ToArray(), sources, threads);
                 if (edited.Length > 0)
                 {
                     notice?.Invoke($"decoded cache {folder}: {edited.Length} image file(s) changed since they were decoded although their sizes and " +
@@ -105,18 +106,52 @@ public sealed class DecodedInputCache : IImageDataset
                 }
             }
             int[] missing = needed.Where(i => !held[i]).Distinct().Order().ToArray();
-            if (missing.Length > 0)
+            if (missing.Length > 0) notice?.Invoke($"decoded cache {folder}: decoding {missing.Length} image(s) once");
+            // Runs that have the cache open read their inputs from a map of inputs.u8. A rebuild, or new bytes over images
+            // they may read (edited ones, while a reader holds the file), go to a new file that replaces inputs.u8 by a
+            // rename: the readers keep the file they mapped, and never see bytes other than those they were told of.
+            // Filling images no index named yet writes where no reader reads, so it is done in place.
+            bool replace = stale is not null || (edited.Length > 0 && ReadersHold(data));
+            if (replace || missing.Length > 0)
             {
-                notice?.Invoke($"decoded cache {folder}: decoding {missing.Length} image(s) once");
-                Fill(inner, policy, data, missing, threads, hashes, sources, bad);
+                File.Delete(Path.Combine(folder, "index.sha256")); // the index is untrusted until the data matches it again
+                string target = replace ? data + ".new" : data;
+                if (stale is not null)
+                {
+                    using var fresh = new FileStream(target, FileMode.Create, FileAccess.Write);
+                    fresh.SetLength(length);
+                }
+                else if (replace)
+                {
+                    File.Copy(data, target, overwrite: true);
+                }
+                Fill(inner, policy, target, missing, threads, hashes, sources, bad);
                 foreach (int i in missing) held[i] = true;
+                if (replace) File.Move(target, data, overwrite: true);
                 WriteIndex(folder, identity, fingerprint, hashes, sources, bad, held);
             }
             return new DecodedInputCache(inner, policy, folder, hashes, bad, held, missing.Length);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ParallelFailure.Unwrap(e) is IOException or UnauthorizedAccessException)
         {
-            throw new InputException("decoded-cache", $"cannot use the decoded cache '{folder}' ({e.Message}); expected a writable folder.", e);
+            Exception why = ParallelFailure.Unwrap(e);
+            string hint = ParallelFailure.IsDiskFull(why) ? "free some space, or point --decoded-cache at a disk with room" : "expected a writable folder";
+            throw new InputException("decoded-cache", $"cannot use the decoded cache '{folder}' ({why.Message}); {hint}.", why);
+        }
+    }
+
+    // Whether a run has inputs.u8 open for reading (each holds a shared lock on it while open).
+    static bool ReadersHold(string data)
+    {
+        if (!File.Exists(data)) return false;
+        try
+        {
+            using var probe = new FileStream(data, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 
@@ -158,10 +193,10 @@ public sealed class DecodedInputCache : IImageDataset
     static int[] Edited(IImageDataset inner, int[] candidates, ulong?[] sources, int threads)
     {
         var changed = new System.Collections.Concurrent.ConcurrentBag<int>();
-        Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        ParallelFailure.Run(() => Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
             if (inner.SourceHash(i) != sources[i]) changed.Add(i);
-        });
+        }));
         return changed.Order().ToArray();
     }
 
@@ -203,7 +238,7 @@ public sealed class DecodedInputCache : IImageDataset
     {
         int stride = 3 * policy.InputSize * policy.InputSize;
         using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(data, FileMode.Open, FileAccess.Write);
-        Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new byte[stride], (i, _, bytes) =>
+        ParallelFailure.Run(() => Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new byte[stride], (i, _, bytes) =>
         {
             // Hashed before decoding: an edit racing with this run makes the next run decode again, never keep a stale input.
             sources[i] = inner.SourceHash(i);
@@ -218,7 +253,7 @@ public sealed class DecodedInputCache : IImageDataset
                 bad[i] = e.Reason;
             }
             return bytes;
-        }, _ => { });
+        }, _ => { }));
         RandomAccess.FlushToDisk(handle);
     }
 
@@ -315,6 +350,7 @@ public sealed class DecodedInputCache : IImageDataset
     {
         view.Dispose();
         map.Dispose();
+        file.Dispose();
         inner.Dispose();
     }
 }

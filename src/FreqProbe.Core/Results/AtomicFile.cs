@@ -60,10 +60,7 @@ public static class AtomicFile
     }
 
     /// <summary>Whether <paramref name="e"/> says the disk (or the user's quota) is full.</summary>
-    public static bool IsDiskFull(Exception e) =>
-        e is IOException && (e.HResult is 28 or 112 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
-            || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
-            || e.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase));
+    public static bool IsDiskFull(Exception e) => ParallelFailure.IsDiskFull(e);
 
     /// <summary>The file that writing <paramref name="path"/> replaces: the final target of a symbolic link, else the path.</summary>
     public static string Target(string path)

@@ -132,4 +132,46 @@ public sealed class DecodedInputCacheTests
         using DecodedInputCache third = Open();
         Assert.Equal(0, third.Decoded);
     }
+
+    // Issue 32 #12: a run reading the cache while another rebuilds it in place used to read zeros (checksum mismatch).
+    // A rebuild, or new bytes over images a reader may read, go to a new file renamed over the old one.
+    [Fact]
+    public void A_run_reading_the_cache_keeps_its_inputs_while_another_rebuilds_or_redecodes_it()
+    {
+        using var dir = new TempDirectory();
+        string data = Folder(dir);
+        var notices = new List<string>();
+        byte[][] original = Inputs(ImageFolderDataset.Open(data), out _);
+        using DecodedInputCache reader = OpenAll(dir, data, 2, notices);
+
+        File.SetLastWriteTimeUtc(Path.Combine(data, "c0", "0.jpg"), DateTime.UtcNow.AddMinutes(5)); // the next opening rebuilds
+        using (DecodedInputCache rebuilt = OpenAll(dir, data, 2, notices))
+        {
+            Assert.Equal(6, rebuilt.Decoded);
+            Assert.Equal(original, Inputs(rebuilt, out _));
+        }
+        Assert.Equal(original, Inputs(reader, out _));
+
+        // An edit in place (same size and time) while a reader holds the file: the new bytes go to a copy.
+        using DecodedInputCache second = OpenAll(dir, data, 2, notices);
+        string victim = Path.Combine(data, "c0", "2.jpg");
+        var info = new FileInfo(victim);
+        DateTime time = info.LastWriteTimeUtc;
+        byte[] bytes = File.ReadAllBytes(victim);
+        TestImages.Jpeg(dir.File("other.jpg"), 104, 80, (x, y) => ((byte)(255 - x), (byte)(y * 3), 30));
+        byte[] replacement = File.ReadAllBytes(dir.File("other.jpg"));
+        Array.Resize(ref replacement, bytes.Length);
+        File.WriteAllBytes(victim, replacement);
+        File.SetLastWriteTimeUtc(victim, time);
+        byte[][] edited = Inputs(ImageFolderDataset.Open(data), out _);
+        Assert.Single(Enumerable.Range(0, 6), i => !original[i].SequenceEqual(edited[i]));
+        using (DecodedInputCache third = OpenAll(dir, data, 2, notices))
+        {
+            Assert.Equal(1, third.Decoded);
+            Assert.Equal(edited, Inputs(third, out _));
+        }
+        Assert.Equal(original, Inputs(reader, out _));
+        Assert.Equal(original, Inputs(second, out _));
+        Assert.Empty(Directory.GetFiles(reader.Folder, "*.new"));
+    }
 }
