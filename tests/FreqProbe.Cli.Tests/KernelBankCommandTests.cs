@@ -89,4 +89,71 @@ public sealed class KernelBankCommandTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("holds no convolution weight (4-D *.weight) and no kernel bank", run.Error, StringComparison.Ordinal);
     }
+
+    // Issue 32 #13: malformed state dicts used to end in DivideByZero, IndexOutOfRange, FFT or SVD errors (exit 1),
+    // 0.0% in every band, or minutes and gigabytes. Each is now exit 2 naming the tensor, or a warning and left out.
+    string Saved(string name, params (string Key, Tensor Value)[] tensors)
+    {
+        string path = dir.File(name + ".safetensors");
+        Safetensors.SaveStateDict(path, tensors.ToDictionary(t => t.Key, t => t.Value));
+        foreach (var (_, value) in tensors) value.Dispose();
+        return path;
+    }
+
+    static (string, Tensor)[] FdConv(long[] dft, long[] kernelFc, long[] filterFc, long[] channelFc) => new (string, Tensor)[]
+    {
+        ("stem.weight", randn(new long[] { 4, 3, 3, 3 })),
+        ("e.dft_weight", randn(dft)), ("e.KSM_Global.kernel_fc.weight", randn(kernelFc)),
+        ("e.KSM_Global.filter_fc.weight", randn(filterFc)), ("e.KSM_Global.channel_fc.weight", randn(channelFc)),
+    };
+
+    [Fact]
+    public void Malformed_state_dicts_get_exit_2_or_a_warning_never_a_crash()
+    {
+        var warned = new (string File, string Expected)[]
+        {
+            (Saved("fd-filter", FdConv(new long[] { 1, 24, 11, 2 }, new long[] { 4, 16, 1, 1 }, new long[] { 0, 8 }, new long[] { 6, 16, 1, 1 })), "filter_fc.weight is [0, 8]"),
+            (Saved("fd-dft", FdConv(new long[] { 0, 12, 7, 2 }, new long[] { 4, 16, 1, 1 }, new long[] { 8, 16, 1, 1 }, new long[] { 6, 16, 1, 1 })), "dft_weight is [0, 12, 7, 2]"),
+            (Saved("fd-scalar", FdConv(new long[] { 1, 24, 11, 2 }, Array.Empty<long>(), new long[] { 8, 16, 1, 1 }, new long[] { 6, 16, 1, 1 })), "kernel_fc.weight is []"),
+            (Saved("cond", ("stem.weight", randn(new long[] { 4, 3, 3, 3 })), ("c.weight", randn(new long[] { 4, 72 })), ("c.routing_fn.weight", randn(new long[] { 4, 0 })),
+                ("c.bias", randn(new long[] { 4, 8 }))), "routing_fn.weight is [4, 0]"),
+            (Saved("huge-bank", ("stem.weight", randn(new long[] { 4, 3, 3, 3 })), ("b.weight", randn(new long[] { 20000, 1, 1, 1, 1 })),
+                ("b.attention.kernel_fc.weight", randn(new long[] { 4, 16, 1, 1 }))), "20000 kernel groups; expected at most 256"),
+            (Saved("zero-layer", ("stem.weight", randn(new long[] { 4, 3, 3, 3 })), ("dead.weight", zeros(new long[] { 4, 4, 3, 3 }))), "layer dead: all 144 weights are zero"),
+            (Saved("zero-bank", ("stem.weight", randn(new long[] { 4, 3, 3, 3 })), ("b.weight", zeros(new long[] { 4, 4, 4, 3, 3 })),
+                ("b.attention.kernel_fc.weight", randn(new long[] { 4, 16, 1, 1 }))), "b: odconv bank not read: all its weights are zero"),
+        };
+        foreach (var (file, expected) in warned)
+        {
+            CliRun run = CliRun.Invoke("kernels", "--weights", file, "--size", "16");
+            Assert.True(run.ExitCode == 0, $"{file}: exit {run.ExitCode}: {run.Error}");
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+            Assert.Contains("warning", run.Error, StringComparison.Ordinal);
+            Assert.Contains("stem", run.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("0.0%              0.0%", run.Out, StringComparison.Ordinal);
+        }
+
+        string good = Saved("good", ("stem.weight", randn(new long[] { 4, 3, 3, 3 })));
+        string nan = dir.File("nan.safetensors");
+        using (Tensor w = randn(new long[] { 4, 3, 3, 3 }))
+        {
+            w[0, 0, 0, 0] = tensor(float.NaN);
+            Safetensors.SaveStateDict(nan, new Dictionary<string, Tensor> { ["stem.weight"] = w });
+        }
+        File.WriteAllText(dir.File("a-file"), "");
+        var refused = new (string[] Args, string Expected)[]
+        {
+            (new[] { "--weights", Saved("empty-kernel", ("stem.weight", randn(new long[] { 4, 3, 0, 3 }))) }, "layer stem: its weight is [4, 3, 0, 3], with no elements"),
+            (new[] { "--weights", nan }, "tensor 'stem.weight' holds 1 NaN and 0 infinite values of 108; expected finite weights."),
+            (new[] { "--weights", good, "--layers", "(" }, "--layers: '(' is not a regular expression"),
+            (new[] { "--weights", good, "--pictures", dir.File("a-file") }, "is a file; expected a folder"),
+        };
+        foreach (var (args, expected) in refused)
+        {
+            CliRun run = CliRun.Invoke(new[] { "kernels", "--size", "16" }.Concat(args).ToArray());
+            Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: exit {run.ExitCode}: {run.Error}");
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+            Assert.Equal("", run.Out);
+        }
+    }
 }

@@ -54,6 +54,12 @@ internal static class KernelsCommand
             if (outPath is not null && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 problems.Add($"--out: '{outPath}' must end in .csv or .json.");
             else if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
+            string? pattern = parsed.GetValue(layers);
+            InputProblems.Collect<Func<string, bool>?>(problems, () => KernelSpectra.LayerFilter(pattern), null);
+            if (parsed.GetValue(pictures) is { } pictureFolder && File.Exists(pictureFolder))
+            {
+                problems.Add($"--pictures: '{pictureFolder}' is a file; expected a folder for the PNGs (it is created when missing).");
+            }
             string? weightsPath = bare ?? request?.WeightsPath;
             if (problems.Count > 0 || weightsPath is null)
             {
@@ -61,7 +67,6 @@ internal static class KernelsCommand
                 return ExitCodes.InputError;
             }
 
-            string? pattern = parsed.GetValue(layers);
             KernelReport report;
             if (request is null)
             {
@@ -72,7 +77,7 @@ internal static class KernelsCommand
                 if (resolution!.Download is { } download) WeightsDownloads.Ensure(context, download, context.Quiet);
                 // The weights as stored: on the CPU, not folded or converted for inference.
                 using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
-                IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern);
+                IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern, Warn(context, weightsPath));
                 IReadOnlyList<BankReport> banks = Banks(context, weightsPath, session.Network.state_dict(), pattern, n);
                 if (result.Count == 0 && banks.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
                 report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, banks);
@@ -103,7 +108,9 @@ internal static class KernelsCommand
         Dictionary<string, TorchSharp.torch.Tensor> tensors = WeightsFile.Load(path);
         try
         {
-            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(tensors.Select(t => (t.Key, t.Value))), n, edges, layers);
+            FiniteWeights.Check(tensors.Select(t => (t.Key, t.Value)), path);
+            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(tensors.Select(t => (t.Key, t.Value))), n, edges, layers,
+                Warn(context, path));
             IReadOnlyList<BankReport> banks = Banks(context, path, tensors, layers, n);
             if (result.Count == 0 && banks.Count == 0)
             {
@@ -117,6 +124,8 @@ internal static class KernelsCommand
             foreach (TorchSharp.torch.Tensor t in tensors.Values) t.Dispose();
         }
     }
+
+    static Action<string> Warn(CommandContext context, string path) => message => context.Error.WriteLine($"freqprobe: warning: {path}: {message}.");
 
     // The dynamic-convolution banks KernelBankLayouts recognises in a state dict, with their figures and PCA embeddings;
     // what looks like a bank but would need a guess is reported as a warning.

@@ -22,6 +22,23 @@ public sealed record KernelBank(string Layer, string Layout, Tensor Groups);
 /// </summary>
 public static class KernelBankLayouts
 {
+    /// <summary>
+    /// The most kernel groups a bank may have (ODConv uses 4, CondConv up to 16 experts, FDConv up to 64): the figures
+    /// compare every pair of groups, so a state dict declaring [20000, 1, 1, 1, 1] would take minutes and gigabytes.
+    /// </summary>
+    public const int MaxGroups = 256;
+
+    // Why a tensor cannot be one with `dims` dimensions of at least one element each; null when it can.
+    static string? Shape(string what, Tensor? t, int dims)
+    {
+        if (t is null) return null;
+        if (t.dim() != dims || t.shape.Any(d => d < 1))
+        {
+            return $"{what} is [{string.Join(", ", t.shape)}]; expected {dims} dimensions of at least 1";
+        }
+        return null;
+    }
+
     /// <summary>The banks of <paramref name="stateDict"/>, in key order, and one problem per tensor that looks like a bank but is not read.</summary>
     public static (IReadOnlyList<KernelBank> Banks, IReadOnlyList<string> Problems) Find(IReadOnlyDictionary<string, Tensor> stateDict)
     {
@@ -48,7 +65,9 @@ public static class KernelBankLayouts
             bool attention = attended.Contains(name);
             if (value.dim() == 5)
             {
-                if (attention && value.shape[0] >= 2) banks.Add(new KernelBank(name, "odconv", value.detach().cpu()));
+                if (attention && Shape("the weight", value, 5) is { } empty) problems.Add($"{key}: ODConv layout not read: {empty}.");
+                else if (attention && value.shape[0] > MaxGroups) problems.Add($"{key}: ODConv layout not read: {value.shape[0]} kernel groups; expected at most {MaxGroups}.");
+                else if (attention && value.shape[0] >= 2) banks.Add(new KernelBank(name, "odconv", value.detach().cpu()));
                 else problems.Add($"{key}: a 5-D weight [{string.Join(", ", value.shape)}] " + (attention
                     ? "with one kernel group; expected K >= 2."
                     : $"without {name}.attention.* beside it; expected ODConv's or DyConv's [K, out, in, k, k] with its attention."));
@@ -60,15 +79,23 @@ public static class KernelBankLayouts
                 else banks.Add(new KernelBank(name, "condconv", value.detach().cpu().reshape(shape)));
             }
         }
+        // A bank whose weights are all zero has no spectra to compare (every figure would be 0/0).
+        foreach (KernelBank zero in banks.Where(b => !b.Groups.ne(0).any().item<bool>()).ToArray())
+        {
+            problems.Add($"{zero.Layer}: {zero.Layout} bank not read: all its weights are zero, so its groups have no spectra to compare.");
+            banks.Remove(zero);
+        }
         return (banks, problems);
     }
 
     static string? CondConvShape(Tensor weight, Tensor routing, Tensor? bias, out long[] shape)
     {
         shape = Array.Empty<long>();
-        long experts = weight.shape[0], perExpert = weight.shape[1], inChannels = routing.dim() == 2 ? routing.shape[1] : -1;
-        if (routing.dim() != 2 || routing.shape[0] != experts) return $"routing_fn.weight is [{string.Join(", ", routing.shape)}]; expected [{experts}, in]";
-        if (bias is null || bias.dim() != 2 || bias.shape[0] != experts) return "no bias [E, out] gives the output channels, so the kernel shape would be a guess";
+        if ((Shape("weight", weight, 2) ?? Shape("routing_fn.weight", routing, 2) ?? Shape("bias", bias, 2)) is { } malformed) return malformed;
+        long experts = weight.shape[0], perExpert = weight.shape[1], inChannels = routing.shape[1];
+        if (routing.shape[0] != experts) return $"routing_fn.weight is [{string.Join(", ", routing.shape)}]; expected [{experts}, in]";
+        if (bias is null || bias.shape[0] != experts) return "no bias [E, out] gives the output channels, so the kernel shape would be a guess";
+        if (experts > MaxGroups) return $"{experts} experts; expected at most {MaxGroups}";
         long outChannels = bias.shape[1];
         // groups = 1 (in channels per kernel) or depthwise (1 per kernel): the kernel must be square in exactly one reading.
         // Depthwise needs the outputs to be a multiple of the inputs.
@@ -94,10 +121,15 @@ public static class KernelBankLayouts
     static string? FdConvShape(Tensor dft, Tensor? kernelFc, Tensor? filterFc, Tensor? channelFc, out int groups, out int outChannels, out int inChannels, out int kernel)
     {
         groups = outChannels = inChannels = kernel = 0;
-        if (dft.dim() != 4 || dft.shape[3] != 2) return $"dft_weight is [{string.Join(", ", dft.shape)}]; expected [P, out*k, in*k/2+1, 2]";
+        if (dft.dim() != 4 || dft.shape[3] != 2 || dft.shape.Any(d => d < 1)) return $"dft_weight is [{string.Join(", ", dft.shape)}]; expected [P, out*k, in*k/2+1, 2] with P, out, in and k at least 1";
         if (kernelFc is null || filterFc is null || channelFc is null)
         {
             return "KSM_Global.kernel_fc, filter_fc and channel_fc weights, which give K, out and in, are missing; expected FDConv's own state dict";
+        }
+        foreach ((string what, Tensor fc) in new[] { ("kernel_fc.weight", kernelFc), ("filter_fc.weight", filterFc), ("channel_fc.weight", channelFc) })
+        {
+            // A linear or 1x1-convolution weight: its first dimension is the count it gives.
+            if (fc.dim() is not (2 or 4) || fc.shape.Any(d => d < 1)) return $"{what} is [{string.Join(", ", fc.shape)}]; expected 2 or 4 dimensions of at least 1";
         }
         long ratio = dft.shape[0];
         if (kernelFc.shape[0] % ratio != 0) return $"kernel_fc has {kernelFc.shape[0]} outputs, not a multiple of the {ratio} parameter groups";
@@ -109,6 +141,7 @@ public static class KernelBankLayouts
         long columns = (long)inChannels * kernel / 2 + 1;
         if (dft.shape[2] != columns) return $"{dft.shape[2]} columns; expected in*k/2+1 = {columns} for {inChannels} inputs and {kernel}x{kernel} kernels";
         long cells = dft.shape[1] * dft.shape[2];
+        if (groups > MaxGroups) return $"K = {groups} groups; expected at most {MaxGroups}";
         if (groups < 2 || cells % groups != 0) return $"{cells} coefficients do not split into K = {groups} equal groups";
         return null;
     }

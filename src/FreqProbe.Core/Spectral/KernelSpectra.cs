@@ -52,12 +52,19 @@ public static class KernelSpectra
     public static Func<string, bool> LayerFilter(string? layers)
     {
         if (layers is null) return _ => true;
-        var filter = new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        return filter.IsMatch;
+        try
+        {
+            var filter = new Regex(layers, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return filter.IsMatch;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException("layers", $"'{layers}' is not a regular expression ({e.Message}); expected a pattern on layer paths, e.g. '^layer3\\.'.");
+        }
     }
 
     /// <summary>Every convolution kernel of <paramref name="model"/> whose layer path matches <paramref name="layers"/> (a regex; null for all), in parameter order.</summary>
-    public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null)
+    public static IReadOnlyList<LayerSpectrum> Analyse(nn.Module model, int size, IReadOnlyList<double> edges, string? layers = null, Action<string>? notice = null)
     {
         Check(size, edges);
         if (!model.named_parameters().Any())
@@ -65,11 +72,16 @@ public static class KernelSpectra
             throw new InputException("weights", "the model has no named parameters: its weights are graph constants, not named parameters (a frozen " +
                 "TorchScript archive, torch.jit.freeze); expected a model whose convolution weights are parameters, e.g. an archive exported without freezing.");
         }
-        return Analyse(ConvolutionWeights(model), size, edges, layers);
+        return Analyse(ConvolutionWeights(model), size, edges, layers, notice);
     }
 
-    /// <summary>The kernels of <paramref name="weights"/> whose layer path matches <paramref name="layers"/> (a regex; null for all), in order.</summary>
-    public static IReadOnlyList<LayerSpectrum> Analyse(IReadOnlyList<(string Layer, Tensor Weight)> weights, int size, IReadOnlyList<double> edges, string? layers = null)
+    /// <summary>
+    /// The kernels of <paramref name="weights"/> whose layer path matches <paramref name="layers"/> (a regex; null for
+    /// all), in order. A weight with no elements is an <see cref="InputException"/>; one whose values are all zero has
+    /// no spectrum to share out, and is left out with a <paramref name="notice"/> instead of reported as 0% in every band.
+    /// </summary>
+    public static IReadOnlyList<LayerSpectrum> Analyse(IReadOnlyList<(string Layer, Tensor Weight)> weights, int size, IReadOnlyList<double> edges, string? layers = null,
+        Action<string>? notice = null)
     {
         Check(size, edges);
         Func<string, bool> wanted = LayerFilter(layers);
@@ -78,6 +90,15 @@ public static class KernelSpectra
         {
             if (!wanted(name)) continue;
             using var scope = NewDisposeScope();
+            if (weight.numel() == 0)
+            {
+                throw new InputException("weights", $"layer {name}: its weight is [{string.Join(", ", weight.shape)}], with no elements; expected [out, in, kh, kw] of at least 1 each.");
+            }
+            if (!weight.detach().ne(0).any().item<bool>())
+            {
+                notice?.Invoke($"layer {name}: all {weight.numel()} weights are zero, so it has no spectrum; left out");
+                continue;
+            }
             results.Add(Analyse(name, weight.detach().cpu(), size, edges));
         }
         return results;
