@@ -12,7 +12,12 @@ internal sealed class CtrlC : IDisposable
     readonly CancellationTokenSource source = new();
     readonly List<PosixSignalRegistration> registrations = new();
 
-    public CtrlC()
+    /// <summary>
+    /// Catches the signals; in a real process (<see cref="HardExit"/> set) also arms the forward-pass watchdog with
+    /// <paramref name="forwardTimeout"/> (null: its default rule), whose message goes to <paramref name="error"/> followed
+    /// by <paramref name="kept"/>, what of the run is saved.
+    /// </summary>
+    public CtrlC(TextWriter? error = null, double? forwardTimeout = null, Func<string>? kept = null, Action<string>? notice = null)
     {
         Interlocked.Exchange(ref lastExitCode, 0); // this run's signal, not an earlier one's
         foreach ((PosixSignal signal, int code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143), (PosixSignal.SIGHUP, 129) })
@@ -21,10 +26,30 @@ internal sealed class CtrlC : IDisposable
             {
                 context.Cancel = true;
                 Interlocked.CompareExchange(ref lastExitCode, code, 0);
+                FreqProbe.Core.Evaluation.ForwardWatchdog.Signalled(ExitCode);
                 source.Cancel();
             }));
         }
+        if (HardExit is { } exit && error is not null)
+        {
+            watching = true;
+            FreqProbe.Core.Evaluation.ForwardWatchdog.Start(forwardTimeout, (message, code) =>
+            {
+                error.WriteLine($"freqprobe: {(code == FreqProbe.Core.Evaluation.ForwardWatchdog.ExitCodeForModel ? "error" : $"interrupted ({SignalName})")}: {message}; " +
+                    $"no result files were replaced{(kept?.Invoke() is { Length: > 0 } what ? $"; {what}" : "")}.");
+                error.Flush();
+                exit(code);
+            }, notice);
+        }
     }
+
+    readonly bool watching;
+
+    /// <summary>
+    /// Ends the process at once with an exit code, without running managed or native shutdown (a thread stuck in a
+    /// forward pass could block it). Set only by the real process's entry point, never for in-process test runs.
+    /// </summary>
+    public static Action<int>? HardExit { get; set; }
 
     static int lastExitCode;
 
@@ -39,6 +64,7 @@ internal sealed class CtrlC : IDisposable
 
     public void Dispose()
     {
+        if (watching) FreqProbe.Core.Evaluation.ForwardWatchdog.Stop();
         foreach (PosixSignalRegistration registration in registrations) registration.Dispose();
         source.Dispose();
     }

@@ -2,6 +2,9 @@ namespace FreqProbe.Cli;
 
 internal static class Program
 {
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
+    static extern void ExitNow(int code);
+
     static int Main(string[] args)
     {
         // The verification worker: a child process that runs known-answer checks of execution paths, so that a
@@ -10,6 +13,12 @@ internal static class Program
         {
             return FreqProbe.Core.Execution.VerificationWorker.Run(args[1], Console.Out);
         }
+        CtrlC.HardExit = code =>
+        {
+            FreqProbe.Core.Results.OutputLock.ReleaseHeld();
+            Console.Out.Flush();
+            ExitNow(code);
+        };
         return FreqProbeApp.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
     }
 }

@@ -344,4 +344,98 @@ public sealed class HostileInputTests : IDisposable
         Assert.DoesNotContain("internal error", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", errors, StringComparison.Ordinal);
     }
+
+    // A run on one of the scripted models whose forward pass never returns (scripts/make_misbehaving_fixtures.py): the
+    // first loops in the known-answer check in the verification worker, the second only on real images, in the run.
+    static string[] Looping(string fixture, string results, params string[] more) => new[]
+    {
+        "lowpass", "--weights", Path.Combine(AppContext.BaseDirectory, "Fixtures", "torchscript", fixture + ".pt"),
+        "--dataset", "synthetic", "--limit", "8", "--radii", "4", "--threads", "1", "--out", results,
+    }.Concat(more).ToArray();
+
+    // Waits for the process, killing it (and failing) if it is still running after two minutes.
+    static (int ExitCode, string Error) Finish(Process run, Func<string> error)
+    {
+        if (!run.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            run.Kill(entireProcessTree: true);
+            run.WaitForExit();
+            Assert.Fail("the run did not end: " + error());
+        }
+        run.WaitForExit();
+        return (run.ExitCode, error());
+    }
+
+    [Theory]
+    [Trait("Speed", "slow")]
+    [InlineData("loops-always", "a check of the model in the child process (freqprobe verify-worker, process ")]
+    [InlineData("loops-on-images", "the model's forward pass has not returned after ")]
+    public void A_forward_pass_that_never_returns_ends_the_run_at_its_timeout_with_exit_2(string fixture, string expected)
+    {
+        string results = dir.File(fixture + ".json");
+        using Process run = Start(Looping(fixture, results, "--forward-timeout", "2"));
+        Task<string> stderr = run.StandardError.ReadToEndAsync();
+        (int code, string error) = Finish(run, () => stderr.Wait(TimeSpan.FromSeconds(5)) ? stderr.Result : "(stderr still open)");
+        Assert.True(code == 2, error);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Contains("over the limit of 2 s (--forward-timeout)", error, StringComparison.Ordinal);
+        Assert.Contains("no result files were replaced", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(results));
+        Assert.Empty(Directory.GetFiles(dir.Path, fixture + ".json.lock*"));
+        if (fixture == "loops-always")
+        {
+            string pid = error[(error.IndexOf(expected, StringComparison.Ordinal) + expected.Length)..].Split(')')[0];
+            Assert.False(Running(pid), $"the verification worker {pid} is still running");
+        }
+    }
+
+    // Whether process PID runs (a killed child can remain a zombie until someone reaps it: not running).
+    static bool Running(string pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    // SIGINT is left out: a process started by the test host inherits SIGINT ignored (as a background job does), so
+    // only a terminal's Ctrl-C shows that path, which is the same handler as SIGTERM's and SIGHUP's.
+    [Theory]
+    [Trait("Speed", "slow")]
+    [InlineData("loops-on-images", "TERM", 143, "the model has been inside one forward pass for", "still inside a forward pass")]
+    [InlineData("loops-on-images", "HUP", 129, "the model has been inside one forward pass for", "still inside a forward pass")]
+    [InlineData("loops-always", "TERM", 143, "verifying 1 convolution or model check(s)", "the checks of the model in the child process were stopped")]
+    public void A_signal_ends_a_run_stuck_in_a_forward_pass_with_the_signal_s_code(string fixture, string signal, int code, string waitFor, string expected)
+    {
+        string results = dir.File(fixture + signal + ".json");
+        using Process run = Start(Looping(fixture, results));
+        var error = new System.Text.StringBuilder();
+        var seen = new ManualResetEventSlim();
+        run.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (error) error.AppendLine(e.Data);
+            if (e.Data.Contains(waitFor, StringComparison.Ordinal)) seen.Set();
+        };
+        run.BeginErrorReadLine();
+        bool stuck = seen.Wait(TimeSpan.FromMinutes(2));
+        if (stuck && fixture == "loops-always") Thread.Sleep(1500); // the worker is inside the endless check by then
+        using (Process kill = Process.Start("kill", new[] { "-" + signal, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!) kill.WaitForExit();
+        string Text()
+        {
+            lock (error) return error.ToString();
+        }
+        (int exit, string text) = Finish(run, Text);
+        Assert.True(stuck, "the run never said it was stuck: " + text);
+        Assert.True(exit == code, text);
+        Assert.Contains($"interrupted (SIG{signal})", text, StringComparison.Ordinal);
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.False(File.Exists(results));
+        Assert.Empty(Directory.GetFiles(dir.Path, Path.GetFileName(results) + ".lock*"));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FreqProbe.Core.Tests.Support;
 
 namespace FreqProbe.Cli.Tests;
@@ -164,5 +165,104 @@ public sealed class SweepConfigCommandTests : IDisposable
         CliRun run = CliRun.Invoke("sweep", config);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("broken.json: not valid JSON (line 4", run.Error, StringComparison.Ordinal);
+    }
+
+    // Issue 32 #20: names in any script, formats named one by one, a byte-order mark, a decoded cache that is a file.
+    [Fact]
+    public void Unicode_names_a_byte_order_mark_each_bad_format_and_a_file_as_decoded_cache_are_judged_by_check()
+    {
+        string good = dir.Write("good.json", "\uFEFF" + """
+            { "runs": [ { "name": "é-日本", "weights": "builtin:synthetic", "dataset": "synthetic", "filter": "lowpass", "limit": 4, "radii": "4" } ] }
+            """);
+        Assert.StartsWith("EF-BB-BF", BitConverter.ToString(File.ReadAllBytes(good)[..3]), StringComparison.Ordinal);
+        CliRun run = CliRun.Invoke("sweep", good, "--out-dir", dir.File("good-out"), "-q");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.True(File.Exists(dir.File("good-out/é-日本.json")));
+
+        string blocking = dir.Write("not-a-folder", "x");
+        string bad = Config("bad.json", $$"""
+            { "defaults": { "weights": "builtin:synthetic", "dataset": "synthetic", "filter": "lowpass", "limit": 4, "radii": "4" },
+              "runs": [
+                { "name": "a", "formats": ["json", "exe", 3] },
+                { "name": "b", "formats": "csv" },
+                { "name": "c", "decoded_cache": {{JsonSerializer.Serialize(blocking)}} },
+                { "name": "d", "decoded_cache": {{JsonSerializer.Serialize(Path.Combine(blocking, "sub"))}} },
+                { "name": "e\u0301" }, { "name": "\u00e9" },
+                { "name": "{{new string('x', 201)}}" }
+              ] }
+            """);
+        CliRun check = CliRun.Invoke("sweep", bad, "--check");
+        Assert.Equal(2, check.ExitCode);
+        foreach (string e in new[]
+        {
+            "$.runs[0].formats[1]: \"exe\" is not a format; expected one of json, csv, md.",
+            "$.runs[0].formats[2]: 3 is not a format",
+            "$.runs[1].formats: \"csv\" is not a list of formats; expected a non-empty array",
+            $"$.runs[2].decoded_cache: '{blocking}' is a file; expected a folder",
+            $"on its path is a file; expected a folder path",
+            "$.runs[5].name: 'é' is already the name of $.runs[4]",
+            "$.runs[6].name: \"xxx",
+        })
+        {
+            Assert.Contains(e, check.Error, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("an array is not", check.Error, StringComparison.Ordinal);
+    }
+
+    // A seeded fuzz loop over configs: a valid config mutated at random (keys dropped, renamed or added, values of
+    // every JSON type, names in other scripts, truncation, a byte-order mark). Every one is either accepted by --check
+    // or refused with exit 2, each line naming the file; never another exit code, a stack trace or a .NET type.
+    [Fact]
+    public void Fuzzed_configs_are_accepted_or_refused_with_exit_2_naming_the_file()
+    {
+        const int Configs = 400;
+        var random = new Random(20261205);
+        string[] keys = { "name", "filter", "weights", "model", "dataset", "limit", "radii", "bands", "formats", "predictions", "threads", "batch_size",
+            "decoded_cache", "mean", "std", "input_size", "crop_pct", "seed", "clip", "shape", "profile", "forward_timeout", "out", "unknown", "data" };
+        JsonNode?[] values =
+        {
+            null, true, false, 0, -1, 4, 1.5, 1e300, "", "4", "4..32", "0-4,4-8", "lowpass", "bandpass", "synthetic", "builtin:synthetic", "é", "日本",
+            "../x", "/proc/self", new JsonArray(), new JsonArray("json", "csv"), new JsonArray("exe"), new JsonArray(0.5, 0.5, 0.5), new JsonObject(),
+        };
+        JsonNode? Value() => values[random.Next(values.Length)]?.DeepClone();
+        int accepted = 0, refused = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < Configs; i++)
+        {
+            var runs = new JsonArray();
+            for (int r = 0; r < random.Next(0, 4); r++)
+            {
+                var run = new JsonObject { ["name"] = $"r{r}", ["weights"] = "builtin:synthetic", ["dataset"] = "synthetic", ["filter"] = "lowpass", ["limit"] = 4, ["radii"] = "4" };
+                for (int m = 0; m < random.Next(0, 4); m++)
+                {
+                    string key = keys[random.Next(keys.Length)];
+                    if (random.Next(3) == 0) run.Remove(key);
+                    else run[key] = Value();
+                }
+                runs.Add(run);
+            }
+            var root = new JsonObject { ["runs"] = runs };
+            if (random.Next(4) == 0) root["defaults"] = new JsonObject { [keys[random.Next(keys.Length)]] = Value() };
+            if (random.Next(10) == 0) root[keys[random.Next(keys.Length)]] = Value();
+            string text = root.ToJsonString();
+            if (random.Next(10) == 0) text = text[..random.Next(text.Length)];
+            if (random.Next(10) == 0) text = "\uFEFF" + text;
+            string path = dir.Write($"fuzz{i}.json", text);
+            CliRun check = CliRun.Invoke("sweep", path, "--check", "-q");
+            Assert.True(check.ExitCode is 0 or 2, $"exit {check.ExitCode} for {text}: {check.Error}");
+            foreach (string wrong in new[] { "internal error", "Exception", "System.", "   at " })
+            {
+                Assert.False(check.Error.Contains(wrong, StringComparison.Ordinal), $"'{wrong}' for {text}: {check.Error}");
+            }
+            if (check.ExitCode == 0) accepted++;
+            else
+            {
+                refused++;
+                Assert.All(check.Error.Split('\n').Where(l => l.StartsWith("freqprobe: error:", StringComparison.Ordinal)),
+                    line => Assert.Contains($"fuzz{i}.json", line, StringComparison.Ordinal));
+            }
+        }
+        Console.WriteLine($"config fuzz: {Configs} configs in {clock.Elapsed.TotalSeconds:0.0} s: {accepted} accepted, {refused} refused");
+        Assert.True(accepted > 0 && refused > 0, $"{accepted} accepted, {refused} refused: the loop no longer tries both");
     }
 }

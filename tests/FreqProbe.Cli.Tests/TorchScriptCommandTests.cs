@@ -129,7 +129,7 @@ public sealed class TorchScriptCommandTests : IDisposable
         string missing = TorchScriptFixtures.CopyTo(models, "tiny-mobilenetv3-traced", "lost", CardWith("tiny-mobilenetv3-traced", ("label_space", "nowhere.txt")));
         CliRun refused = CliRun.Invoke("lowpass", "--weights", missing, "--data", photos);
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("label_space 'nowhere.txt', which is neither imagenet, cifar10 nor a class-list file", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("label_space 'nowhere.txt', which is neither cifar10, imagenet, synthetic nor a class-list file", refused.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -245,21 +245,68 @@ public sealed class TorchScriptCommandTests : IDisposable
         }
     }
 
-    // A card's statistics and resize are held to the rules of the options that override them: std 0 makes every
-    // probability NaN, a resize below the crop cannot be cropped.
+    // A card's fields are held to the rules of the options that override them (DataConfigRules): std 0 makes every
+    // probability NaN, a resize below the crop cannot be cropped. Each bad field is one error line, the field's own,
+    // never also "lacks input_size" for a card that has it.
     [Theory]
-    [InlineData("std", "[0,0,0]", "says std [0, 0, 0]; expected three positive numbers in [0,1] units, or \"none\", as --std takes")]
+    [InlineData("std", "[0,0,0]", "says std [0, 0, 0]; expected three positive numbers in [0,1] units (r, g, b), e.g. 0.229,0.224,0.225, or none, as --std takes")]
     [InlineData("std", "[0.2,-0.2,0.2]", "says std [0.2, -0.2, 0.2]; expected three positive numbers")]
     [InlineData("mean", "[0.5,1e39,0.5]", "says mean [0.5, Infinity, 0.5]; expected three numbers in [0,1] units")]
-    [InlineData("resize_shorter", "8", "says resize_shorter 8, smaller than its input_size 32; expected at least 32")]
-    public void A_card_is_validated_like_the_options(string field, string value, string expected)
+    [InlineData("resize_shorter", "8", "says resize_shorter 8; expected at least the input size 32")]
+    [InlineData("input_size", "4", "says input_size 4; expected at least 8 pixels")]
+    [InlineData("crop_pct", "7", "says crop_pct 7; expected a fraction in (0, 1]")]
+    [InlineData("interpolation", "\"lanczos\"", "says interpolation 'lanczos'; expected bilinear or bicubic")]
+    [InlineData("num_classes", "0", "says num_classes 0; expected a positive number of outputs")]
+    [InlineData("label_space", "\"klingon\"", "names label_space 'klingon', which is neither cifar10, imagenet, synthetic nor a class-list file beside it")]
+    [InlineData("input_size", "\"big\"", "bad.card.json: input_size is \"big\"; expected a whole number")]
+    [InlineData("num_classes", "1e3", "bad.card.json: num_classes is 1e3; expected a whole number")]
+    [InlineData("mean", "[0.5,0.5]", "bad.card.json: mean is [0.5,0.5]; expected three numbers (r, g, b) or \"none\"")]
+    [InlineData("created_utc", "5", "bad.card.json: created_utc is 5; expected a date and time as a string")]
+    [InlineData("name", null, "bad.card.json: the card has no name; expected the model's name as a string (usually its weights file's stem, e.g. \"name\": \"bad\")")]
+    [InlineData("format", "\"v9\"", "bad.card.json: format is \"v9\"; expected \"freqprobe-model-card/1\"")]
+    public void A_card_is_validated_like_the_options(string field, string? value, string expected)
     {
-        string bad = TorchScriptFixtures.CopyTo(dir.Path, "tiny-mobilenetv3-traced", "bad", CardWith("tiny-mobilenetv3-traced", (field, JsonNode.Parse(value))));
+        string bad = TorchScriptFixtures.CopyTo(dir.Path, "tiny-mobilenetv3-traced", "bad", CardWith("tiny-mobilenetv3-traced", (field, value is null ? null : JsonNode.Parse(value))));
+        AssertOneCardError(bad, expected);
+    }
+
+    [Theory]
+    [InlineData("{\"input_size\": 32, ", "bad.card.json: not valid JSON (line 1, byte 20): Expected start of a property name or value, but instead reached end of data")]
+    [InlineData("[1, 2]", "bad.card.json: a model card is a JSON object")]
+    [InlineData("{\"name\": \"a\", \"name\": \"b\"}", "bad.card.json: not valid JSON")]
+    public void A_card_that_is_not_a_card_is_one_error_naming_the_file(string text, string expected)
+    {
+        string bad = TorchScriptFixtures.CopyTo(dir.Path, "tiny-mobilenetv3-traced", "bad", text);
+        AssertOneCardError(bad, expected);
+    }
+
+    void AssertOneCardError(string archive, string expected)
+    {
         string results = dir.File("bad.csv");
-        CliRun refused = CliRun.Invoke("lowpass", "--weights", bad, "--dataset", "synthetic", "--limit", "4", "--radii", "4", "--out", results);
+        CliRun refused = CliRun.Invoke("lowpass", "--weights", archive, "--dataset", "synthetic", "--limit", "4", "--radii", "4", "--out", results);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains(expected, refused.Error, StringComparison.Ordinal);
+        string[] errors = refused.Error.Split('\n').Where(l => l.StartsWith("freqprobe: error:", StringComparison.Ordinal)).ToArray();
+        Assert.True(errors.Length == 1, refused.Error);
+        foreach (string wrong in new[] { "lacks", "(there is none)", "System.", "`1", "LineNumber", "ModelCard" })
+        {
+            Assert.DoesNotContain(wrong, refused.Error, StringComparison.Ordinal);
+        }
         Assert.False(File.Exists(results));
+    }
+
+    // scripts/make_misbehaving_fixtures.py: the model is at fault, not the input size it was given.
+    [Theory]
+    [InlineData("batch-one", "runs on one image but fails on a batch of them (RuntimeError: mat1 and mat2 shapes cannot be multiplied")]
+    [InlineData("returns-dict", "returns from forward a value TorchSharp cannot read back (a dict, or a nested structure); expected one tensor of logits")]
+    public void A_model_that_takes_one_image_only_or_returns_a_dict_is_blamed_not_the_input_size(string fixture, string expected)
+    {
+        CliRun refused = CliRun.Invoke("lowpass", "--weights", TorchScriptFixtures.Archive(fixture), "--dataset", "synthetic", "--limit", "4", "--radii", "4");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("freqprobe: error: --weights: ", refused.Error, StringComparison.Ordinal);
+        Assert.Contains(expected, refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--input-size:", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Index was out of range", refused.Error, StringComparison.Ordinal);
     }
 
     public static TheoryData<string[]> OtherCommands => new()

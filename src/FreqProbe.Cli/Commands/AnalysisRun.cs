@@ -18,7 +18,7 @@ internal static class AnalysisRun
         {
             context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; {what} is a smoke test.");
         }
-        using var cancel = new CtrlC();
+        using var cancel = new CtrlC(context.Error, evaluation.ForwardTimeoutSeconds, notice: message => context.Notice(message, quiet));
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));
         T result = runner(bar, message => context.Notice(message, quiet), cancel.Token);
         bar.Finish();

@@ -90,7 +90,10 @@ internal static class SweepCommands
                 "The numbers are a smoke test, not a measurement; the results file records random_weights = true.");
         }
 
-        using var cancel = new CtrlC();
+        using var cancel = new CtrlC(context.Error, request.ForwardTimeoutSeconds, () => request.CheckpointPath is { } path && File.Exists(path)
+                ? $"the images finished by the last checkpoint are kept in {path}; run the same command with --resume to continue"
+                : "nothing was saved (no --out, or no checkpoint yet)",
+            message => context.Notice(message, quiet));
         SweepCheckpoint? checkpoint = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved) : null;
         long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);

@@ -60,7 +60,9 @@ internal static partial class SweepConfig
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
+            ReadOnlyMemory<byte> json = bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsMemory(Utf8Bom.Length) : bytes;
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
@@ -74,6 +76,8 @@ internal static partial class SweepConfig
             return plan with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
         }
     }
+
+    static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     static SweepPlan Read(JsonElement root, string path, string folder, IReadOnlyList<GivenValue> overrides, List<string> problems)
     {
@@ -132,11 +136,15 @@ internal static partial class SweepConfig
             }
             string? name = null;
             if (!run.TryGetProperty("name", out JsonElement nameElement)) Problem(at, "missing \"name\"; every run needs a unique name (it names the results files).");
-            else if (nameElement.ValueKind != JsonValueKind.String || !NamePattern().IsMatch(nameElement.GetString()!))
-                Problem(at + ".name", $"{Describe(nameElement)} is not a usable name; expected letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            else if (nameElement.ValueKind != JsonValueKind.String || !UsableName(nameElement.GetString()!))
+            {
+                Problem(at + ".name", $"{Describe(nameElement)} is not a usable name; expected letters (of any script), digits, '.', '_' or '-', " +
+                    $"starting with a letter or digit, at most {MaxNameBytes} bytes in UTF-8 (it names the run's files).");
+            }
             else
             {
-                name = nameElement.GetString()!;
+                // One spelling per name: "é" typed composed or decomposed names the same files.
+                name = nameElement.GetString()!.Normalize(System.Text.NormalizationForm.FormC);
                 if (names.TryGetValue(name, out string? first)) Problem(at + ".name", $"'{name}' is already the name of {first}; run names must be unique.");
                 else names[name] = at;
             }
@@ -161,12 +169,24 @@ internal static partial class SweepConfig
             string[] formats = new[] { "json", "csv" };
             if (extras.TryGetValue("formats", out var fmt))
             {
-                if (fmt.Value.ValueKind == JsonValueKind.Array && fmt.Value.GetArrayLength() > 0
-                    && fmt.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String && FormatNames.Contains(e.GetString())))
+                if (fmt.Value.ValueKind != JsonValueKind.Array || fmt.Value.GetArrayLength() == 0)
                 {
-                    formats = fmt.Value.EnumerateArray().Select(e => e.GetString()!).Append("json").Distinct().ToArray();
+                    Problem(fmt.At, $"{Describe(fmt.Value)} is not a list of formats; expected a non-empty array from {string.Join(", ", FormatNames)}, e.g. [\"json\", \"csv\"].");
                 }
-                else Problem(fmt.At, $"{Describe(fmt.Value)} is not a non-empty array of formats from {string.Join(", ", FormatNames)}.");
+                else
+                {
+                    int bad = 0, k = 0;
+                    foreach (JsonElement format in fmt.Value.EnumerateArray())
+                    {
+                        if (format.ValueKind != JsonValueKind.String || !FormatNames.Contains(format.GetString()))
+                        {
+                            Problem($"{fmt.At}[{k}]", $"{Describe(format)} is not a format; expected one of {string.Join(", ", FormatNames)}.");
+                            bad++;
+                        }
+                        k++;
+                    }
+                    if (bad == 0) formats = fmt.Value.EnumerateArray().Select(e => e.GetString()!).Append("json").Distinct().ToArray();
+                }
             }
             bool predictions = false;
             if (extras.TryGetValue("predictions", out var p))
@@ -270,6 +290,15 @@ internal static partial class SweepConfig
         return relative.Length < full.Length ? relative : full;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    /// <summary>The longest run name in UTF-8 bytes: with its longest suffix (".predictions.csv") it stays a file name.</summary>
+    public const int MaxNameBytes = 200;
+
+    static bool UsableName(string name)
+    {
+        string composed = name.Normalize(System.Text.NormalizationForm.FormC);
+        return NamePattern().IsMatch(composed) && System.Text.Encoding.UTF8.GetByteCount(composed) <= MaxNameBytes;
+    }
+
+    [GeneratedRegex(@"^[\p{L}\p{Nd}][\p{L}\p{M}\p{Nd}._-]*$")]
     private static partial Regex NamePattern();
 }

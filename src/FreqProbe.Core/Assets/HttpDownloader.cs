@@ -36,7 +36,11 @@ public sealed class HttpDownloader(HttpClient client, int maxAttempts = 5, TimeS
             }
             catch (Exception e) when (IsTransient(e))
             {
-                throw new InputException($"{url}: download failed after {attempt} attempts: {e.Message}; the partial file {partialPath} is kept, so running the same command again resumes it.", e);
+                long kept = Length(partialPath);
+                if (kept == 0) File.Delete(partialPath); // an empty partial file resumes nothing
+                throw new InputException($"{url}: download failed after {attempt} attempts: {e.Message}; " + (kept > 0
+                    ? $"the partial file {partialPath} ({kept:N0} bytes) is kept, so running the same command again resumes it."
+                    : "nothing was received, so nothing is kept; run the same command again when the server answers."), e);
             }
         }
     }

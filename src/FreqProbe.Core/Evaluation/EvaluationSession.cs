@@ -173,7 +173,7 @@ public sealed class EvaluationSession : IDisposable
                 plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
                     request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice);
                 forward = plan.Forward;
-                if (request.Model.IsArchive) OutputCheck(forward, request, classes, device);
+                if (request.Model.IsArchive) OutputCheck(forward, model, request, classes, device);
                 if (request.Mean.Count > 0)
                 {
                     mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
@@ -191,7 +191,7 @@ public sealed class EvaluationSession : IDisposable
 
     // A model that brings its own code may want another input size or return something else than [N, classes]: one
     // forward pass on two blank images says so before any image is read.
-    static void OutputCheck(Func<Tensor, Tensor> forward, SweepRequest request, int classes, Device device)
+    static void OutputCheck(Func<Tensor, Tensor> forward, nn.Module<Tensor, Tensor> model, SweepRequest request, int classes, Device device)
     {
         int size = request.Preprocess.InputSize;
         string path = request.WeightsPath ?? request.Model.Name;
@@ -204,6 +204,12 @@ public sealed class EvaluationSession : IDisposable
         }
         catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException or ArgumentException)
         {
+            if (RunsOnOneImageOnly(model, size, device))
+            {
+                throw new InputException("weights", $"'{path}' runs on one image but fails on a batch of them ({TorchScriptArchive.FirstLine(e.Message)}); " +
+                    "expected a model that takes any batch [N, 3, H, W] (one exported with its batch fixed, or that reshapes to one row, " +
+                    "x.reshape(1, -1) where x.flatten(1) was meant, cannot be evaluated in batches).", e);
+            }
             throw new InputException("input-size", $"'{path}' fails on a batch of 2 x 3 x {size} x {size} inputs: {TorchScriptArchive.FirstLine(e.Message)}; " +
                 "expected the input size it was exported for (set input_size in its card or --input-size).", e);
         }
@@ -212,6 +218,25 @@ public sealed class EvaluationSession : IDisposable
             throw new InputException("num-classes", $"'{path}' returns [{string.Join(", ", logits.shape)}] for 2 images; expected logits [2, {classes}] " +
                 $"({(request.NumClasses is null ? "the dataset's class count" : request.NumClassesFromCard ? "num_classes in its card" : "--num-classes")}).");
         }
+    }
+
+    // Whether the bare model takes one blank image and refuses two: its batch is the fault, not the input size.
+    static bool RunsOnOneImageOnly(nn.Module<Tensor, Tensor> model, int size, Device device)
+    {
+        ScalarType type = model.parameters().FirstOrDefault()?.dtype ?? ScalarType.Float32;
+        bool Runs(long images)
+        {
+            try
+            {
+                using Tensor output = model.forward(zeros(new long[] { images, 3, size, size }, type, device));
+                return true;
+            }
+            catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException or ArgumentException or InputException)
+            {
+                return false;
+            }
+        }
+        return Runs(1) && !Runs(2);
     }
 
     static void Release(params IDisposable?[] parts)

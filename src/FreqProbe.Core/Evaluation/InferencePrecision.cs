@@ -52,7 +52,8 @@ public static class InferencePrecision
         return input =>
         {
             Tensor x = type == ScalarType.Float32 ? input : input.to(type);
-            Tensor logits = model.forward(channelsLast ? Models.MemoryLayout.ChannelsLast(x) : x);
+            Tensor logits;
+            using (ForwardWatchdog.Enter()) logits = model.forward(channelsLast ? Models.MemoryLayout.ChannelsLast(x) : x);
             return type == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
         };
     }

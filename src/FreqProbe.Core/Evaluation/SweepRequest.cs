@@ -97,6 +97,9 @@ public sealed record SweepRequest
     /// <summary>Seconds between checkpoints.</summary>
     public double CheckpointSeconds { get; init; } = 10;
 
+    /// <summary>Seconds one forward pass may take (<see cref="ForwardWatchdog"/>); null for the default rule, 0 for no limit.</summary>
+    public double? ForwardTimeoutSeconds { get; init; }
+
     /// <summary>Inference precision of the forward pass: fp32, fp16 or bf16 (the FFT and masks stay fp32).</summary>
     public string Precision { get; init; } = "fp32";
 

@@ -44,6 +44,7 @@ public static class PathVerifier
     {
         string folder = Path.GetDirectoryName(store.Path)!;
         Directory.CreateDirectory(folder);
+        RemoveOrphanedRequests(folder);
         int launches = 0;
         while (pending.Count > 0)
         {
@@ -53,6 +54,12 @@ public static class PathVerifier
             try
             {
                 (int exit, int? started, Dictionary<int, Verdict> done, string stderr) = Launch(requestPath);
+                if (exit is 128 + 1 or 128 + 2 or 128 + 15)
+                {
+                    // Ctrl-C in a terminal reaches the child too, as do Slurm's and systemd's signals: a stop, not a crash
+                    // of the check, and no verdict to keep.
+                    throw new OperationCanceledException($"the verification worker was stopped ({ExitDescription(exit)}); no verdict was recorded");
+                }
                 foreach ((int index, Verdict verdict) in done) store.Add(pending[index].Key, verdict);
                 if (started is { } crashed && !done.ContainsKey(crashed))
                 {
@@ -92,29 +99,74 @@ public static class PathVerifier
         process.BeginErrorReadLine();
         int? started = null;
         var done = new Dictionary<int, Verdict>();
-        string? line;
-        while ((line = process.StandardOutput.ReadLine()) is not null)
+        // The run's forward watchdog limits each check and ends the run on a signal, killing the child first.
+        using (Evaluation.ForwardWatchdog.ChildScope watched = Evaluation.ForwardWatchdog.EnterChild(process))
         {
-            if (!line.StartsWith('{')) continue;
-            JsonObject? node;
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null)
+            {
+                switch (ParseLine(line))
+                {
+                    case int check:
+                        started = check;
+                        watched.NextCheck();
+                        break;
+                    case VerificationWorker.Report report:
+                        done[report.Done] = new Verdict(report.Ok, report.MaxError ?? double.NaN, report.Tolerance, report.Detail);
+                        break;
+                }
+            }
+            process.WaitForExit();
+        }
+        lock (stderr) return (process.ExitCode, started, done, stderr.ToString());
+    }
+
+    // The request files of runs that ended without deleting theirs (killed, or ended by the forward watchdog).
+    static void RemoveOrphanedRequests(string folder)
+    {
+        foreach (string file in Directory.EnumerateFiles(folder, "request.*.tmp"))
+        {
+            string[] parts = Path.GetFileName(file).Split('.');
+            if (parts.Length != 4 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || Alive(pid)) continue;
             try
             {
-                node = JsonNode.Parse(line)?.AsObject();
+                File.Delete(file);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                continue;
-            }
-            if (node is null) continue;
-            if (node["start"] is { } s) started = (int)s;
-            else if (node["done"] is not null)
-            {
-                var report = node.Deserialize<VerificationWorker.Report>(VerificationWorker.Json)!;
-                done[report.Done] = new Verdict(report.Ok, report.MaxError ?? double.NaN, report.Tolerance, report.Detail);
+                // another user's, or already gone
             }
         }
-        process.WaitForExit();
-        lock (stderr) return (process.ExitCode, started, done, stderr.ToString());
+    }
+
+    static bool Alive(int pid)
+    {
+        try
+        {
+            using Process process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    // A worker's line: the index of the check it starts, its report, or null for anything else (libtorch's own output).
+    static object? ParseLine(string line)
+    {
+        if (!line.StartsWith('{')) return null;
+        JsonObject? node;
+        try
+        {
+            node = JsonNode.Parse(line)?.AsObject();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (node?["start"] is { } start) return (int)start;
+        return node?["done"] is null ? null : node.Deserialize<VerificationWorker.Report>(VerificationWorker.Json);
     }
 
     /// <summary>How to start the freqprobe executable: $FREQPROBE_EXECUTABLE, else the apphost or freqprobe.dll beside this assembly.</summary>

@@ -9,6 +9,13 @@ public sealed record Verdict(bool Ok, double MaxError, double Tolerance, string 
     /// <summary>True when the check died (the detail then begins "crashed:").</summary>
     public bool Crashed => Detail.StartsWith("crashed", StringComparison.Ordinal);
 
+    /// <summary>
+    /// True for a "crash" that was a stop: the child killed by SIGHUP, SIGINT or SIGTERM (a Ctrl-C reaches it too).
+    /// Versions before 2026-12 recorded these as crashes; they are no verdict and are checked again.
+    /// </summary>
+    public bool WasStopped => Detail.StartsWith("crashed: killed by signal ", StringComparison.Ordinal)
+        && Detail["crashed: killed by signal ".Length..].Split(' ')[0] is "1" or "2" or "15";
+
     /// <summary>True when the check threw instead of answering, e.g. the input refused (the detail begins "error:").</summary>
     public bool Threw => Detail.StartsWith("error", StringComparison.Ordinal);
 

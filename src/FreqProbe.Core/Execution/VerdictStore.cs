@@ -163,8 +163,9 @@ public sealed partial class VerdictStore
             foreach ((string check, JsonNode? node) in body["verdicts"]?.AsObject() ?? throw new JsonException("no verdicts"))
             {
                 JsonObject v = node?.AsObject() ?? throw new JsonException("a verdict is not an object");
-                verdicts[check] = new Verdict((bool?)v["ok"] ?? throw new JsonException("ok missing"), (double?)v["max_error"] ?? double.NaN,
+                var verdict = new Verdict((bool?)v["ok"] ?? throw new JsonException("ok missing"), (double?)v["max_error"] ?? double.NaN,
                     (double?)v["tolerance"] ?? throw new JsonException("tolerance missing"), (string?)v["detail"] ?? "");
+                if (!verdict.WasStopped) verdicts[check] = verdict;
             }
             return null;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace FreqProbe.Core.Models;
@@ -19,7 +20,7 @@ public sealed record ModelCard
     };
 
     /// <summary>Format tag.</summary>
-    public string Format { get; init; } = "freqprobe-model-card/1";
+    public string Format { get; init; } = CurrentFormat;
     /// <summary>Run name (the file stem).</summary>
     public required string Name { get; init; }
     /// <summary>Registry model name (torchscript for a TorchScript archive); null leaves it to --model.</summary>
@@ -94,17 +95,76 @@ public sealed record ModelCard
     /// <summary>Serialises the card.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
-    /// <summary>Reads a card from JSON; <paramref name="origin"/> names it in errors.</summary>
+    /// <summary>The format tag this version writes and reads.</summary>
+    public const string CurrentFormat = "freqprobe-model-card/1";
+
+    /// <summary>
+    /// Reads a card from JSON; <paramref name="origin"/> names it in errors, which say in words which field holds what
+    /// and what was expected (never a .NET type name).
+    /// </summary>
     public static ModelCard Parse(string json, string origin)
     {
+        JsonObject root;
         try
         {
-            return JsonSerializer.Deserialize<ModelCard>(json, Options) ?? throw new InputException($"{origin}: empty model card.");
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new InputException($"{origin}: a model card is a JSON object ({{\"name\": ..., \"input_size\": ...}}); this file holds something else.");
         }
         catch (JsonException e)
         {
-            throw new InputException($"{origin}: not a FreqProbe model card: {e.Message}", e);
+            throw new InputException($"{origin}: not valid JSON ({Where(e)}): {FirstSentence(e.Message)}", e);
         }
+        if ((root["format"] as JsonValue)?.GetValueKind() is { } kind && (kind != JsonValueKind.String || (string?)root["format"] != CurrentFormat))
+        {
+            throw new InputException($"{origin}: format is {root["format"]!.ToJsonString()}; expected \"{CurrentFormat}\" (or no format field).");
+        }
+        if (root["name"] is not JsonValue name || name.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace((string?)name))
+        {
+            string stem = Path.GetFileName(origin).Replace(".card.json", "", StringComparison.Ordinal);
+            throw new InputException($"{origin}: {(root["name"] is null ? "the card has no name" : $"name is {root["name"]!.ToJsonString()}")}; " +
+                $"expected the model's name as a string (usually its weights file's stem, e.g. \"name\": \"{stem}\"), as freqprobe train and scripts/export_torchscript.py write it.");
+        }
+        try
+        {
+            return root.Deserialize<ModelCard>(Options) ?? throw new InputException($"{origin}: empty model card.");
+        }
+        catch (JsonException e)
+        {
+            string field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..].Split('[', '.')[0] : "";
+            string value = root[field]?.ToJsonString() ?? "null";
+            if (value.Length > 80) value = value[..77] + "...";
+            throw new InputException($"{origin}: {(field.Length > 0 ? $"{field} is {value}" : "a field")}; expected {Expected(field, e)}.", e);
+        }
+    }
+
+    // What a field holds, in words, from its property's type.
+    static string Expected(string field, JsonException e)
+    {
+        if (field is "mean" or "std") return "three numbers (r, g, b) or \"none\"";
+        Type? type = typeof(ModelCard).GetProperties().FirstOrDefault(p => Options.PropertyNamingPolicy!.ConvertName(p.Name) == field)?.PropertyType;
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(int)) return $"a whole number (up to {int.MaxValue:N0})";
+        if (type == typeof(ulong)) return "a whole number of 0 or more";
+        if (type == typeof(double)) return "a number";
+        if (type == typeof(string)) return "a string";
+        if (type == typeof(DateTimeOffset)) return "a date and time as a string, e.g. \"2026-12-05T10:00:00Z\"";
+        if (type == typeof(IReadOnlyList<string>)) return "a list of strings";
+        if (type == typeof(IReadOnlyDictionary<string, string>)) return "an object of strings";
+        return FirstSentence(e.Message);
+    }
+
+    static string Where(JsonException e) => e.LineNumber is { } line
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line + 1}, byte {e.BytePositionInLine + 1}")
+        : "position unknown";
+
+    static string FirstSentence(string message)
+    {
+        foreach (string tail in new[] { " Path: ", " LineNumber: " })
+        {
+            int cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut >= 0) message = message[..cut];
+        }
+        return message.TrimEnd('.', ' ');
     }
 
     /// <summary>The card beside <paramref name="weightsPath"/>, or null when there is none.</summary>

@@ -41,7 +41,17 @@ public sealed class TorchScriptNetwork : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        object output = script.forward(input);
+        object output;
+        try
+        {
+            output = script.forward(input);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or NotSupportedException or NotImplementedException)
+        {
+            // The pass ran (libtorch's own errors are ExternalExceptions); TorchSharp could not read back what it returned.
+            throw new InputException("weights", $"'{Path}' returns from forward a value TorchSharp cannot read back (a dict, or a nested structure); " +
+                "expected one tensor of logits [N, classes] (export a module whose forward returns the logits, e.g. out[\"logits\"]).", e);
+        }
         return output as Tensor ?? throw new InputException("weights",
             $"'{Path}' returns {Describe(output)} from forward; expected one tensor of logits [N, classes] (export a module whose forward returns the logits).");
     }

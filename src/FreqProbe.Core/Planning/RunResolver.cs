@@ -148,23 +148,21 @@ public static class RunResolver
             datasetName = cardDataset;
         }
         string? classes = given.Text(RunSettings.Classes);
-        if (datasetName is null && card?.LabelSpace is { } labelSpace)
+        // The card's label space is checked whether or not it is used: a card is validated like the options.
+        if (card?.LabelSpace is { } labelSpace)
         {
-            if (DatasetRegistry.Names.Contains(labelSpace) && !string.Equals(labelSpace, "imagefolder", StringComparison.Ordinal)) datasetName = labelSpace;
-            else
+            bool named = DatasetRegistry.Names.Contains(labelSpace) && !string.Equals(labelSpace, "imagefolder", StringComparison.Ordinal);
+            // Else a class list beside the card: the outputs are those folders, read from an image folder.
+            string list = named ? "" : Path.Combine(Path.GetDirectoryName(ModelCard.PathFor(weights.Path!))!, labelSpace);
+            if (!named && (labelSpace.Length == 0 || !File.Exists(list)))
             {
-                // A class list beside the card: the outputs are those folders, read from an image folder.
-                string list = Path.Combine(Path.GetDirectoryName(ModelCard.PathFor(weights.Path!))!, labelSpace);
-                if (!File.Exists(list))
-                {
-                    Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} names label_space '{labelSpace}', which is neither imagenet, cifar10 " +
-                        $"nor a class-list file ({list} not found); expected one of those.");
-                }
-                else
-                {
-                    datasetName = "imagefolder";
-                    classes ??= list;
-                }
+                Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} names label_space '{labelSpace}', which is neither " +
+                    $"{string.Join(", ", DatasetRegistry.Names.Where(n => n != "imagefolder"))} nor a class-list file beside it ({list} not found); expected one of those.");
+            }
+            else if (datasetName is null)
+            {
+                datasetName = named ? labelSpace : "imagefolder";
+                if (!named) classes ??= list;
             }
         }
         datasetName ??= model?.DefaultDataset;
@@ -186,14 +184,24 @@ public static class RunResolver
         int? limit = Positive(given, RunSettings.Limit, "images", Add);
         int? batch = Positive(given, RunSettings.BatchSize, "images per batch", Add);
         int threads = Positive(given, RunSettings.Threads, "threads", Add) ?? Environment.ProcessorCount;
-        int? numClasses = Positive(given, RunSettings.NumClasses, "outputs", Add) ?? card?.NumClasses;
+        int? numClasses = Positive(given, RunSettings.NumClasses, "outputs", Add);
+        if (numClasses is null && card?.NumClasses is { } cardClasses)
+        {
+            if (DataConfigRules.NumClasses(cardClasses) is { } problem) Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} says num_classes {cardClasses}; {problem}.");
+            else numClasses = cardClasses;
+        }
         double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? 10;
         if (!(checkpointSeconds > 0) || double.IsInfinity(checkpointSeconds))
         {
             Add(RunSettings.CheckpointEvery, $"{checkpointSeconds.ToString(CultureInfo.InvariantCulture)} is not a positive number of seconds.");
         }
+        double? forwardTimeout = given.Number(RunSettings.ForwardTimeout);
+        if (forwardTimeout is { } timeout && !(timeout >= 0 && double.IsFinite(timeout)))
+        {
+            Add(RunSettings.ForwardTimeout, $"{timeout.ToString(CultureInfo.InvariantCulture)} is not a number of seconds; expected 0 (no limit) or more.");
+        }
         int? inputSize = Positive(given, RunSettings.InputSize, "pixels", Add);
-        if (inputSize is < 8) Add(RunSettings.InputSize, $"{inputSize} is too small; expected at least 8 pixels.");
+        if (inputSize is { } givenSize && DataConfigRules.InputSize(givenSize) is { } sizeProblem) Add(RunSettings.InputSize, $"{givenSize} is too small; {sizeProblem}.");
         int? maxImagePixels = Positive(given, RunSettings.MaxImagePixels, "pixels", Add);
         float[]? mean = Triple(given, RunSettings.Mean, positive: false, Add) ?? CardStats(card, card?.Mean, "mean", positive: false, weights.Path, Add) ?? model?.Mean?.ToArray();
         float[]? std = Triple(given, RunSettings.Std, positive: true, Add) ?? CardStats(card, card?.Std, "std", positive: true, weights.Path, Add) ?? model?.Std?.ToArray();
@@ -206,10 +214,10 @@ public static class RunResolver
         // Preprocessing: the card's over the model's; a given input size keeps the crop ratio; then --crop-pct and --interpolation.
         PreprocessPolicy? preprocess = CardPolicy(card, weights.Path, Add) ?? model?.Preprocess;
         if (weights.EvalResize is { } evalResize && preprocess is not null) preprocess = preprocess with { ResizeShorter = evalResize };
-        if (inputSize is { } size && size >= 8) preprocess = preprocess is null ? PreprocessPolicy.Native(size) : Rescaled(preprocess, size);
+        if (inputSize is { } size && DataConfigRules.InputSize(size) is null) preprocess = preprocess is null ? PreprocessPolicy.Native(size) : Rescaled(preprocess, size);
         if (given.Number(RunSettings.CropPct) is { } cropPct)
         {
-            if (!(cropPct > 0 && cropPct <= 1)) Add(RunSettings.CropPct, $"{cropPct.ToString(CultureInfo.InvariantCulture)} is out of range; expected a fraction in (0, 1], e.g. 0.875.");
+            if (DataConfigRules.CropPct(cropPct) is { } pctProblem) Add(RunSettings.CropPct, $"{cropPct.ToString(CultureInfo.InvariantCulture)} is out of range; {pctProblem}.");
             else if (preprocess is not null) preprocess = PreprocessPolicy.FromCropPct(preprocess.InputSize, cropPct, preprocess.Interpolation);
         }
         if (given.Text(RunSettings.Interpolation) is { } interpolation && preprocess is not null)
@@ -218,13 +226,19 @@ public static class RunResolver
         }
 
         // A model without a data config of its own (TorchScript) takes every field from its card or the command line.
-        if (model is { Preprocess: null } && weights.Archive && weights.Path is { } archivePath)
+        // Only fields the card does not have are lacking: a field it has with a bad value was reported above, and an
+        // unreadable card was reported when it was read.
+        bool cardUnreadable = card is null && weights.Path is { } withCard && File.Exists(ModelCard.PathFor(withCard));
+        if (model is { Preprocess: null } && weights.Archive && weights.Path is { } archivePath && !cardUnreadable)
         {
             var lacking = new List<(string Field, string Option)>();
-            if (preprocess is null) lacking.Add(("input_size", "--input-size"));
-            if (needs.HasFlag(RunNeeds.Weights) && (mean is null || std is null)) lacking.Add(("mean and std (or \"none\")", "--mean/--std"));
-            if (needs.HasFlag(RunNeeds.Weights) && numClasses is null) lacking.Add(("num_classes", "--num-classes"));
-            if (needs.HasFlag(RunNeeds.Data) && datasetName is null) lacking.Add(("label_space", "--dataset"));
+            if (preprocess is null && card?.InputSize is null) lacking.Add(("input_size", "--input-size"));
+            if (needs.HasFlag(RunNeeds.Weights) && ((mean is null && card?.Mean is null) || (std is null && card?.Std is null)))
+            {
+                lacking.Add(("mean and std (or \"none\")", "--mean/--std"));
+            }
+            if (needs.HasFlag(RunNeeds.Weights) && numClasses is null && card?.NumClasses is null) lacking.Add(("num_classes", "--num-classes"));
+            if (needs.HasFlag(RunNeeds.Data) && datasetName is null && card?.LabelSpace is null) lacking.Add(("label_space", "--dataset"));
             if (lacking.Count > 0)
             {
                 string cardPath = ModelCard.PathFor(archivePath);
@@ -247,6 +261,16 @@ public static class RunResolver
         if (preprocess is not null)
         {
             problems.AddRange(RunLimits.Check(threads, preprocess.InputSize, batch ?? DefaultBatch(preprocess.InputSize), filters.Count));
+        }
+
+        // The decoded cache is a folder, made on first use: a file at its path, or on the way to it, fails now, not
+        // after other runs of a sweep have written their results.
+        string? decodedCache = given.Text(RunSettings.DecodedCache);
+        if (decodedCache is not null && FileOnTheWay(decodedCache) is { } blocking)
+        {
+            Add(RunSettings.DecodedCache, blocking == Path.GetFullPath(decodedCache)
+                ? $"'{decodedCache}' is a file; expected a folder (made if missing) for the decoded images."
+                : $"'{decodedCache}' cannot be made: '{blocking}' on its path is a file; expected a folder path.");
         }
 
         // Outputs.
@@ -309,11 +333,12 @@ public static class RunResolver
             Shard = shard,
             Seed = given.Seed(RunSettings.Seed) ?? 0,
             OnBadImage = given.Text(RunSettings.OnBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
-            DecodedCache = given.Text(RunSettings.DecodedCache),
+            DecodedCache = decodedCache,
             PerClass = given.Flag(RunSettings.PerClass),
             CheckpointPath = outPath is null ? null : SweepCheckpoint.PathFor(outPath),
             Resume = resume,
             CheckpointSeconds = checkpointSeconds,
+            ForwardTimeoutSeconds = forwardTimeout,
             CommandLine = environment.CommandLine,
             CacheRoot = environment.CacheRoot,
         };
@@ -333,43 +358,42 @@ public static class RunResolver
         ResizeShorter = policy.ResizeShorter is { } shorter ? (int)Math.Floor((double)inputSize * shorter / policy.InputSize) : null,
     };
 
-    // The card's data config as a policy: its input size, its resize (resize_shorter, or timm's crop_pct) and interpolation.
+    // The card's data config as a policy: its input size, its resize (resize_shorter, or timm's crop_pct) and
+    // interpolation, each held to the rule of its option (DataConfigRules).
     static PreprocessPolicy? CardPolicy(ModelCard? card, string? weightsPath, Action<Setting, string> add)
     {
         if (card?.InputSize is not { } size) return null;
         string where = $"the card {ModelCard.PathFor(weightsPath ?? "")}";
-        if (size < 8)
+        bool ok = true;
+        void Check(string? problem, string field, object value)
         {
-            add(RunSettings.Weights, $"{where} says input_size {size}; expected at least 8 pixels.");
-            return null;
+            if (problem is null) return;
+            add(RunSettings.Weights, string.Create(CultureInfo.InvariantCulture, $"{where} says {field} {value}; {problem}."));
+            ok = false;
         }
-        ResizeInterpolation interpolation = ResizeInterpolation.Bilinear;
-        switch (card.Interpolation)
+        Check(DataConfigRules.InputSize(size), "input_size", size);
+        if (card.Interpolation is { } named) Check(DataConfigRules.Interpolation(named), "interpolation", $"'{named}'");
+        if (card.CropPct is { } cropPct) Check(DataConfigRules.CropPct(cropPct), "crop_pct", cropPct);
+        if (card.ResizeShorter is { } resize) Check(DataConfigRules.ResizeShorter(resize, size), "resize_shorter", resize);
+        if (card.CropPct is not null && card.ResizeShorter is not null)
         {
-            case null or "bilinear":
-                break;
-            case "bicubic":
-                interpolation = ResizeInterpolation.Bicubic;
-                break;
-            default:
-                add(RunSettings.Weights, $"{where} says interpolation '{card.Interpolation}'; expected bilinear or bicubic.");
-                break;
+            add(RunSettings.Weights, $"{where} gives both resize_shorter and crop_pct; expected one of them.");
+            ok = false;
         }
-        if (card.CropPct is { } cropPct)
+        if (!ok) return null;
+        ResizeInterpolation interpolation = card.Interpolation == "bicubic" ? ResizeInterpolation.Bicubic : ResizeInterpolation.Bilinear;
+        return card.CropPct is { } pct ? PreprocessPolicy.FromCropPct(size, pct, interpolation) : new PreprocessPolicy(size, card.ResizeShorter, interpolation);
+    }
+
+    // The first existing ancestor-or-self of PATH when it is not a folder (a file, a pipe, a device), else null.
+    static string? FileOnTheWay(string path)
+    {
+        for (string? at = Path.GetFullPath(path); at is not null; at = Path.GetDirectoryName(at))
         {
-            if (card.ResizeShorter is not null) add(RunSettings.Weights, $"{where} gives both resize_shorter and crop_pct; expected one of them.");
-            if (cropPct > 0 && cropPct <= 1) return PreprocessPolicy.FromCropPct(size, cropPct, interpolation);
-            add(RunSettings.Weights, $"{where} says crop_pct {cropPct.ToString(CultureInfo.InvariantCulture)}; expected a fraction in (0, 1], e.g. 0.875.");
-            return null;
+            if (Directory.Exists(at)) return null;
+            if (File.Exists(at)) return at;
         }
-        if (card.ResizeShorter is < 1) add(RunSettings.Weights, $"{where} says resize_shorter {card.ResizeShorter}; expected a positive number of pixels.");
-        else if (card.ResizeShorter < size)
-        {
-            add(RunSettings.Weights, $"{where} says resize_shorter {card.ResizeShorter}, smaller than its input_size {size}; expected at least {size} " +
-                "(the centre crop of input_size is taken from the resized image).");
-            return null;
-        }
-        return new PreprocessPolicy(size, card.ResizeShorter is > 0 ? card.ResizeShorter : null, interpolation);
+        return null;
     }
 
     sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, bool Archive = false, int? EvalResize = null);
@@ -505,22 +529,18 @@ public static class RunResolver
         var values = new float[parts.Length];
         bool ok = parts.Length == 3;
         for (int i = 0; ok && i < parts.Length; i++) ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]);
-        if (ok && ValidChannelStats(values, positive)) return values;
-        add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; expected 'r,g,b' in [0,1] units, e.g. 0.485,0.456,0.406, or none.");
+        if (ok && DataConfigRules.ChannelStats(values, positive) is null) return values;
+        add(setting, $"'{text}' is not three {(positive ? "positive " : "")}numbers; {DataConfigRules.ChannelStatsExpected(positive)}.");
         return null;
     }
-
-    // One rule for normalisation statistics, wherever they come from: three finite numbers (std above zero: every
-    // probability would be NaN), or none.
-    static bool ValidChannelStats(IReadOnlyList<float> values, bool positive) => values.Count == 3 && values.All(v => float.IsFinite(v) && (!positive || v > 0));
 
     // A card's mean or std, held to the same rule as --mean and --std.
     static float[]? CardStats(ModelCard? card, IReadOnlyList<float>? values, string field, bool positive, string? weightsPath, Action<Setting, string> add)
     {
         if (card is null || values is null) return null;
-        if (values.Count == 0 || ValidChannelStats(values, positive)) return values.ToArray();
+        if (DataConfigRules.ChannelStats(values, positive) is not { } problem) return values.ToArray();
         add(RunSettings.Weights, $"the card {ModelCard.PathFor(weightsPath ?? "")} says {field} [{string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]; " +
-            $"expected three {(positive ? "positive " : "")}numbers in [0,1] units, or \"none\", as --{field} takes.");
+            $"{problem}, as --{field} takes.");
         return null;
     }
 }

@@ -296,6 +296,14 @@ public static class RunSettings
         Example = "5",
     };
 
+    /// <summary>--forward-timeout.</summary>
+    public static readonly Setting ForwardTimeout = new("forward-timeout", SettingKind.Number, SettingGroup.Execution,
+        "Seconds one forward pass of the model may take before the run ends with exit 2 (a scripted loop that never returns, or a model far " +
+        "too slow for the device); 0 for no limit. Default: 600 for the first pass, then 20 times the slowest pass so far (at least 600).")
+    {
+        Example = "120",
+    };
+
     /// <summary>--out.</summary>
     public static readonly Setting Out = new("out", SettingKind.Path, SettingGroup.Output,
         "Results file; format from the extension: .csv, .json or .md. JSON carries full provenance. Written atomically.")
@@ -342,7 +350,7 @@ public static class RunSettings
     public static IReadOnlyList<Setting> All { get; } = new[]
     {
         Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, DecodedCache, NumClasses, Mean, Std, InputSize, CropPct, Interpolation, Shape, Profile, Radii, Bands, Clip,
-        BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, Out, Predictions, Resume, Offline, Quiet,
+        BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, ForwardTimeout, Out, Predictions, Resume, Offline, Quiet,
     };
 
     /// <summary>The setting called <paramref name="name"/> (a long name, dashes or underscores), or null.</summary>

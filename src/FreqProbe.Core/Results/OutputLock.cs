@@ -47,7 +47,22 @@ public sealed class OutputLock : IDisposable
         }
         AtomicFile.Write(path + ".holder", s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"process {Environment.ProcessId} on {Environment.MachineName} since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z: {command}\n"))));
-        return new OutputLock(stream, path);
+        var taken = new OutputLock(stream, path);
+        lock (Held) Held.Add(taken);
+        return taken;
+    }
+
+    static readonly HashSet<OutputLock> Held = new();
+
+    /// <summary>
+    /// Releases every lock this process holds: for a process about to end without unwinding (the forward watchdog's
+    /// hard exit), which would otherwise leave the lock files behind.
+    /// </summary>
+    public static void ReleaseHeld()
+    {
+        OutputLock[] all;
+        lock (Held) all = Held.ToArray();
+        foreach (OutputLock held in all) held.Dispose();
     }
 
     // What the holder wrote into the lock, read without taking a lock of our own.
@@ -67,6 +82,10 @@ public sealed class OutputLock : IDisposable
     /// <summary>Removes the lock file and releases the lock.</summary>
     public void Dispose()
     {
+        lock (Held)
+        {
+            if (!Held.Remove(this)) return;
+        }
         AtomicFile.TryDelete(Path + ".holder");
         AtomicFile.TryDelete(Path);
         stream.Dispose();

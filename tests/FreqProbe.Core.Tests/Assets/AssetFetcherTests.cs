@@ -108,6 +108,23 @@ public sealed class AssetFetcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_connection_keeps_no_partial_file_and_says_so()
+    {
+        // A port that was just free: nothing listens, so every attempt is refused before a byte arrives.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var cache = new AssetCache(dir.File("cache"));
+        var spec = new AssetSpec("resnet50", $"http://127.0.0.1:{port}/resnet50.pth", ChecksumKind.Sha256Prefix, "00", AssetKind.Weights, "test");
+        var error = await Assert.ThrowsAsync<InputException>(() => Fetcher(cache).FetchAsync(spec));
+        Assert.Contains("download failed after 3 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was received, so nothing is kept", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("is kept, so", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(dir.File("cache")) ? Directory.GetFiles(dir.File("cache"), "*.part", SearchOption.AllDirectories) : Array.Empty<string>());
+    }
+
+    [Fact]
     public async Task A_corrupt_archive_is_an_error_and_nothing_is_unpacked()
     {
         byte[] garbage = RandomNumberGenerator.GetBytes(2000);

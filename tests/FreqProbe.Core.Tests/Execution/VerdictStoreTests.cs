@@ -109,4 +109,68 @@ public sealed class VerdictStoreTests : IDisposable
         File.CreateSymbolicLink(store.Path, target);
         Assert.Equal("it is a symbolic link", VerdictStore.Open(dir.Path, Identity).Distrusted);
     }
+
+    [Fact]
+    [Trait("Speed", "slow")]
+    public void A_child_stopped_by_a_signal_is_an_interruption_and_leaves_no_verdict()
+    {
+        // A scripted model whose forward pass never returns keeps its check in the child until the child is stopped,
+        // as a Ctrl-C in the terminal or Slurm's SIGTERM stops it along with the run.
+        string archive = SharedData.Fixture(Path.Combine("torchscript", "loops-always.pt"));
+        var check = new VerificationCheck
+        {
+            Model = new ModelUnderTest(FreqProbe.Core.Models.ModelRegistry.TorchScript, archive, FreqProbe.Core.Models.WeightsFile.Sha256(archive), 10, 32, 2),
+            Layout = "nchw",
+            Precision = "fp32",
+        };
+        VerdictStore store = VerdictStore.Open(dir.Path, Identity);
+        var notices = new List<string>();
+        Task<IReadOnlyDictionary<string, Verdict>> verifying = Task.Run(() => PathVerifier.Verify(new[] { check }, store, "cpu", notices.Add));
+        int child = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (child == 0 && !verifying.IsCompleted && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(100);
+            child = ChildrenOf(Environment.ProcessId).FirstOrDefault(pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains(VerificationWorker.Command, StringComparison.Ordinal));
+        }
+        Assert.True(child != 0, "no verification worker was started");
+        Thread.Sleep(1000); // inside the endless forward pass by now
+        using (var kill = System.Diagnostics.Process.Start("kill", new[] { "-TERM", child.ToString(System.Globalization.CultureInfo.InvariantCulture) })) kill.WaitForExit();
+        var stopped = Assert.ThrowsAny<OperationCanceledException>(() => verifying.GetAwaiter().GetResult());
+        Assert.Contains("stopped", stopped.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Verdicts);
+        Assert.Empty(VerdictStore.Open(dir.Path, Identity).Verdicts);
+    }
+
+    static IEnumerable<int> ChildrenOf(int parent) => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+        .Where(pid => pid != 0 && ParentOf(pid) == parent);
+
+    static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    [Fact]
+    public void Stops_recorded_as_crashes_by_earlier_versions_are_checked_again_and_real_crashes_are_kept()
+    {
+        VerdictStore store = VerdictStore.Open(dir.Path, Identity);
+        var crash = new VerificationCheck { Shape = Check.Shape, Kernel = ConvolutionKernel.ChannelsLast };
+        var stop = new VerificationCheck { Shape = Check.Shape, Kernel = ConvolutionKernel.ChannelsFirst };
+        store.Add(crash.Key, new Verdict(false, double.NaN, 1e-4, "crashed: killed by SIGFPE (exit 136)"));
+        store.Add(stop.Key, new Verdict(false, double.NaN, 1e-4, "crashed: killed by signal 15 (exit 143)"));
+        store.Save();
+        VerdictStore reopened = VerdictStore.Open(dir.Path, Identity);
+        Assert.Null(reopened.Distrusted);
+        Assert.True(reopened.Verdicts.ContainsKey(crash.Key));
+        Assert.False(reopened.Verdicts.ContainsKey(stop.Key));
+    }
 }
