@@ -78,7 +78,7 @@ internal static class KernelsCommand
                 // The weights as stored: on the CPU, not folded or converted for inference.
                 using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
                 IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern, Warn(context, weightsPath));
-                IReadOnlyList<BankReport> banks = Banks(context, weightsPath, session.Network.state_dict(), pattern, n);
+                IReadOnlyList<BankReport> banks = Banks(context, weightsPath, request.Model.NamedWeights(session.Network).ToDictionary(w => w.Name, w => w.Value), pattern, n);
                 if (result.Count == 0 && banks.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
                 report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, banks);
             }
@@ -93,12 +93,12 @@ internal static class KernelsCommand
 
     sealed record BankReport(BankFigures Figures, double[,] Embedding, double Explained);
 
-    // --weights FILE without --model, without a card beside it and not a TorchScript archive: a state dict read as it
-    // is, with no architecture to bind it to.
+    // --weights FILE without --model, without a card beside it and of no model-file kind (not a TorchScript archive): a
+    // state dict read as it is, with no architecture to bind it to.
     static string? BareStateDict(GivenSettings given)
     {
         if (given.Has(RunSettings.Model) || given.Text(RunSettings.Weights) is not { } path || !File.Exists(path)) return null;
-        return ModelCard.TryLoadFor(path) is null && !TorchScriptArchive.Is(path) ? path : null;
+        return ModelCard.TryLoadFor(path) is null && ModelFileKinds.Of(path) is null ? path : null;
     }
 
     // Kernels and kernel banks of a bare state dict: every 4-D *.weight tensor as a layer, and every dynamic-convolution

@@ -80,9 +80,9 @@ public sealed class AdaptiveForward
                 // cannot take, memory it cannot have even for one image): the model and its input, not FreqProbe.
                 string shape = $"[{string.Join(", ", input.shape.Skip(1).Prepend(1L))}]";
                 throw new InputException("weights", IsOutOfMemory(e)
-                    ? $"the model runs out of memory on a single input of shape {shape} ({Models.TorchScriptArchive.FirstLine(e.Message)}); " +
+                    ? $"the model runs out of memory on a single input of shape {shape} ({Native.LibTorchErrors.Line(e.Message)}); " +
                       "expected a model that fits this device: try a smaller --input-size or another --device."
-                    : $"the model failed on its input (shape {shape} per image): {Models.TorchScriptArchive.FirstLine(e.Message)}; " +
+                    : $"the model failed on its input (shape {shape} per image): {Native.LibTorchErrors.Line(e.Message)}; " +
                       "expected a model that runs on these inputs (check --input-size, --mean/--std and the model card).", e);
             }
         }

@@ -152,7 +152,7 @@ public sealed class EvaluationSession : IDisposable
                 model = request.Model.Open(classes, request.WeightsPath);
                 if (request.WeightsPath is { } weightsPath)
                 {
-                    if (!request.AllowNonfinite) FiniteWeights.Check(model, weightsPath);
+                    if (!request.AllowNonfinite) FiniteWeights.Check(request.Model.NamedWeights(model), weightsPath, FiniteWeights.AllowHint);
                     weightsSha = WeightsFile.Sha256(weightsPath);
                 }
             }
@@ -206,11 +206,11 @@ public sealed class EvaluationSession : IDisposable
         {
             if (RunsOnOneImageOnly(model, size, device))
             {
-                throw new InputException("weights", $"'{path}' runs on one image but fails on a batch of them ({TorchScriptArchive.FirstLine(e.Message)}); " +
+                throw new InputException("weights", $"'{path}' runs on one image but fails on a batch of them ({request.Model.ErrorLine(e.Message)}); " +
                     "expected a model that takes any batch [N, 3, H, W] (one exported with its batch fixed, or that reshapes to one row, " +
                     "x.reshape(1, -1) where x.flatten(1) was meant, cannot be evaluated in batches).", e);
             }
-            throw new InputException("input-size", $"'{path}' fails on a batch of 2 x 3 x {size} x {size} inputs: {TorchScriptArchive.FirstLine(e.Message)}; " +
+            throw new InputException("input-size", $"'{path}' fails on a batch of 2 x 3 x {size} x {size} inputs: {request.Model.ErrorLine(e.Message)}; " +
                 "expected the input size it was exported for (set input_size in its card or --input-size).", e);
         }
         if (logits.dim() != 2 || logits.shape[0] != 2 || logits.shape[1] != classes)

@@ -5,13 +5,13 @@ namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// Refuses a loaded model whose weights hold NaN or infinite values, which would otherwise give a table computed from
-/// NaN logits (every prediction class 0) that looks like a measurement. Works on any module, whatever its kind.
+/// NaN logits (every prediction class 0) that looks like a measurement. Works on the named weights of any kind
+/// (<see cref="ModelSpec.NamedWeights"/>).
 /// </summary>
 public static class FiniteWeights
 {
-    /// <summary>Throws an <see cref="InputException"/> naming the first tensor of <paramref name="model"/> with a non-finite value.</summary>
-    public static void Check(nn.Module model, string origin) =>
-        Check(model.state_dict().Select(p => (p.Key, p.Value)), origin, " (pass --allow-nonfinite to evaluate them anyway)");
+    /// <summary>The hint for a model about to be evaluated: the option that lets its weights past this check.</summary>
+    public const string AllowHint = " (pass --allow-nonfinite to evaluate them anyway)";
 
     /// <summary>
     /// Throws an <see cref="InputException"/> naming the first of the <paramref name="named"/> tensors (a state dict)

@@ -13,7 +13,7 @@ public static class ModelRegistry
     static readonly SortedDictionary<string, ModelSpec> Specs = Build();
 
     /// <summary>The name of the model kind that loads TorchScript archives.</summary>
-    public const string TorchScript = "torchscript";
+    public const string TorchScript = TorchScriptKind.KindName;
 
     /// <summary>Every registered model, sorted by name.</summary>
     public static IReadOnlyCollection<ModelSpec> All => Specs.Values;
@@ -61,8 +61,10 @@ public static class ModelRegistry
         Add(specs, new ModelSpec("cifar-odresnet20", "CIFAR ResNet-20 whose 3x3 block convolutions are ODConv banks of 4 kernels (Li et al. 2022; 32x32)",
             PreprocessPolicy.Native(32), CifarMean, CifarStd,
             classes => new CifarResNet(20, classes, dynamicKernels: 4)) { DefaultDataset = "cifar10" });
-        Add(specs, new ModelSpec(TorchScript, "any classifier saved with torch.jit (traced or scripted); its data config comes from the card beside it",
-            null, null, null, null) { DefaultDataset = null, Archive = path => TorchScriptArchive.Load(path) });
+        foreach (IModelFileKind kind in ModelFileKinds.All)
+        {
+            Add(specs, new ModelSpec(kind.Name, kind.Description, null, null, null, null) { DefaultDataset = null, FileKind = kind });
+        }
         return specs;
     }
 

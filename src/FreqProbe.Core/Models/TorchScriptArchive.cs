@@ -89,27 +89,11 @@ public static class TorchScriptArchive
         }
         catch (Exception e) when (e is not OutOfMemoryException and not InputException)
         {
-            throw new InputException("weights", $"libtorch cannot load '{path}' as a TorchScript archive: {FirstLine(e.Message)}", e);
+            throw new InputException("weights", $"libtorch cannot load '{path}' as a TorchScript archive: {Native.LibTorchErrors.Line(e.Message)}", e);
         }
         var network = new TorchScriptNetwork(module, path) { Tf32Convolutions = tf32 };
         network.eval();
         return network;
-    }
-
-    /// <summary>
-    /// The line of a libtorch message that says what went wrong: its first line, or, for an error inside the
-    /// TorchScript interpreter (whose first line only says so, followed by tracebacks), the error line at its end.
-    /// </summary>
-    public static string FirstLine(string message)
-    {
-        string[] lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string line = lines.FirstOrDefault() ?? message;
-        if (line.StartsWith("The following operation failed in the TorchScript interpreter", StringComparison.Ordinal)
-            && lines.LastOrDefault(l => l.Contains("Error: ", StringComparison.Ordinal)) is { } error)
-        {
-            line = error;
-        }
-        return line.Length > 300 ? line[..300] + "..." : line;
     }
 
     /// <summary>Why <paramref name="path"/> is not an archive, in words: not a zip, a damaged zip, or a zip without code.</summary>

@@ -97,10 +97,10 @@ public static class RunResolver
         ModelSpec? model = modelName is null ? null : Collect(() => ModelRegistry.Get(modelName), null);
         if (weightsName is null && model is not null && needs.HasFlag(RunNeeds.Weights))
         {
-            if (model.IsArchive)
+            if (model.FileKind is { } needsFile)
             {
-                Add(RunSettings.Weights, $"--model {model.Name} loads its network from --weights FILE; expected an archive written by torch.jit.save " +
-                    "(scripts/export_torchscript.py writes one, with its card).");
+                Add(RunSettings.Weights, $"--model {model.Name} loads its network from --weights FILE; expected an archive written by {needsFile.Producer} " +
+                    $"({needsFile.Exporter} writes one, with its card).");
                 return new Resolution(null, problems, false, null, given.Text(RunSettings.Out), given.Text(RunSettings.Predictions), given.Flag(RunSettings.Quiet));
             }
             if (AssetCatalog.TorchvisionWeightsFor(model.Name) is not null) weightsName = "torchvision";
@@ -114,25 +114,26 @@ public static class RunResolver
         }
         WeightsChoice weights = ResolveWeights(weightsName, model?.Name ?? modelName, environment, offline, needs.HasFlag(RunNeeds.Weights), Add, Collect);
         ModelCard? card = weights.Card;
-        // A TorchScript archive is its own model: recognised by its contents, whatever its extension.
-        if (weights.Archive)
+        // A file that carries its network (a TorchScript archive) is its own model: its kind is recognised by its
+        // contents, whatever its extension.
+        if (weights.Kind is { } fileKind)
         {
-            if (model is not null && !model.IsArchive)
+            if (model is not null && model.FileKind != fileKind)
             {
-                Add(RunSettings.Model, $"'{weights.Path}' is a TorchScript archive, which carries its own network; drop --model {model.Name} " +
-                    $"(or pass --model {ModelRegistry.TorchScript}).");
+                Add(RunSettings.Model, $"'{weights.Path}' is {fileKind.FileDescription}, which carries its own network; drop --model {model.Name} " +
+                    $"(or pass --model {fileKind.Name}).");
             }
-            else if (modelName is null) model = ModelRegistry.Get(ModelRegistry.TorchScript);
+            else if (modelName is null) model = ModelRegistry.Get(fileKind.Name);
         }
         if (model is null && modelName is null && card?.Model is { } cardModel) model = Collect(() => ModelRegistry.Get(cardModel), null);
-        if (model?.IsArchive == true && weights.Path is { } notArchive && !weights.Archive)
+        if (model?.FileKind is { } expectedKind && weights.Path is { } notOfKind && weights.Kind is null)
         {
-            Add(RunSettings.Weights, $"'{notArchive}' is not a TorchScript archive: {TorchScriptArchive.WhyNot(notArchive)}; expected a file written by " +
-                "torch.jit.save, or a state dict with a registry --model.");
+            Add(RunSettings.Weights, $"'{notOfKind}' is not {expectedKind.FileDescription}: {expectedKind.WhyNot(notOfKind)}; expected a file written by " +
+                $"{expectedKind.Producer}, or a state dict with a registry --model.");
         }
-        if (model?.IsArchive == true && weights.Random)
+        if (model?.FileKind is { } randomKind && weights.Random)
         {
-            Add(RunSettings.Weights, $"{RandomWeights}: a TorchScript model carries its weights; expected its archive.");
+            Add(RunSettings.Weights, $"{RandomWeights}: {randomKind.ModelDescription} carries its weights; expected {randomKind.FileDescription}.");
         }
         if (model is null && modelName is null)
         {
@@ -229,7 +230,7 @@ public static class RunResolver
         // Only fields the card does not have are lacking: a field it has with a bad value was reported above, and an
         // unreadable card was reported when it was read.
         bool cardUnreadable = card is null && weights.Path is { } withCard && File.Exists(ModelCard.PathFor(withCard));
-        if (model is { Preprocess: null } && weights.Archive && weights.Path is { } archivePath && !cardUnreadable)
+        if (model is { Preprocess: null, FileKind: { } ownKind } && weights.Kind is not null && weights.Path is { } archivePath && !cardUnreadable)
         {
             var lacking = new List<(string Field, string Option)>();
             if (preprocess is null && card?.InputSize is null) lacking.Add(("input_size", "--input-size"));
@@ -242,8 +243,8 @@ public static class RunResolver
             if (lacking.Count > 0)
             {
                 string cardPath = ModelCard.PathFor(archivePath);
-                Add(RunSettings.Weights, $"'{archivePath}' is a TorchScript model and its data config lacks {string.Join(", ", lacking.Select(l => l.Field))}: " +
-                    $"write {(lacking.Count == 1 ? "it" : "them")} in {cardPath}{(card is null ? " (there is none)" : "")}, as scripts/export_torchscript.py does, " +
+                Add(RunSettings.Weights, $"'{archivePath}' is {ownKind.ModelDescription} and its data config lacks {string.Join(", ", lacking.Select(l => l.Field))}: " +
+                    $"write {(lacking.Count == 1 ? "it" : "them")} in {cardPath}{(card is null ? " (there is none)" : "")}, as {ownKind.Exporter} does, " +
                     $"or pass {string.Join(" ", lacking.Select(l => l.Option))}.");
             }
         }
@@ -396,7 +397,7 @@ public static class RunResolver
         return null;
     }
 
-    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, bool Archive = false, int? EvalResize = null);
+    sealed record WeightsChoice(string? Path, ModelCard? Card, WeightsDownload? Download, bool Random, IModelFileKind? Kind = null, int? EvalResize = null);
 
     static WeightsChoice ResolveWeights(string? name, string? architecture, ResolverEnvironment environment, bool offline, bool needed,
         Action<Setting, string> add, Func<Func<ModelCard?>, ModelCard?, ModelCard?> collectCard)
@@ -458,7 +459,7 @@ public static class RunResolver
                     add(RunSettings.Weights, $"'{path}' not found.");
                     return none;
                 }
-                return none with { Path = path, Card = collectCard(() => ModelCard.TryLoadFor(path), null), Archive = TorchScriptArchive.Is(path) };
+                return none with { Path = path, Card = collectCard(() => ModelCard.TryLoadFor(path), null), Kind = ModelFileKinds.Of(path) };
             }
         }
     }
