@@ -16,7 +16,7 @@ internal static class AnalysisRun
         if (resolution.Download is { } download) WeightsDownloads.Ensure(context, download, quiet);
         if (evaluation.WeightsPath is null)
         {
-            context.Error.WriteLine($"freqprobe: WARNING: no --weights given: {evaluation.Model.Name} runs on RANDOM weights; {what} is a smoke test.");
+            context.Error.WriteLine($"freqprobe: WARNING: {EvaluationSession.RandomWeightsWarning(evaluation.Model.Name, evaluation.Seed)} ({what} too).");
         }
         using var cancel = new CtrlC(context.Error, evaluation.ForwardTimeoutSeconds, notice: message => context.Notice(message, quiet));
         using var bar = new ProgressBar(context.Error, enabled: context.ShowsProgress && !quiet, context.ProgressLines(quiet));

@@ -69,7 +69,7 @@ internal static class BenchCommand
                 $"{r.Model,-16} {r.Precision,-10} {Trim(r.Device, 26),-26} {r.Radii,5}  {r.BatchSize,5}  {r.ForwardBatch,9}  {Rate(r.DecodePerSecond),12}  {Rate(r.FilterPerSecond),14}  {Rate(r.ForwardPerSecond),13}  {Rate(r.EndToEndPerSecond),13}  {(r.Efficiency is { } e ? e.ToString("0.000", CultureInfo.InvariantCulture) : "-"),10}"));
             if (outPath is not null)
             {
-                var document = new { format = "freqprobe-bench/1", command = context.CommandLine, result = r, efficiency = r.Efficiency, versions = TorchBackend.Versions(), machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores", created_utc = DateTimeOffset.UtcNow };
+                var document = new { format = FreqProbe.Core.FormatTags.Bench, command = context.CommandLine, result = r, efficiency = r.Efficiency, versions = TorchBackend.Versions(), machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores", created_utc = DateTimeOffset.UtcNow };
                 AtomicFile.Write(outPath, stream => JsonSerializer.Serialize(stream, document, Indented));
             }
             return ExitCodes.Success;

@@ -211,7 +211,7 @@ internal static class KernelsCommand
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
-        json.WriteString("format", "freqprobe-kernels/1");
+        json.WriteString("format", FormatTags.Kernels);
         json.WriteString("command", command);
         json.WriteString("model", report.Model);
         json.WriteString("weights", report.WeightsName);

@@ -86,8 +86,8 @@ internal static class SweepCommands
         }
         if (request.WeightsPath is null)
         {
-            context.Error.WriteLine($"freqprobe: WARNING: --weights random: {request.Model.Name} runs on RANDOM weights (seed {request.Seed}). " +
-                "The numbers are a smoke test, not a measurement; the results file records random_weights = true.");
+            context.Error.WriteLine($"freqprobe: WARNING: {EvaluationSession.RandomWeightsWarning(request.Model.Name, request.Seed)} " +
+                "(the results file records random_weights = true).");
         }
 
         using var cancel = new CtrlC(context.Error, request.ForwardTimeoutSeconds, () => request.CheckpointPath is { } path && File.Exists(path)

@@ -64,7 +64,7 @@ internal static class TrainCommand
             Description = "Train on randomly permuted labels (a fixed permutation drawn with --seed, recorded in the card); the test split keeps its true labels.",
         };
         schedule.AcceptOnlyFromAmong(LearningRateSchedule.Names.ToArray());
-        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        device.AcceptOnlyFromAmong(FreqProbe.Core.Native.TorchBackend.DeviceChoices.ToArray());
 
         var command = new Command("train",
             "Train a registry model: SGD with momentum 0.9 (Nesterov), weight decay 5e-4, a one-cycle or cosine schedule,\n" +

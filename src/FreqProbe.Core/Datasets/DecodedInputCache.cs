@@ -28,7 +28,7 @@ namespace FreqProbe.Core.Datasets;
 /// </summary>
 public sealed class DecodedInputCache : IImageDataset
 {
-    const string Format = "freqprobe-decoded-inputs/2";
+    const string Format = FormatTags.DecodedInputs;
 
     /// <summary>What decodes and resizes: part of the key, so that a change to either (a SkiaSharp upgrade too) never reuses old bytes.</summary>
     public static readonly string Decoder =

@@ -81,9 +81,16 @@ public sealed class EvaluationSession : IDisposable
     /// <summary>SHA-256 of the weights file, or null for random weights.</summary>
     public string? WeightsSha256 { get; }
 
+    /// <summary>
+    /// The one wording of the random-weights warning, for the results file and every command's stderr: the model runs
+    /// on weights drawn from <paramref name="seed"/> (<c>--weights random</c>, or no weights where the model has none).
+    /// </summary>
+    public static string RandomWeightsWarning(string model, ulong seed) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"--weights random: {model} runs on RANDOM weights (seed {seed}); the numbers are a smoke test, not a measurement");
+
     /// <summary>Warnings about the set-up (random weights).</summary>
     public IReadOnlyList<string> Warnings => Request.WeightsPath is null && model is not null
-        ? new[] { $"no --weights: {Request.Model.Name} runs on RANDOM weights (seed {Request.Seed}); accuracies are meaningless except as a smoke test" }
+        ? new[] { RandomWeightsWarning(Request.Model.Name, Request.Seed) }
         : Array.Empty<string>();
 
     /// <summary>

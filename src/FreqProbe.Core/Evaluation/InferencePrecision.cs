@@ -6,13 +6,16 @@ namespace FreqProbe.Core.Evaluation;
 /// <summary>The forward pass's number format: the model's weights and inputs are cast to it, logits come back as fp32.</summary>
 public static class InferencePrecision
 {
+    /// <summary>The default precision (the settings table's default for --precision, and what a file that names none means).</summary>
+    public const string Default = "fp32";
+
     /// <summary>The accepted names.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "fp32", "fp16", "bf16" };
+    public static IReadOnlyList<string> Names { get; } = new[] { Default, "fp16", "bf16" };
 
     /// <summary>The libtorch type for <paramref name="name"/>; anything else is an <see cref="InputException"/>.</summary>
     public static ScalarType Parse(string name) => name switch
     {
-        "fp32" => ScalarType.Float32,
+        Default => ScalarType.Float32,
         "fp16" => ScalarType.Float16,
         "bf16" => ScalarType.BFloat16,
         _ => throw new InputException("precision", $"'{name}' is not one of {string.Join(", ", Names)}."),

@@ -67,7 +67,7 @@ public sealed record RunMetadata
     public required IReadOnlyDictionary<string, string> Versions { get; init; }
 
     /// <summary>Inference precision of the forward pass (fp32, fp16 or bf16).</summary>
-    public string Precision { get; init; } = "fp32";
+    public string Precision { get; init; } = InferencePrecision.Default;
 
     /// <summary>Memory layout of the forward pass (nhwc or nchw); results written before it was recorded used nchw.</summary>
     public string Layout { get; init; } = "nchw";

@@ -14,7 +14,7 @@ namespace FreqProbe.Core.Evaluation;
 public sealed record SweepCheckpoint
 {
     /// <summary>The current format: the fingerprint is <see cref="Planning.RunSettings.Fingerprint"/>.</summary>
-    public const string CurrentFormat = "freqprobe-checkpoint/2";
+    public const string CurrentFormat = FormatTags.Checkpoint;
 
     /// <summary>Format tag; null for checkpoints of the first format, whose fingerprint was a fixed list of values.</summary>
     public string? Format { get; init; }

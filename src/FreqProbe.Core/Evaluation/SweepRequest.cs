@@ -95,19 +95,22 @@ public sealed record SweepRequest
     public bool Resume { get; init; }
 
     /// <summary>Seconds between checkpoints.</summary>
-    public double CheckpointSeconds { get; init; } = 10;
+    public double CheckpointSeconds { get; init; } = DefaultCheckpointSeconds;
+
+    /// <summary>The default of <see cref="CheckpointSeconds"/> (--checkpoint-every).</summary>
+    public const double DefaultCheckpointSeconds = 10;
 
     /// <summary>Seconds one forward pass may take (<see cref="ForwardWatchdog"/>); null for the default rule, 0 for no limit.</summary>
     public double? ForwardTimeoutSeconds { get; init; }
 
     /// <summary>Inference precision of the forward pass: fp32, fp16 or bf16 (the FFT and masks stay fp32).</summary>
-    public string Precision { get; init; } = "fp32";
+    public string Precision { get; init; } = InferencePrecision.Default;
 
     /// <summary>
     /// Memory layout of the forward pass: auto (the default: the fastest verified layout, layer by layer), nhwc
     /// (channels-last) or nchw (<see cref="Execution.ExecutionPlan"/>).
     /// </summary>
-    public string Layout { get; init; } = "auto";
+    public string Layout { get; init; } = Execution.ExecutionPlan.AutoLayout;
 
     /// <summary>The command line as typed, for provenance.</summary>
     public string CommandLine { get; init; } = "";

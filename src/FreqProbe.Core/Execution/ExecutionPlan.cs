@@ -21,8 +21,11 @@ namespace FreqProbe.Core.Execution;
 /// </summary>
 public sealed class ExecutionPlan
 {
+    /// <summary>The default --layout: the fastest layout whose kernels verify on this machine.</summary>
+    public const string AutoLayout = "auto";
+
     /// <summary>The accepted --layout values.</summary>
-    public static IReadOnlyList<string> Layouts { get; } = new[] { "auto", "nhwc", "nchw" };
+    public static IReadOnlyList<string> Layouts { get; } = new[] { AutoLayout, "nhwc", "nchw" };
 
     readonly Func<Tensor, Tensor> run;
     readonly Func<long, IReadOnlyList<VerificationCheck>> checksAt;

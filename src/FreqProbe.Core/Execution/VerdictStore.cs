@@ -16,7 +16,7 @@ namespace FreqProbe.Core.Execution;
 /// </summary>
 public sealed partial class VerdictStore
 {
-    const string Format = "freqprobe-verdicts/1";
+    const string Format = FormatTags.Verdicts;
     readonly Dictionary<string, Verdict> verdicts = new(StringComparer.Ordinal);
 
     VerdictStore(string path, MachineIdentity identity)

@@ -22,7 +22,7 @@ public sealed record VerificationCheck
     public string Layout { get; init; } = "nchw";
 
     /// <summary>fp32, fp16 or bf16.</summary>
-    public string Precision { get; init; } = "fp32";
+    public string Precision { get; init; } = Evaluation.InferencePrecision.Default;
 
     /// <summary>The verdict's key: what was checked, at which shape, path and precision.</summary>
     public string Key => Shape is { } shape

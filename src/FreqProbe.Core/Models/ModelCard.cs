@@ -96,7 +96,7 @@ public sealed record ModelCard
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     /// <summary>The format tag this version writes and reads.</summary>
-    public const string CurrentFormat = "freqprobe-model-card/1";
+    public const string CurrentFormat = FormatTags.ModelCard;
 
     /// <summary>
     /// Reads a card from JSON; <paramref name="origin"/> names it in errors, which say in words which field holds what

@@ -118,6 +118,9 @@ public static class TorchBackend
         return CUDA;
     }
 
+    /// <summary>The accepted device requests, the default first: auto (CUDA when available), cpu, cuda.</summary>
+    public static IReadOnlyList<string> DeviceChoices { get; } = new[] { "auto", "cpu", "cuda" };
+
     /// <summary>Resolves auto, cpu or cuda to a device. Asking for cuda where there is none is an <see cref="InputException"/>.</summary>
     public static Device SelectDevice(string request)
     {
@@ -131,7 +134,7 @@ public static class TorchBackend
             case "auto":
                 return cuda.is_available() ? Cuda() : CPU;
             default:
-                throw new InputException("device", $"'{request}' is not a device; expected auto, cpu or cuda.");
+                throw new InputException("device", $"'{request}' is not a device; expected {string.Join(", ", DeviceChoices.SkipLast(1))} or {DeviceChoices[^1]}.");
         }
     }
 }

@@ -99,7 +99,7 @@ public static class RunResolver
         {
             if (model.FileKind is { } needsFile)
             {
-                Add(RunSettings.Weights, $"--model {model.Name} loads its network from --weights FILE; expected an archive written by {needsFile.Producer} " +
+                Add(RunSettings.Weights, $"--model {model.Name} loads its network from --weights FILE; expected {needsFile.FileDescription} written by {needsFile.Producer} " +
                     $"({needsFile.Exporter} writes one, with its card).");
                 return new Resolution(null, problems, false, null, given.Text(RunSettings.Out), given.Text(RunSettings.Predictions), given.Flag(RunSettings.Quiet));
             }
@@ -191,7 +191,7 @@ public static class RunResolver
             if (DataConfigRules.NumClasses(cardClasses) is { } problem) Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} says num_classes {cardClasses}; {problem}.");
             else numClasses = cardClasses;
         }
-        double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? 10;
+        double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? SweepRequest.DefaultCheckpointSeconds;
         if (!(checkpointSeconds > 0) || double.IsInfinity(checkpointSeconds))
         {
             Add(RunSettings.CheckpointEvery, $"{checkpointSeconds.ToString(CultureInfo.InvariantCulture)} is not a positive number of seconds.");
@@ -328,8 +328,8 @@ public static class RunResolver
             BatchSize = batch ?? DefaultBatch(preprocess.InputSize),
             Threads = threads,
             Device = given.Text(RunSettings.Device) ?? "auto",
-            Precision = given.Text(RunSettings.Precision) ?? "fp32",
-            Layout = given.Text(RunSettings.Layout) ?? "auto",
+            Precision = given.Text(RunSettings.Precision) ?? RunSettings.Precision.Default!,
+            Layout = given.Text(RunSettings.Layout) ?? RunSettings.Layout.Default!,
             Limit = limit,
             Shard = shard,
             Seed = given.Seed(RunSettings.Seed) ?? 0,

@@ -137,7 +137,7 @@ public static class RunSettings
     public static readonly Setting MaxImagePixels = new("max-image-pixels", SettingKind.Count, SettingGroup.Data,
         "Refuse image files whose header declares more pixels than this, before decoding them (a decompression-bomb guard, as PIL's MAX_IMAGE_PIXELS).")
     {
-        Default = "178956970",
+        Default = Datasets.ImageFileCheck.DefaultMaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Example = "1000000",
     };
 
@@ -217,8 +217,8 @@ public static class RunSettings
     /// <summary>--device.</summary>
     public static readonly Setting Device = new("device", SettingKind.Choice, SettingGroup.Execution, "auto (CUDA when available), cpu or cuda.")
     {
-        Choices = new[] { "auto", "cpu", "cuda" },
-        Default = "auto",
+        Choices = Native.TorchBackend.DeviceChoices,
+        Default = Native.TorchBackend.DeviceChoices[0],
         Example = "cpu",
     };
 
@@ -226,8 +226,8 @@ public static class RunSettings
     public static readonly Setting Precision = new("precision", SettingKind.Choice, SettingGroup.Execution,
         "Forward-pass precision: fp32 (default), fp16 or bf16 (mainly for GPUs; the FFT stays fp32). See docs/gpu.md for its accuracy effect.")
     {
-        Choices = new[] { "fp32", "fp16", "bf16" },
-        Default = "fp32",
+        Choices = InferencePrecision.Names,
+        Default = InferencePrecision.Default,
         Example = "bf16",
         Identity = m => m.Precision,
     };
@@ -238,8 +238,8 @@ public static class RunSettings
         "nhwc (channels-last; an error naming the layer when a kernel does not verify) or nchw (channels-first). Every kernel a run uses is " +
         "first checked against a float64 reference in a child process, once per machine (see `freqprobe doctor`).")
     {
-        Choices = new[] { "auto", "nhwc", "nchw" },
-        Default = "auto",
+        Choices = Execution.ExecutionPlan.Layouts,
+        Default = Execution.ExecutionPlan.AutoLayout,
         Example = "nchw",
         Identity = m => m.ExecutionPath ?? m.Layout,
     };
@@ -292,7 +292,7 @@ public static class RunSettings
     public static readonly Setting CheckpointEvery = new("checkpoint-every", SettingKind.Number, SettingGroup.Execution,
         "Seconds between checkpoints of an unfinished run (with --out).")
     {
-        Default = "10",
+        Default = SweepRequest.DefaultCheckpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Example = "5",
     };
 

@@ -98,7 +98,7 @@ public static class HeatmapWriter
     }
 
     /// <summary>The format tag of heat-map JSON documents.</summary>
-    public const string Format = "freqprobe-heatmap/1";
+    public const string Format = FormatTags.Heatmap;
 
     /// <summary>Reads a heat-map JSON written by <see cref="Write"/>; returns the result and its ε.</summary>
     public static (HeatmapResult Result, double Epsilon) Read(string path)

@@ -13,7 +13,7 @@ namespace FreqProbe.Core.Results;
 public static class InteractionWriter
 {
     /// <summary>The format tag of interaction JSON documents.</summary>
-    public const string Format = "freqprobe-interactions/1";
+    public const string Format = FormatTags.Interactions;
 
     /// <summary>The extensions <see cref="Write"/> accepts.</summary>
     public static IReadOnlyList<string> Extensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };

@@ -16,7 +16,7 @@ public static class JsonResultReader
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path), Strict);
             JsonElement root = doc.RootElement;
-            if (!root.TryGetProperty("format", out JsonElement format) || format.GetString() != "freqprobe-results/1")
+            if (!root.TryGetProperty("format", out JsonElement format) || format.GetString() != FormatTags.Results)
             {
                 throw new InputException($"{path}: not a FreqProbe results JSON (format freqprobe-results/1); write results with --out NAME.json.");
             }
@@ -126,7 +126,7 @@ public static class JsonResultReader
             Threads = run.GetProperty("threads").GetInt32(),
             BatchSize = run.GetProperty("batch_size").GetInt32(),
             Seed = run.GetProperty("seed").GetUInt64(),
-            Precision = OptionalString(run, "precision") ?? "fp32",
+            Precision = OptionalString(run, "precision") ?? Evaluation.InferencePrecision.Default,
             Layout = OptionalString(run, "layout") ?? "nchw",
             ExecutionPath = OptionalString(run, "execution_path"),
             Verification = OptionalString(run, "verification"),

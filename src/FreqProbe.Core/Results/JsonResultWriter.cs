@@ -12,7 +12,7 @@ public sealed class JsonResultWriter : IResultWriter
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         RunMetadata m = summary.Metadata;
         json.WriteStartObject();
-        json.WriteString("format", "freqprobe-results/1");
+        json.WriteString("format", FormatTags.Results);
         WriteRun(json, m);
 
         json.WriteStartArray("rows");

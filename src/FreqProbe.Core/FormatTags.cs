@@ -1,0 +1,35 @@
+namespace FreqProbe.Core;
+
+/// <summary>
+/// The format tag of every file FreqProbe writes and reads back, one constant each: a reader refuses a file whose tag
+/// it does not know, and a format that changes gets a new version here (and a reader for the old one).
+/// </summary>
+public static class FormatTags
+{
+    /// <summary>Accuracy results (JSON): rows, counts, provenance.</summary>
+    public const string Results = "freqprobe-results/1";
+
+    /// <summary>A sweep's checkpoint beside its --out.</summary>
+    public const string Checkpoint = "freqprobe-checkpoint/2";
+
+    /// <summary>The decoded-input cache's index.</summary>
+    public const string DecodedInputs = "freqprobe-decoded-inputs/2";
+
+    /// <summary>A Fourier heat map (JSON).</summary>
+    public const string Heatmap = "freqprobe-heatmap/1";
+
+    /// <summary>Multi-order interactions (JSON).</summary>
+    public const string Interactions = "freqprobe-interactions/1";
+
+    /// <summary>Kernel spectra and banks (JSON).</summary>
+    public const string Kernels = "freqprobe-kernels/1";
+
+    /// <summary>A bench report (JSON).</summary>
+    public const string Bench = "freqprobe-bench/1";
+
+    /// <summary>A model card beside a weights file.</summary>
+    public const string ModelCard = "freqprobe-model-card/1";
+
+    /// <summary>The verdicts of the execution-path checks on one machine.</summary>
+    public const string Verdicts = "freqprobe-verdicts/1";
+}
