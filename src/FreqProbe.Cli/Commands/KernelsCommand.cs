@@ -4,6 +4,7 @@ using System.Text.Json;
 using FreqProbe.Core;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Kernels;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
@@ -70,28 +71,21 @@ internal static class KernelsCommand
             KernelReport report;
             if (request is null)
             {
-                report = StateDict(context, weightsPath, pattern, n, edges);
+                report = KernelReport.OfStateDict(weightsPath, pattern, n, edges, Warn(context, weightsPath), Unread(context, weightsPath));
             }
             else
             {
                 if (resolution!.Download is { } download) WeightsDownloads.Ensure(context, download, context.Quiet);
                 // The weights as stored: on the CPU, not folded or converted for inference.
                 using EvaluationSession session = EvaluationSession.Open(request, SessionParts.Weights);
-                IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(session.Network, n, edges, pattern, Warn(context, weightsPath));
-                IReadOnlyList<BankReport> banks = Banks(context, weightsPath, request.Model.NamedWeights(session.Network).ToDictionary(w => w.Name, w => w.Value), pattern, n);
-                if (result.Count == 0 && banks.Count == 0) throw new InputException($"--layers: '{pattern}' matches no convolution of {request.Model.Name}.");
-                report = new KernelReport(request.Model.Name, request.WeightsName ?? weightsPath, result, banks);
+                report = KernelReport.OfNetwork(request.Model.Name, request.WeightsName ?? weightsPath, session.Network, request.Model.NamedWeights(session.Network),
+                    pattern, n, edges, Warn(context, weightsPath), Unread(context, weightsPath));
             }
             Write(context, report, weightsPath, edges, n, outPath, parsed.GetValue(pictures));
             return ExitCodes.Success;
         });
         return command;
     }
-
-    // What a run found: the layers' spectra and the kernel banks with their PCA embeddings.
-    sealed record KernelReport(string Model, string WeightsName, IReadOnlyList<LayerSpectrum> Layers, IReadOnlyList<BankReport> Banks);
-
-    sealed record BankReport(BankFigures Figures, double[,] Embedding, double Explained);
 
     // --weights FILE without --model, without a card beside it and of no model-file kind (not a TorchScript archive): a
     // state dict read as it is, with no architecture to bind it to.
@@ -101,45 +95,9 @@ internal static class KernelsCommand
         return ModelCard.TryLoadFor(path) is null && ModelFileKinds.Of(path) is null ? path : null;
     }
 
-    // Kernels and kernel banks of a bare state dict: every 4-D *.weight tensor as a layer, and every dynamic-convolution
-    // bank KernelBankLayouts recognises; what looks like a bank but would need a guess is reported.
-    static KernelReport StateDict(CommandContext context, string path, string? layers, int n, double[] edges)
-    {
-        Dictionary<string, TorchSharp.torch.Tensor> tensors = WeightsFile.Load(path);
-        try
-        {
-            FiniteWeights.Check(tensors.Select(t => (t.Key, t.Value)), path);
-            IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(tensors.Select(t => (t.Key, t.Value))), n, edges, layers,
-                Warn(context, path));
-            IReadOnlyList<BankReport> banks = Banks(context, path, tensors, layers, n);
-            if (result.Count == 0 && banks.Count == 0)
-            {
-                throw new InputException("weights", $"'{path}' holds no convolution weight (4-D *.weight) and no kernel bank{(layers is null ? "" : $" matching --layers '{layers}'")}; " +
-                    "expected a state dict of a convolutional network (or --model for a file that needs one).");
-            }
-            return new KernelReport("state dict", path, result, banks);
-        }
-        finally
-        {
-            foreach (TorchSharp.torch.Tensor t in tensors.Values) t.Dispose();
-        }
-    }
-
     static Action<string> Warn(CommandContext context, string path) => message => context.Error.WriteLine($"freqprobe: warning: {path}: {message}.");
 
-    // The dynamic-convolution banks KernelBankLayouts recognises in a state dict, with their figures and PCA embeddings;
-    // what looks like a bank but would need a guess is reported as a warning.
-    static IReadOnlyList<BankReport> Banks(CommandContext context, string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, string? layers, int n)
-    {
-        Func<string, bool> wanted = KernelSpectra.LayerFilter(layers);
-        (IReadOnlyList<KernelBank> found, IReadOnlyList<string> unread) = KernelBankLayouts.Find(tensors);
-        foreach (string problem in unread) context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
-        return found.Where(b => wanted(b.Layer)).Select(b =>
-        {
-            (double[,] points, double explained) = KernelBankFigures.Embedding(b.Groups, n);
-            return new BankReport(KernelBankFigures.Analyse(b.Layer, b.Layout, b.Groups, n), points, explained);
-        }).ToArray();
-    }
+    static Action<string> Unread(CommandContext context, string path) => problem => context.Error.WriteLine($"freqprobe: warning: {path}: {problem}");
 
     // The table on stdout, then --out and --pictures.
     static void Write(CommandContext context, KernelReport report, string weightsPath, double[] edges, int n, string? outPath, string? pictureFolder)
@@ -168,7 +126,7 @@ internal static class KernelsCommand
             AtomicFile.Write(outPath, stream =>
             {
                 if (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) KernelPictures.WriteCsv(result, edges, stream);
-                else WriteJson(stream, report, edges, n, weightsPath, context.CommandLine);
+                else report.WriteJson(stream, edges, n, weightsPath, context.CommandLine);
             });
             context.Error.WriteLine($"freqprobe: results in {outPath}");
         }
@@ -205,66 +163,5 @@ internal static class KernelsCommand
             }
         }
         return edges;
-    }
-
-    static void WriteJson(Stream stream, KernelReport report, double[] edges, int size, string weightsPath, string command)
-    {
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteString("format", FormatTags.Kernels);
-        json.WriteString("command", command);
-        json.WriteString("model", report.Model);
-        json.WriteString("weights", report.WeightsName);
-        json.WriteString("weights_path", weightsPath);
-        json.WriteString("weights_sha256", WeightsFile.Sha256(weightsPath));
-        json.WriteNumber("size", size);
-        json.WriteString("frequency_unit", "f = distance from DC / (N/2); radial_profile[d] is the mean power at distance d (cycles per N samples) over the mean power of the grid");
-        json.WriteStartArray("band_edges");
-        foreach (double e in edges) json.WriteNumberValue(e);
-        json.WriteEndArray();
-        json.WriteStartObject("versions");
-        foreach ((string key, string value) in TorchBackend.Versions()) json.WriteString(key, value);
-        json.WriteEndObject();
-        json.WriteString("created_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        json.WriteStartArray("layers");
-        string[] names = KernelPictures.BandNames(edges).ToArray();
-        foreach (LayerSpectrum l in report.Layers)
-        {
-            json.WriteStartObject();
-            json.WriteString("layer", l.Layer);
-            json.WriteNumber("out_channels", l.OutChannels);
-            json.WriteNumber("in_channels", l.InChannels);
-            json.WriteString("kernel", $"{l.KernelHeight}x{l.KernelWidth}");
-            for (int b = 0; b < names.Length; b++) json.WriteNumber(names[b], l.BandEnergy[b]);
-            json.WriteNumber("diversity", l.Diversity);
-            json.WriteNumber("effective_rank", l.EffectiveRank);
-            json.WriteStartArray("radial_profile");
-            foreach (double v in l.RadialProfile) json.WriteNumberValue(v);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        if (report.Banks.Count > 0)
-        {
-            json.WriteString("bank_figures", "means over group pairs: spectrum_cosine of the group mean |DFT| (kernels zero-padded to size), overlap = sum over rings " +
-                "of min(p_g, p_h) of the radial profiles, weight_cosine of the flattened group weights");
-            json.WriteStartArray("banks");
-            foreach (BankFigures b in report.Banks.Select(r => r.Figures))
-            {
-                json.WriteStartObject();
-                json.WriteString("layer", b.Layer);
-                json.WriteString("layout", b.Layout);
-                json.WriteNumber("groups", b.Groups);
-                json.WriteNumber("out_channels", b.OutChannels);
-                json.WriteNumber("in_channels", b.InChannels);
-                json.WriteString("kernel", $"{b.KernelHeight}x{b.KernelWidth}");
-                json.WriteNumber("spectrum_cosine", b.SpectrumCosine);
-                json.WriteNumber("overlap", b.Overlap);
-                json.WriteNumber("weight_cosine", b.WeightCosine);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
     }
 }

@@ -74,8 +74,8 @@ public sealed class KernelBankFiguresTests
 
         using var dir = new Support.TempDirectory();
         BankFigures figures = KernelBankFigures.Analyse("layer1.conv", "odconv", bank, 16);
-        FreqProbe.Core.Results.KernelBankPictures.SaveRadialResponses(figures, 16, dir.File("radial.png"));
-        FreqProbe.Core.Results.KernelBankPictures.SaveEmbedding("layer1.conv", points, 2, explained, dir.File("pca.svg"));
+        FreqProbe.Core.Kernels.KernelBankPictures.SaveRadialResponses(figures, 16, dir.File("radial.png"));
+        FreqProbe.Core.Kernels.KernelBankPictures.SaveEmbedding("layer1.conv", points, 2, explained, dir.File("pca.svg"));
         Assert.True(new FileInfo(dir.File("radial.png")).Length > 1000);
         Assert.Contains("group 1", File.ReadAllText(dir.File("pca.svg")), StringComparison.Ordinal);
         Assert.True(figures.Overlap < 0.95 && figures.SpectrumCosine < 0.95, $"{figures.Overlap} {figures.SpectrumCosine}");

@@ -1,8 +1,9 @@
 using System.Globalization;
+using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Kernels;
 
 /// <summary>Pictures of one kernel bank: its groups' radial responses, and a 2-D embedding of its filters' spectra coloured by group.</summary>
 public static class KernelBankPictures

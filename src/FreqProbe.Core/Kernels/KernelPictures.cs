@@ -1,9 +1,10 @@
 using System.Globalization;
 using CsvHelper;
+using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Kernels;
 
 /// <summary>Tables and pictures of <see cref="LayerSpectrum"/> results: CSV, spectrum grids and the radial-profile chart.</summary>
 public static class KernelPictures
