@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Planning;
-using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli.Commands;
@@ -11,7 +9,6 @@ namespace FreqProbe.Cli.Commands;
 /// <summary>`freqprobe bench`: throughput of each stage of a sweep and the efficiency of the whole.</summary>
 internal static class BenchCommand
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create(CommandContext context)
     {
@@ -69,8 +66,7 @@ internal static class BenchCommand
                 $"{r.Model,-16} {r.Precision,-10} {Trim(r.Device, 26),-26} {r.Radii,5}  {r.BatchSize,5}  {r.ForwardBatch,9}  {Rate(r.DecodePerSecond),12}  {Rate(r.FilterPerSecond),14}  {Rate(r.ForwardPerSecond),13}  {Rate(r.EndToEndPerSecond),13}  {(r.Efficiency is { } e ? e.ToString("0.000", CultureInfo.InvariantCulture) : "-"),10}"));
             if (outPath is not null)
             {
-                var document = new { format = FreqProbe.Core.FormatTags.Bench, command = context.CommandLine, result = r, efficiency = r.Efficiency, versions = TorchBackend.Versions(), machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores", created_utc = DateTimeOffset.UtcNow };
-                AtomicFile.Write(outPath, stream => JsonSerializer.Serialize(stream, document, Indented));
+                AtomicFile.Write(outPath, stream => Benchmark.WriteFile(stream, r, context.CommandLine));
             }
             return ExitCodes.Success;
         });

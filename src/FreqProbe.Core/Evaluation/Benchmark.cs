@@ -56,6 +56,23 @@ public sealed record BenchResult(string Model, string Precision, string Device, 
 /// <summary>Measures decode, filtering, forward and end-to-end throughput in one process, each warmed up first.</summary>
 public static class Benchmark
 {
+    static readonly System.Text.Json.JsonSerializerOptions FileOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <summary>Writes <paramref name="result"/> as a <see cref="FormatTags.Bench"/> file, with the command and machine that measured it.</summary>
+    public static void WriteFile(Stream stream, BenchResult result, string command)
+    {
+        var document = new
+        {
+            format = FormatTags.Bench, command, result, efficiency = result.Efficiency, versions = Native.TorchBackend.Versions(),
+            machine = $"{Environment.MachineName}, {Environment.ProcessorCount} cores", created_utc = DateTimeOffset.UtcNow,
+        };
+        System.Text.Json.JsonSerializer.Serialize(stream, document, FileOptions);
+    }
+
     /// <summary>Runs <paramref name="request"/>; <paramref name="log"/> hears each measurement.</summary>
     public static BenchResult Run(BenchRequest request, Action<string>? log = null)
     {
