@@ -68,8 +68,12 @@ internal static class SweepCommands
     }
 
     /// <summary>Runs a resolved sweep: downloads, warnings, progress, results files, table and summary line.</summary>
-    public static int Run(CommandContext context, Resolution resolution)
+    public static int Run(CommandContext context, Resolution resolution) => Run(context, resolution, out _);
+
+    /// <summary>Runs a resolved sweep as <see cref="Run(CommandContext, Resolution)"/> does, handing back its results (null unless it succeeded).</summary>
+    public static int Run(CommandContext context, Resolution resolution, out SweepSummary? result)
     {
+        result = null;
         SweepRequest request = resolution.Request!;
         (string? outPath, string? predictionsPath, bool quiet) = (resolution.OutPath, resolution.PredictionsPath, resolution.Quiet);
         // One run at a time per results file: a second run that wants it refuses, naming the first.
@@ -127,6 +131,7 @@ internal static class SweepCommands
                 $"freqprobe: {m.Evaluated} images x {summary.Rows.Count} settings in {seconds:0.0} s ({m.Evaluated / Math.Max(seconds, 1e-9):0.0} images/s) on {m.Device}" +
                 $"{(outPath is null ? "" : $"; results in {outPath}")}{(predictionsPath is null ? "" : $"; predictions in {predictionsPath}")}"));
         }
+        result = summary;
         return ExitCodes.Success;
     }
 }

@@ -128,9 +128,8 @@ internal static class SweepConfigCommand
                     finished.Add((p, done));
                     continue;
                 }
-                int code = SweepCommands.Run(context, p.Resolution);
-                if (code != ExitCodes.Success) return code;
-                SweepSummary summary = JsonResultReader.Read(p.OutPath);
+                int code = SweepCommands.Run(context, p.Resolution, out SweepSummary? summary);
+                if (code != ExitCodes.Success || summary is null) return code;
                 foreach (string format in p.Run.Formats.Where(f => f != "json"))
                 {
                     string extra = Path.ChangeExtension(p.OutPath, format);
@@ -141,7 +140,11 @@ internal static class SweepConfigCommand
         }
         finally
         {
-            if (finished.Count > 0) WriteSummary(outDir, configPath, plan!, context.CommandLine, finished, planned.Count);
+            if (finished.Count > 0)
+            {
+                SweepSummaryFiles.Write(outDir, new SweepSummaryFiles.Sweep(configPath, plan!.Sha256, plan.Description, context.CommandLine, planned.Count),
+                    finished.Select(f => new SweepSummaryFiles.FinishedRun(f.Run.Run.Name, f.Run.Command, f.Run.OutPath, f.Summary)).ToArray());
+            }
         }
         context.Error.WriteLine($"freqprobe sweep: {planned.Count} run{(planned.Count == 1 ? "" : "s")} done; summary in {Path.Combine(outDir, "summary.csv")}");
         return ExitCodes.Success;
@@ -209,66 +212,5 @@ internal static class SweepConfigCommand
         {
             return null;
         }
-    }
-
-    static void WriteSummary(string outDir, string configPath, SweepPlan plan, string commandLine, List<(PlannedRun Run, SweepSummary Summary)> finished, int total)
-    {
-        string csvPath = Path.Combine(outDir, "summary.csv");
-        AtomicFile.Write(csvPath, stream =>
-        {
-            using var text = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-            using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
-            csv.WriteField("run");
-            foreach (string name in ResultColumns.Names) csv.WriteField(name);
-            csv.WriteField("weights_sha256");
-            csv.NextRecord();
-            foreach ((PlannedRun run, SweepSummary summary) in finished)
-            {
-                foreach (FilterResult row in summary.Rows)
-                {
-                    csv.WriteField(run.Run.Name);
-                    foreach (string cell in ResultColumns.Cells(summary.Metadata with { PerClass = false }, row)) csv.WriteField(cell);
-                    csv.WriteField(summary.Metadata.WeightsSha256 ?? "random");
-                    csv.NextRecord();
-                }
-            }
-        });
-
-        var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"# Sweep `{configPath}`\n\n");
-        if (plan.Description is not null) md.Append(CultureInfo.InvariantCulture, $"{plan.Description}\n\n");
-        md.Append(CultureInfo.InvariantCulture, $"{finished.Count} of {total} runs finished. Top-1 in percent (95% Wilson interval); agreement with the unfiltered prediction.\n\n");
-        md.Append("| run | model | dataset | filter | radius | n | top-1 % | interval | agreement % |\n|---|---|---|---|---|---:|---:|---|---:|\n");
-        foreach ((PlannedRun run, SweepSummary summary) in finished)
-        {
-            foreach (FilterResult row in summary.Rows)
-            {
-                var interval = row.Top1Interval;
-                md.Append(CultureInfo.InvariantCulture,
-                    $"| {run.Run.Name} | {summary.Metadata.Model} | {summary.Metadata.Dataset} | {row.Filter.KindName} | {row.Filter.RadiusLabel} | {row.N} | {100 * row.Top1:0.00} | {100 * interval.Low:0.00}–{100 * interval.High:0.00} | {100 * row.Agreement:0.00} |\n");
-            }
-        }
-        AtomicFile.Write(Path.Combine(outDir, "summary.md"), stream => stream.Write(Encoding.UTF8.GetBytes(md.ToString())));
-
-        var provenance = new
-        {
-            config = configPath,
-            config_sha256 = plan.Sha256,
-            description = plan.Description,
-            command = commandLine,
-            runs_planned = total,
-            runs = finished.Select(f => new
-            {
-                name = f.Run.Run.Name,
-                command = f.Run.Command,
-                results = f.Run.OutPath,
-                rows = f.Summary.Rows.Count,
-                evaluated = f.Summary.Metadata.Evaluated,
-            }),
-            versions = TorchBackend.Versions(),
-            written_utc = DateTimeOffset.UtcNow,
-        };
-        AtomicFile.Write(Path.Combine(outDir, "summary.json"),
-            stream => JsonSerializer.Serialize(stream, provenance, Indented));
     }
 }
