@@ -8,22 +8,24 @@ public static class AssetCatalog
 {
     const string Torchvision = "https://download.pytorch.org/models/";
 
-    static readonly SortedDictionary<string, AssetSpec> Specs = Build();
+    static readonly SortedDictionary<string, AssetSpec> Built = Build();
+
+    static readonly Registry<AssetSpec> Specs = new("asset", null, Built.Select(s => (s.Key, s.Value)));
 
     /// <summary>Every asset, by name.</summary>
-    public static IReadOnlyCollection<AssetSpec> All => Specs.Values;
+    public static IReadOnlyCollection<AssetSpec> All => Specs.All;
 
     /// <summary>The names, sorted.</summary>
-    public static IReadOnlyCollection<string> Names => Specs.Keys;
+    public static IReadOnlyCollection<string> Names => Specs.Names;
 
     /// <summary>The asset called <paramref name="name"/>; an unknown name lists the valid ones.</summary>
-    public static AssetSpec Get(string name) => Specs.TryGetValue(name, out AssetSpec? spec)
+    public static AssetSpec Get(string name) => Specs.TryGet(name, out AssetSpec spec)
         ? spec
-        : throw new InputException($"fetch: unknown asset '{name}'; expected one of: {string.Join(", ", Specs.Keys)}.");
+        : throw new InputException($"fetch: {Specs.Unknown(name).Message}");
 
     /// <summary>The torchvision weights asset for a registry model, or null when torchvision has none.</summary>
     public static AssetSpec? TorchvisionWeightsFor(string model, bool v2 = false) =>
-        Specs.GetValueOrDefault(v2 ? model + "-v2" : model) is { Kind: AssetKind.Weights } spec ? spec : null;
+        Specs.TryGet(v2 ? model + "-v2" : model, out AssetSpec spec) && spec.Kind == AssetKind.Weights ? spec : null;
 
     static SortedDictionary<string, AssetSpec> Build()
     {

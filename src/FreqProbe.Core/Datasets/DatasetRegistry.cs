@@ -5,7 +5,7 @@ public static class DatasetRegistry
 {
     sealed record Entry(string Description, bool NeedsData, Func<DatasetOptions, IImageDataset> Open);
 
-    static readonly SortedDictionary<string, Entry> Entries = new(StringComparer.Ordinal)
+    static readonly Registry<Entry> Entries = new("dataset", "dataset", new Dictionary<string, Entry>
     {
         ["cifar10"] = new("CIFAR-10 binary batches (test_batch.bin, data_batch_1..5.bin); --split test|train", true,
             o => Cifar10BinaryDataset.Open(o.DataPath!, o.Split)),
@@ -15,13 +15,13 @@ public static class DatasetRegistry
             o => ImageFolderDataset.Open(o.DataPath!, o.ClassesFile is null ? ClassList.ImageNet1k : ClassList.Load(o.ClassesFile), "imagenet", o.MaxImagePixels)),
         ["synthetic"] = new("built-in known-answer 32x32 set: 5 shape classes (low frequencies only) and 5 texture classes (>= 10 cycles/image); --split test|train", false,
             o => new SyntheticDataset(o.Split, o.GeneratedCount, o.Seed)),
-    };
+    }.Select(e => (e.Key, e.Value)));
 
     /// <summary>The registered names, sorted.</summary>
-    public static IReadOnlyCollection<string> Names => Entries.Keys;
+    public static IReadOnlyCollection<string> Names => Entries.Names;
 
     /// <summary>A one-line description of each dataset, for help text.</summary>
-    public static string Describe(string name) => Entries[name].Description;
+    public static string Describe(string name) => Entries.Get(name).Description;
 
     /// <summary>True when the dataset reads files and so needs --data.</summary>
     public static bool NeedsData(string name) => Get(name).NeedsData;
@@ -38,7 +38,5 @@ public static class DatasetRegistry
         return options.ShuffleLabelsSeed is { } seed ? new RelabeledDataset(dataset, seed) : dataset;
     }
 
-    static Entry Get(string name) => Entries.TryGetValue(name, out Entry? entry)
-        ? entry
-        : throw new InputException("dataset", $"unknown dataset '{name}'; expected one of: {string.Join(", ", Entries.Keys)}.");
+    static Entry Get(string name) => Entries.Get(name);
 }

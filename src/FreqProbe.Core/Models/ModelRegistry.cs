@@ -10,24 +10,22 @@ public static class ModelRegistry
     static readonly float[] CifarMean = { 0.4914f, 0.4822f, 0.4465f };
     static readonly float[] CifarStd = { 0.2470f, 0.2435f, 0.2616f };
 
-    static readonly SortedDictionary<string, ModelSpec> Specs = Build();
+    static readonly Registry<ModelSpec> Specs = new("model", "model", Build().Select(s => (s.Key, s.Value)));
 
     /// <summary>The name of the model kind that loads TorchScript archives.</summary>
     public const string TorchScript = TorchScriptKind.KindName;
 
     /// <summary>Every registered model, sorted by name.</summary>
-    public static IReadOnlyCollection<ModelSpec> All => Specs.Values;
+    public static IReadOnlyCollection<ModelSpec> All => Specs.All;
 
     /// <summary>The registered names, sorted.</summary>
-    public static IReadOnlyCollection<string> Names => Specs.Keys;
+    public static IReadOnlyCollection<string> Names => Specs.Names;
 
     /// <summary>The architectures FreqProbe implements (they can be created and trained), sorted by name.</summary>
-    public static IReadOnlyList<string> Architectures { get; } = Specs.Values.Where(s => !s.IsArchive).Select(s => s.Name).ToArray();
+    public static IReadOnlyList<string> Architectures { get; } = Specs.All.Where(s => !s.IsArchive).Select(s => s.Name).ToArray();
 
     /// <summary>The model called <paramref name="name"/>.</summary>
-    public static ModelSpec Get(string name) => Specs.TryGetValue(name, out ModelSpec? spec)
-        ? spec
-        : throw new InputException("model", $"unknown model '{name}'; expected one of: {string.Join(", ", Specs.Keys)}.");
+    public static ModelSpec Get(string name) => Specs.Get(name);
 
     static SortedDictionary<string, ModelSpec> Build()
     {
