@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FreqProbe.Core;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Results;
 
@@ -42,9 +43,10 @@ internal static class MergeCommand
                 context.Error.WriteLine($"freqprobe: error: --out: '{outPath}' is also an input ('{input}'); merging into it would destroy that shard. Expected a new file.");
                 return ExitCodes.InputError;
             }
+            // The first shard's format tag picks the merge; accuracy results (and files without a known tag, which
+            // their reader then names) merge as results.
             string? format = paths.Length > 0 ? ResultFormat.Of(paths[0]) : null;
-            if (format == HeatmapWriter.Format) return MergeHeatmaps(context, paths, outPath);
-            if (format == InteractionWriter.Format) return MergeInteractions(context, paths, outPath, parsed.GetValue(quiet));
+            if (format is not null && Mergers.TryGet(format, out Func<CommandContext, string[], string, bool, int> merge)) return merge(context, paths, outPath, parsed.GetValue(quiet));
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)
             {
@@ -60,6 +62,14 @@ internal static class MergeCommand
         });
         return command;
     }
+
+    // The formats with a merge of their own, by format tag.
+    static readonly Registry<Func<CommandContext, string[], string, bool, int>> Mergers = new("mergeable format", null,
+        new (string, Func<CommandContext, string[], string, bool, int>)[]
+        {
+            (FormatTags.Heatmap, (context, paths, outPath, _) => MergeHeatmaps(context, paths, outPath)),
+            (FormatTags.Interactions, MergeInteractions),
+        });
 
     static int MergeHeatmaps(CommandContext context, string[] paths, string outPath)
     {

@@ -57,8 +57,8 @@ internal static class PreviewCommand
                     Seed: given.Seed(RunSettings.Seed) ?? 0);
                 dataset = InputProblems.Collect(problems, () => DatasetRegistry.Open(wanted), null);
                 int? side = given.Count(RunSettings.InputSize);
-                bool small = name is "cifar10" or "synthetic";
-                policy = small ? PreprocessPolicy.Native(side ?? 32) : PreprocessPolicy.ResizeAndCentreCrop(side ?? 224);
+                int? native = dataset is null ? null : DatasetRegistry.NativeSize(name);
+                policy = native is { } own ? PreprocessPolicy.Native(side ?? own) : PreprocessPolicy.ResizeAndCentreCrop(side ?? 224);
             }
             else
             {
