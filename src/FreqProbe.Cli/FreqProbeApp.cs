@@ -3,6 +3,7 @@ using FreqProbe.Cli.Commands;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli;
 

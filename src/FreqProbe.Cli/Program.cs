@@ -1,3 +1,5 @@
+using FreqProbe.Core.IO;
+
 namespace FreqProbe.Cli;
 
 internal static class Program
@@ -15,7 +17,7 @@ internal static class Program
         }
         CtrlC.HardExit = code =>
         {
-            FreqProbe.Core.Results.OutputLock.ReleaseHeld();
+            OutputLock.ReleaseHeld();
             Console.Out.Flush();
             ExitNow(code);
         };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Tests.Support;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Tests;
 
@@ -108,7 +109,7 @@ public sealed class OutputSafetyTests : IDisposable
     public void A_run_sharing_another_runs_predictions_file_refuses_and_preview_never_replaces_its_image()
     {
         string predictions = dir.File("p.csv");
-        using (FreqProbe.Core.Results.OutputLock.Acquire(predictions, "predictions", "freqprobe lowpass (another run)"))
+        using (OutputLock.Acquire(predictions, "predictions", "freqprobe lowpass (another run)"))
         {
             CliRun run = CliRun.Invoke("lowpass", "--radii", "4", "--limit", "4", "--predictions", predictions, "--quiet");
             Assert.Equal(2, run.ExitCode);

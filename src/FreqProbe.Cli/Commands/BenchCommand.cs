@@ -3,6 +3,7 @@ using System.Globalization;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

@@ -10,6 +10,7 @@ using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

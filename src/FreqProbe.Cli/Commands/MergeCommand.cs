@@ -2,6 +2,7 @@ using System.CommandLine;
 using FreqProbe.Core;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

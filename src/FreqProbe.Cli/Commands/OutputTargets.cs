@@ -1,4 +1,5 @@
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Training;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

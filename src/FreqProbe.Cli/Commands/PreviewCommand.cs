@@ -6,6 +6,7 @@ using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using static TorchSharp.torch;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

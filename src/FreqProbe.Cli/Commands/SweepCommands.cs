@@ -5,6 +5,7 @@ using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

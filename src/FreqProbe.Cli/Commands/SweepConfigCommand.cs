@@ -7,6 +7,7 @@ using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

@@ -5,6 +5,7 @@ using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
 using static TorchSharp.torch;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Evaluation;
 

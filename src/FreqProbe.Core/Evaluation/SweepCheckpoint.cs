@@ -3,6 +3,7 @@ using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Evaluation;
 

@@ -4,6 +4,7 @@ using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using static TorchSharp.torch;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Kernels;
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Models;
 
@@ -65,6 +66,6 @@ public static class BuiltInModels
             if (memory.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(path))) return;
             source.Position = 0;
         }
-        Results.AtomicFile.Write(path, target => source.CopyTo(target));
+        AtomicFile.Write(path, target => source.CopyTo(target));
     }
 }

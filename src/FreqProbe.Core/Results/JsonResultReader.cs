@@ -2,6 +2,7 @@ using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Spectral;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Results;
 

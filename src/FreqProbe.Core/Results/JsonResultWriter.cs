@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Results;
 

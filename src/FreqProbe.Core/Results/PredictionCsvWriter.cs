@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Spectral;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Results;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FreqProbe.Core.Training;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Results;
 

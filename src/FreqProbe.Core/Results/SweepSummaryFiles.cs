@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CsvHelper;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Results;
 

@@ -13,6 +13,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Training;
 

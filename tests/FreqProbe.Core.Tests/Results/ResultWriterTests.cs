@@ -5,6 +5,7 @@ using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using FreqProbe.Core.Tests.Support;
+using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Tests.Results;
 

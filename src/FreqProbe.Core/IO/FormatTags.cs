@@ -1,4 +1,4 @@
-namespace FreqProbe.Core;
+namespace FreqProbe.Core.IO;
 
 /// <summary>
 /// The format tag of every file FreqProbe writes and reads back, one constant each: a reader refuses a file whose tag

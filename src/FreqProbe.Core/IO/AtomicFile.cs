@@ -1,4 +1,4 @@
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.IO;
 
 /// <summary>
 /// Writes files so that a reader never sees half of one: the content goes to a temporary file in the same folder,

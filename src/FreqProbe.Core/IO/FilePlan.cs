@@ -1,4 +1,4 @@
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.IO;
 
 /// <summary>A file a command plans to write or read, and what it is, for messages.</summary>
 /// <param name="Path">The path as given.</param>

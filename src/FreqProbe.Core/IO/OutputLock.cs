@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.IO;
 
 /// <summary>
 /// An advisory lock on a results file for the duration of a run: <c>OUT.lock</c> beside it, held open exclusively
