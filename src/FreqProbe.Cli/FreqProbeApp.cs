@@ -2,8 +2,8 @@ using System.CommandLine;
 using FreqProbe.Cli.Commands;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli;
 

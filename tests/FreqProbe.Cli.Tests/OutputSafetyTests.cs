@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Tests.Support;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Tests;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli.Commands;
 

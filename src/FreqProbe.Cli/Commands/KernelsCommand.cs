@@ -2,15 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FreqProbe.Core;
-using FreqProbe.Core.Models;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Kernels;
+using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

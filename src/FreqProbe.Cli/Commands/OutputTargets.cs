@@ -1,5 +1,5 @@
-using FreqProbe.Core.Results;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli.Commands;
 

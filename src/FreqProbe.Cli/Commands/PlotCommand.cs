@@ -1,7 +1,8 @@
 using System.CommandLine;
+using FreqProbe.Core.Charts;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Training;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

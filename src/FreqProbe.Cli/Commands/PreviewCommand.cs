@@ -1,12 +1,13 @@
 using System.CommandLine;
 using FreqProbe.Core;
+using FreqProbe.Core.Charts;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using static TorchSharp.torch;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

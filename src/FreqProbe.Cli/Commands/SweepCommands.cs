@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Cli.Commands;
 

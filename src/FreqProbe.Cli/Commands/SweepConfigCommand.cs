@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using CsvHelper;
 using FreqProbe.Core.Evaluation;
-using FreqProbe.Core.Planning;
-using FreqProbe.Core.Native;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Native;
+using FreqProbe.Core.Planning;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Cli.Commands;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
 using static TorchSharp.torch;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Evaluation;
 

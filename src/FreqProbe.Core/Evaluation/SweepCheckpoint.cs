@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Evaluation;
 

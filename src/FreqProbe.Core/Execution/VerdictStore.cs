@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Results;
 
 namespace FreqProbe.Core.Execution;
 

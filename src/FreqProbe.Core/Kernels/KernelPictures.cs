@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using FreqProbe.Core.Charts;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using ScottPlot;

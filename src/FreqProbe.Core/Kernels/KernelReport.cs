@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using static TorchSharp.torch;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Kernels;
 

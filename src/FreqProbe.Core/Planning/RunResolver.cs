@@ -2,10 +2,10 @@ using System.Globalization;
 using FreqProbe.Core.Assets;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Planning;
 

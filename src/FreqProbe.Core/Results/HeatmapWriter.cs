@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Evaluation;
-using ScottPlot;
 using FreqProbe.Core.IO;
+using ScottPlot;
 
 namespace FreqProbe.Core.Results;
 

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FreqProbe.Core.Charts;
 using FreqProbe.Core.Evaluation;
-using FreqProbe.Core.Interactions;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Interactions;
 
 namespace FreqProbe.Core.Results;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
-using FreqProbe.Core.Spectral;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Spectral;
 
 namespace FreqProbe.Core.Results;
 

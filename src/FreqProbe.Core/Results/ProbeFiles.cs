@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using FreqProbe.Core.Training;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Training;
 
 namespace FreqProbe.Core.Results;
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Results;
@@ -13,7 +14,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Training;
 

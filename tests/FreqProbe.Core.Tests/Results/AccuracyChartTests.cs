@@ -1,3 +1,4 @@
+using FreqProbe.Core.Charts;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Tests.Support;
 

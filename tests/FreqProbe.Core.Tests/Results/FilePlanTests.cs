@@ -1,6 +1,6 @@
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Tests.Support;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Tests.Results;
 

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 using FreqProbe.Core.Tests.Support;
-using FreqProbe.Core.IO;
 
 namespace FreqProbe.Core.Tests.Results;
 

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Charts;
 
 /// <summary>A white RGB picture drawn pixel by pixel and written as PNG (SkiaSharp's libpng encoder).</summary>
 public sealed class RgbCanvas

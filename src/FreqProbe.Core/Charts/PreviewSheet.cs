@@ -3,7 +3,7 @@ using FreqProbe.Core.Spectral;
 using ScottPlot;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Charts;
 
 /// <summary>
 /// A contact sheet of what the model sees: one row per image (two with spectra), columns for the original and for

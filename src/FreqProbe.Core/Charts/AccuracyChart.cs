@@ -1,9 +1,10 @@
 using System.Globalization;
 using CsvHelper;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Results;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Charts;
 
 /// <summary>One point of an accuracy curve: x (radius or energy kept) and top-1 with its 95% Wilson interval, as fractions.</summary>
 public sealed record ChartPoint(double X, double Top1, double Low, double High);

@@ -2,7 +2,7 @@ using System.Globalization;
 using FreqProbe.Core.Training;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Charts;
 
 /// <summary>
 /// Charts of `train --probe-radii` and `--probe-fprinciple` files against the epoch: top-1 with one line per (split,

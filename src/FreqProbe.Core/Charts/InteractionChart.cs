@@ -2,7 +2,7 @@ using System.Globalization;
 using FreqProbe.Core.Interactions;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Charts;
 
 /// <summary>One curve of J^(m) against m/n.</summary>
 /// <param name="Label">Legend text.</param>
