@@ -1,11 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using CsvHelper;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
-using FreqProbe.Core.Native;
 using FreqProbe.Core.Planning;
 using FreqProbe.Core.Results;
 
@@ -56,8 +51,6 @@ internal static class SweepConfigCommand
             parsed.GetValue(check)));
         return command;
     }
-
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, Resolution Resolution);
 
