@@ -50,6 +50,44 @@ public sealed class AccuracyChartTests : IDisposable
         }
     }
 
+    // The picture itself: each series' markers sit where its data puts them (x linear in the radius, y linear in top-1
+    // on the fixed 0-100 % axis, higher accuracy higher up), and the legend names each series, its baseline and chance.
+    [Fact]
+    public void Each_point_is_drawn_where_its_data_puts_it_and_the_legend_names_every_line()
+    {
+        ChartSeries[] series = AccuracyChart.Load(Fixture("results_synthetic_highpass.json"), ChartAxis.Radius)
+            .Concat(AccuracyChart.Load(Fixture("results_synthetic_lowpass.csv"), ChartAxis.Radius)).ToArray();
+        string path = dir.File("content.svg");
+        AccuracyChart.Save(series, ChartAxis.Radius, path, "content check", 800, 500);
+        SvgContent svg = SvgContent.Read(path);
+        string[] palette = { "#1F77B4", "#FF7F0E" }; // Category10, in series order
+        Assert.Equal(series.Sum(s => s.Points.Count) + series.Length, svg.Markers.Count); // plus one legend sample per series
+        for (int k = 0; k < series.Length; k++)
+        {
+            var marks = svg.DataMarkers.Where(m => m.Fill.Equals(palette[k], StringComparison.OrdinalIgnoreCase)).OrderBy(m => m.X).ToArray();
+            IReadOnlyList<ChartPoint> points = series[k].Points;
+            Assert.Equal(points.Count, marks.Length);
+            double xScale = (marks[^1].X - marks[0].X) / (points[^1].X - points[0].X);
+            Assert.True(xScale > 0);
+            for (int i = 0; i < points.Count; i++)
+            {
+                Assert.Equal(marks[0].X + xScale * (points[i].X - points[0].X), marks[i].X, 0.5);
+            }
+            // y: the same pixels per percentage point as the other series (one axis), 0 % at the same baseline.
+            var fit = Enumerable.Range(0, points.Count).Select(i => (Top1: 100 * points[i].Top1, marks[i].Y)).ToArray();
+            (double t0, double y0) = fit.MinBy(f => f.Top1);
+            (double t1, double y1) = fit.MaxBy(f => f.Top1);
+            Assert.True(t1 > t0, "the fixture's points should differ in accuracy");
+            double yPerPoint = (y1 - y0) / (t1 - t0);
+            Assert.True(yPerPoint < 0, "higher accuracy must be drawn higher up");
+            foreach ((double top1, double y) in fit) Assert.Equal(y0 + yPerPoint * (top1 - t0), y, 0.5);
+            Assert.Contains(series[k].Label, svg.Text, StringComparison.Ordinal);
+        }
+        Assert.Contains("content check", svg.Text, StringComparison.Ordinal);
+        Assert.Contains("chance (1/10)", svg.Text, StringComparison.Ordinal);
+        Assert.Contains("clean 100.0%", svg.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_file_that_is_not_a_results_table_is_an_input_error()
     {
