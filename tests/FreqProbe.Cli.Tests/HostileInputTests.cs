@@ -385,26 +385,10 @@ public sealed class HostileInputTests : IDisposable
         if (fixture == "loops-always")
         {
             string pid = error[(error.IndexOf(expected, StringComparison.Ordinal) + expected.Length)..].Split(')')[0];
-            Assert.False(Running(pid), $"the verification worker {pid} is still running");
+            Assert.False(ProcStat.Running(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture)), $"the verification worker {pid} is still running");
         }
     }
 
-    // Whether process PID runs (a killed child can remain a zombie until someone reaps it: not running).
-    static bool Running(string pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    // SIGINT is left out: a process started by the test host inherits SIGINT ignored (as a background job does), so
-    // only a terminal's Ctrl-C shows that path, which is the same handler as SIGTERM's and SIGHUP's.
     [Theory]
     [Trait("Speed", "slow")]
     [InlineData("loops-on-images", "TERM", 143, "the model has been inside one forward pass for", "still inside a forward pass")]

@@ -8,9 +8,7 @@ public static class AssetCatalog
 {
     const string Torchvision = "https://download.pytorch.org/models/";
 
-    static readonly SortedDictionary<string, AssetSpec> Built = Build();
-
-    static readonly Registry<AssetSpec> Specs = new("asset", null, Built.Select(s => (s.Key, s.Value)));
+    static readonly Registry<AssetSpec> Specs = new("asset", null, Build().Select(s => (s.Key, s.Value)));
 
     /// <summary>Every asset, by name.</summary>
     public static IReadOnlyCollection<AssetSpec> All => Specs.All;

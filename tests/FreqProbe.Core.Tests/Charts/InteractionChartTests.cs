@@ -30,20 +30,11 @@ public sealed class InteractionChartTests : IDisposable
             points.AddRange(defined.Select((k, i) => (ratios[k], s.Strengths[k], marks[i].X, marks[i].Y)));
         }
         // One x axis and one y axis for both series: pixels are one linear function of the data on each.
-        Linear(points.Select(p => (p.Ratio, p.X)).ToArray(), increasing: true);
-        Linear(points.Select(p => (p.J, p.Y)).ToArray(), increasing: false);
+        SvgContent.AssertLinear(points.Select(p => (p.Ratio, p.X)).ToArray(), increasing: true);
+        SvgContent.AssertLinear(points.Select(p => (p.J, p.Y)).ToArray(), increasing: false);
         Assert.Contains("model-a", svg.Text, StringComparison.Ordinal);
         Assert.Contains("model-b (no interactions at all: J undefined)", svg.Text, StringComparison.Ordinal);
         Assert.Contains("mean over orders (J = 1)", svg.Text, StringComparison.Ordinal);
         Assert.Contains("content check", svg.Text, StringComparison.Ordinal);
-    }
-
-    static void Linear(IReadOnlyList<(double Data, double Pixel)> pairs, bool increasing)
-    {
-        (double d0, double p0) = pairs.MinBy(p => p.Data);
-        (double d1, double p1) = pairs.MaxBy(p => p.Data);
-        double scale = (p1 - p0) / (d1 - d0);
-        Assert.True(increasing ? scale > 0 : scale < 0, $"pixels per unit {scale}");
-        foreach ((double data, double pixel) in pairs) Assert.Equal(p0 + scale * (data - d0), pixel, 0.5);
     }
 }

@@ -131,7 +131,7 @@ public sealed class VerdictStoreTests : IDisposable
         while (child == 0 && !verifying.IsCompleted && clock.Elapsed < TimeSpan.FromMinutes(2))
         {
             Thread.Sleep(100);
-            child = ChildrenOf(Environment.ProcessId).FirstOrDefault(pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains(VerificationWorker.Command, StringComparison.Ordinal));
+            child = ProcStat.ChildrenOf(Environment.ProcessId).FirstOrDefault(pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains(VerificationWorker.Command, StringComparison.Ordinal));
         }
         Assert.True(child != 0, "no verification worker was started");
         Thread.Sleep(1000); // inside the endless forward pass by now
@@ -140,23 +140,6 @@ public sealed class VerdictStoreTests : IDisposable
         Assert.Contains("stopped", stopped.Message, StringComparison.Ordinal);
         Assert.Empty(store.Verdicts);
         Assert.Empty(VerdictStore.Open(dir.Path, Identity).Verdicts);
-    }
-
-    static IEnumerable<int> ChildrenOf(int parent) => Directory.EnumerateDirectories("/proc")
-        .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-        .Where(pid => pid != 0 && ParentOf(pid) == parent);
-
-    static int ParentOf(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     [Fact]

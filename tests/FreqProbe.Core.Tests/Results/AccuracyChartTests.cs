@@ -67,20 +67,9 @@ public sealed class AccuracyChartTests : IDisposable
             var marks = svg.DataMarkers.Where(m => m.Fill.Equals(palette[k], StringComparison.OrdinalIgnoreCase)).OrderBy(m => m.X).ToArray();
             IReadOnlyList<ChartPoint> points = series[k].Points;
             Assert.Equal(points.Count, marks.Length);
-            double xScale = (marks[^1].X - marks[0].X) / (points[^1].X - points[0].X);
-            Assert.True(xScale > 0);
-            for (int i = 0; i < points.Count; i++)
-            {
-                Assert.Equal(marks[0].X + xScale * (points[i].X - points[0].X), marks[i].X, 0.5);
-            }
-            // y: the same pixels per percentage point as the other series (one axis), 0 % at the same baseline.
-            var fit = Enumerable.Range(0, points.Count).Select(i => (Top1: 100 * points[i].Top1, marks[i].Y)).ToArray();
-            (double t0, double y0) = fit.MinBy(f => f.Top1);
-            (double t1, double y1) = fit.MaxBy(f => f.Top1);
-            Assert.True(t1 > t0, "the fixture's points should differ in accuracy");
-            double yPerPoint = (y1 - y0) / (t1 - t0);
-            Assert.True(yPerPoint < 0, "higher accuracy must be drawn higher up");
-            foreach ((double top1, double y) in fit) Assert.Equal(y0 + yPerPoint * (top1 - t0), y, 0.5);
+            SvgContent.AssertLinear(points.Select((p, i) => (p.X, marks[i].X)).ToArray(), increasing: true);
+            // y: the same pixels per percentage point for every point (one axis), higher accuracy higher up.
+            SvgContent.AssertLinear(points.Select((p, i) => (100 * p.Top1, marks[i].Y)).ToArray(), increasing: false);
             Assert.Contains(series[k].Label, svg.Text, StringComparison.Ordinal);
         }
         Assert.Contains("content check", svg.Text, StringComparison.Ordinal);

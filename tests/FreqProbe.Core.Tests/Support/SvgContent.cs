@@ -38,6 +38,20 @@ public sealed partial class SvgContent
         return new SvgContent(markers, System.Net.WebUtility.HtmlDecode(svg), area);
     }
 
+    /// <summary>
+    /// Asserts that pixels are one linear function of the data (one chart axis), within half a pixel: increasing for
+    /// x, decreasing for y (SVG's y grows downwards).
+    /// </summary>
+    public static void AssertLinear(IReadOnlyList<(double Data, double Pixel)> pairs, bool increasing)
+    {
+        (double d0, double p0) = pairs.MinBy(p => p.Data);
+        (double d1, double p1) = pairs.MaxBy(p => p.Data);
+        Assert.True(d1 > d0, "the data should span a range");
+        double scale = (p1 - p0) / (d1 - d0);
+        Assert.True(increasing ? scale > 0 : scale < 0, $"pixels per unit {scale}: {(increasing ? "larger values must be drawn further right" : "larger values must be drawn higher up")}");
+        foreach ((double data, double pixel) in pairs) Assert.Equal(p0 + scale * (data - d0), pixel, 0.5);
+    }
+
     [GeneratedRegex("<ellipse fill=\"(#[0-9A-Fa-f]{6})\" cx=\"([-0-9.eE]+)\" cy=\"([-0-9.eE]+)\"")]
     private static partial Regex Ellipse();
 
