@@ -26,16 +26,16 @@ internal sealed class CtrlC : IDisposable
             {
                 context.Cancel = true;
                 Interlocked.CompareExchange(ref lastExitCode, code, 0);
-                FreqProbe.Core.Evaluation.ForwardWatchdog.Signalled(ExitCode);
+                FreqProbe.Core.Execution.ForwardWatchdog.Signalled(ExitCode);
                 source.Cancel();
             }));
         }
         if (HardExit is { } exit && error is not null)
         {
             watching = true;
-            FreqProbe.Core.Evaluation.ForwardWatchdog.Start(forwardTimeout, (message, code) =>
+            FreqProbe.Core.Execution.ForwardWatchdog.Start(forwardTimeout, (message, code) =>
             {
-                error.WriteLine($"freqprobe: {(code == FreqProbe.Core.Evaluation.ForwardWatchdog.ExitCodeForModel ? "error" : $"interrupted ({SignalName})")}: {message}; " +
+                error.WriteLine($"freqprobe: {(code == FreqProbe.Core.Execution.ForwardWatchdog.ExitCodeForModel ? "error" : $"interrupted ({SignalName})")}: {message}; " +
                     $"no result files were replaced{(kept?.Invoke() is { Length: > 0 } what ? $"; {what}" : "")}.");
                 error.Flush();
                 exit(code);
@@ -64,7 +64,7 @@ internal sealed class CtrlC : IDisposable
 
     public void Dispose()
     {
-        if (watching) FreqProbe.Core.Evaluation.ForwardWatchdog.Stop();
+        if (watching) FreqProbe.Core.Execution.ForwardWatchdog.Stop();
         foreach (PosixSignalRegistration registration in registrations) registration.Dispose();
         source.Dispose();
     }

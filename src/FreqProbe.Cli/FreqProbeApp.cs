@@ -90,8 +90,7 @@ internal static class FreqProbeApp
         root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(PlotCommand.Create(context));
         root.Subcommands.Add(KernelsCommand.Create(context));
-        root.Subcommands.Add(HeatmapCommand.Create(context));
-        root.Subcommands.Add(InteractionsCommand.Create(context));
+        foreach ((_, Func<CommandContext, Command> create) in AnalysisCommands.Registry.All) root.Subcommands.Add(create(context));
         root.Subcommands.Add(PreviewCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));

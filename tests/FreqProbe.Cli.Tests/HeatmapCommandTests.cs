@@ -44,7 +44,7 @@ public sealed class HeatmapCommandTests : IDisposable
         Assert.Equal(0, CliRun.Invoke(other.Concat(new[] { "--shard", "1/3", "--out", dir.File("b.json") }).ToArray()).ExitCode);
         CliRun run = CliRun.Invoke("merge", dir.File("a.json"), dir.File("b.json"), "--out", dir.File("m.csv"));
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("epsilon (11 vs 10)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("eps (11 vs 10)", run.Error, StringComparison.Ordinal);
         Assert.Contains("missing shard(s) 2/3", run.Error, StringComparison.Ordinal);
     }
 }

@@ -34,6 +34,8 @@ public sealed class RegistryTests
         foreach (string name in AssetCatalog.Names) Assert.Equal(name, AssetCatalog.Get(name).Name);
         foreach (string extension in ResultWriterRegistry.Extensions) Assert.NotNull(ResultWriterRegistry.ForPath("r" + extension.ToUpperInvariant()));
         Assert.Contains("expected one of .csv, .json, .md", Message(() => ResultWriterRegistry.ForPath("r.exe")), StringComparison.Ordinal);
+        // The resolver checks --out against the format list before any work; the writers must be exactly those.
+        Assert.Equal(IO.FormatTags.ResultExtensions.Order(), ResultWriterRegistry.Extensions.Order());
     }
 
     [Fact]

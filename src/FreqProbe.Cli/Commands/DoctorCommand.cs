@@ -83,7 +83,7 @@ internal static class DoctorCommand
             model.eval();
             try
             {
-                ExecutionPlan plan = ExecutionPlan.Prepare(model, FreqProbe.Core.Evaluation.InferencePrecision.Default, ExecutionPlan.AutoLayout, batch, size, Environment.ProcessorCount, torch.CPU, cacheRoot, null,
+                ExecutionPlan plan = ExecutionPlan.Prepare(model, FreqProbe.Core.Execution.InferencePrecision.Default, ExecutionPlan.AutoLayout, batch, size, Environment.ProcessorCount, torch.CPU, cacheRoot, null,
                     message => context.Error.WriteLine($"freqprobe doctor: {message}"));
                 context.Table.WriteLine($"path           {name} at {size}x{size}, batch {batch}: {plan.Path} (verification {plan.VerificationKey})");
             }

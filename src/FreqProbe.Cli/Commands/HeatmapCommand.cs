@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FreqProbe.Core.Evaluation;
-using FreqProbe.Core.Planning;
-using FreqProbe.Core.Results;
+using FreqProbe.Core.Heatmaps;
 
 namespace FreqProbe.Cli.Commands;
 
@@ -11,17 +10,7 @@ internal static class HeatmapCommand
 {
     public static Command Create(CommandContext context)
     {
-        SettingOptions options = SettingOptions.ForUnfilteredAnalysis();
-        var outputs = new Option<string[]>("--out")
-        {
-            Description = "Output file(s), by extension: .csv (matrix, rows v and columns u), .json (counts and provenance), .png or .svg (picture). Repeat for several.",
-        };
-        var eps = new Option<double?>("--eps") { Description = "L2 norm of the perturbation per channel, [0,1] units (default 4 at 32x32, 15.7 above 64 pixels)." };
-        var maxFreq = new Option<int?>("--max-freq") { Description = "Only frequencies with |u|, |v| <= K (default: the whole grid)." };
-        var metric = new Option<string>("--metric") { Description = "error (default) or accuracy.", DefaultValueFactory = _ => "error" };
-        var noClip = new Option<bool>("--no-clip") { Description = "Do not clamp perturbed images to [0,1] (clamping is the default, as in the reference implementations)." };
-        metric.AcceptOnlyFromAmong("error", "accuracy");
-        var command = new Command("heatmap",
+        const string description =
             "Fourier heat map (Yin et al., NeurIPS 2019): top-1 error when each image gets eps * U(u,v) added to every channel,\n" +
             "for every frequency (u,v) in cycles per image on the centred grid of the model input. U(u,v)[y,x] =\n" +
             "cos(2*pi*(u*x + v*y)/N) with unit L2 norm; the sign is random per image, channel and frequency (from --seed, by\n" +
@@ -29,40 +18,14 @@ internal static class HeatmapCommand
             "then normalised. U(u,v) = U(-u,-v), so half the grid is computed and mirrored. Costs one forward pass per image\n" +
             "per computed frequency (about N*N/2): use --limit for quick looks.\n\n" +
             "Examples:\n  freqprobe heatmap --limit 200 --out heat.png --out heat.csv       (built-in model and data)\n" +
-            "  freqprobe heatmap --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --limit 500 --out h.json --out h.png");
-        options.AddTo(command);
-        foreach (Option option in new Option[] { outputs, eps, maxFreq, metric, noClip }) command.Options.Add(option);
-        command.SetAction(parsed =>
-        {
-            GivenSettings given = options.Bind(parsed);
-            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver);
-            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
-            SweepRequest? evaluation = resolution.Request;
-            string[] targets = parsed.GetValue(outputs) ?? Array.Empty<string>();
-            OutputTargets.Check(targets, HeatmapWriter.Extensions, evaluation?.WeightsPath, problems);
-            double? epsilon = parsed.GetValue(eps);
-            if (epsilon is not null && (!double.IsFinite(epsilon.Value) || epsilon <= 0)) problems.Add($"--eps: {epsilon} must be a positive number.");
-            int? k = parsed.GetValue(maxFreq);
-            if (k is < 0) problems.Add($"--max-freq: {k} must be 0 or more.");
-            if (problems.Count > 0 || evaluation is null)
-            {
-                foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
-                return ExitCodes.InputError;
-            }
-            var request = new HeatmapRequest(evaluation, epsilon ?? HeatmapRequest.DefaultEpsilon(evaluation.Preprocess.InputSize), k, !parsed.GetValue(noClip));
-            bool quiet = given.Flag(RunSettings.Quiet);
-            HeatmapResult result = AnalysisRun.Execute(context, resolution, evaluation, quiet, "the heat map",
-                (progress, notice, cancel) => HeatmapRunner.Run(request, progress, notice, cancel));
-            HeatmapMetric chosen = parsed.GetValue(metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;
-            foreach (string target in targets) HeatmapWriter.Write(result, chosen, request.Epsilon, target);
-            if (!quiet) Summarise(context, result, request);
-            return ExitCodes.Success;
-        });
-        return command;
+            "  freqprobe heatmap --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --limit 500 --out h.json --out h.png";
+        return AnalysisCommand.Create(context, HeatmapAnalysis.Instance, description,
+            "Output file(s), by extension: .csv (matrix, rows v and columns u), .json (counts and provenance), .png or .svg (picture).",
+            plan: null, report: Summarise);
     }
 
     // The clean error, the mean error and the five frequencies that hurt most (one of each mirror pair).
-    static void Summarise(CommandContext context, HeatmapResult r, HeatmapRequest request)
+    static void Summarise(CommandContext context, HeatmapRequest request, HeatmapResult r)
     {
         var cells = new List<(int U, int V, double Error)>();
         for (int v = -r.MaxFrequency; v <= r.MaxFrequency; v++)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FreqProbe.Core;
+using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Results;
@@ -47,7 +47,7 @@ internal static class MergeCommand
             // The first shard's format tag picks the merge; accuracy results (and files without a known tag, which
             // their reader then names) merge as results.
             string? format = paths.Length > 0 ? ResultFormat.Of(paths[0]) : null;
-            if (format is not null && Mergers.TryGet(format, out Func<CommandContext, string[], string, bool, int> merge)) return merge(context, paths, outPath, parsed.GetValue(quiet));
+            if (format is not null && AnalysisCommands.ByFormat(format) is { } analysis) return MergeAnalysis(context, analysis, paths, outPath, parsed.GetValue(quiet));
             IResultWriter writer = ResultWriterRegistry.ForPath(outPath);
             if (AtomicFile.CheckWritable(outPath) is { } why)
             {
@@ -64,44 +64,17 @@ internal static class MergeCommand
         return command;
     }
 
-    // The formats with a merge of their own, by format tag.
-    static readonly Registry<Func<CommandContext, string[], string, bool, int>> Mergers = new("mergeable format", null,
-        new (string, Func<CommandContext, string[], string, bool, int>)[]
-        {
-            (FormatTags.Heatmap, (context, paths, outPath, _) => MergeHeatmaps(context, paths, outPath)),
-            (FormatTags.Interactions, MergeInteractions),
-        });
-
-    static int MergeHeatmaps(CommandContext context, string[] paths, string outPath)
+    // An analysis's shards, merged by the analysis.
+    static int MergeAnalysis(CommandContext context, IAnalysis analysis, string[] paths, string outPath, bool quiet)
     {
-        if (OutputTargets.Problem(outPath, HeatmapWriter.Extensions) is { } problem)
+        if (OutputTargets.Problem(outPath, analysis.Extensions) is { } problem)
         {
             context.Error.WriteLine($"freqprobe: error: --out: {problem}");
             return ExitCodes.InputError;
         }
-        var shards = paths.Select(path =>
-        {
-            (HeatmapResult result, double epsilon) = HeatmapWriter.Read(path);
-            return (path, result, epsilon);
-        }).ToArray();
-        (HeatmapResult merged, double eps) = HeatmapWriter.Merge(shards, context.CommandLine);
-        HeatmapWriter.Write(merged, HeatmapMetric.Error, eps, outPath);
-        context.Error.WriteLine($"freqprobe: merged {shards.Length} heat-map shards ({merged.Evaluated} images) into {outPath}");
-        return ExitCodes.Success;
-    }
-
-    static int MergeInteractions(CommandContext context, string[] paths, string outPath, bool quiet)
-    {
-        if (OutputTargets.Problem(outPath, InteractionWriter.Extensions) is { } problem)
-        {
-            context.Error.WriteLine($"freqprobe: error: --out: {problem}");
-            return ExitCodes.InputError;
-        }
-        var shards = paths.Select(path => (path, InteractionWriter.Read(path))).ToArray();
-        var merged = InteractionWriter.Merge(shards, context.CommandLine);
-        InteractionWriter.Write(merged, outPath);
-        if (!quiet) context.Out.Write(InteractionWriter.Csv(merged));
-        context.Error.WriteLine($"freqprobe: merged {shards.Length} interaction shards ({merged.Images.Count} images) into {outPath}");
+        MergeReport report = analysis.MergeFiles(paths, outPath, context.CommandLine);
+        if (!quiet && report.Table is { } table) context.Out.Write(table);
+        context.Error.WriteLine($"freqprobe: {report.Summary}");
         return ExitCodes.Success;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FreqProbe.Core.Charts;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Interactions;
 using FreqProbe.Core.Results;
 using FreqProbe.Core.Training;
 
@@ -32,7 +33,7 @@ internal static class PlotCommand
         {
             var problems = new List<string>();
             string[] inputs = parsed.GetValue(files)!;
-            string[] kinds = inputs.Select(f => ProbeFiles.KindOf(f) ?? (ResultFormat.Of(f) == InteractionWriter.Format ? "interactions" : "accuracy")).ToArray();
+            string[] kinds = inputs.Select(f => ProbeFiles.KindOf(f) ?? (ResultFormat.Of(f) == InteractionFiles.Format ? "interactions" : "accuracy")).ToArray();
             if (kinds.Distinct().Count() > 1)
             {
                 string[] order = { "interactions", "accuracy", "probe", "fprinciple" };
@@ -65,7 +66,7 @@ internal static class PlotCommand
                 }
                 case "interactions":
                 {
-                    var strengths = inputs.Select(f => InteractionChart.SeriesOf(InteractionWriter.Read(f))).ToArray();
+                    var strengths = inputs.Select(f => InteractionFiles.Series(InteractionFiles.Read(f))).ToArray();
                     draw = temp => InteractionChart.Save(strengths, temp, title, w, h);
                     break;
                 }

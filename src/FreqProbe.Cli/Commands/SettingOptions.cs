@@ -13,10 +13,11 @@ internal sealed class SettingOptions
 {
     readonly List<(Setting Setting, Option Option)> options = new();
 
-    /// <summary>Options for <paramref name="settings"/>, in table order.</summary>
+    /// <summary>Options for <paramref name="settings"/>: the run settings in table order, then an analysis's own in its order.</summary>
     public SettingOptions(IEnumerable<Setting> settings)
     {
-        foreach (Setting setting in RunSettings.All.Intersect(settings)) options.Add((setting, Make(setting)));
+        Setting[] given = settings.ToArray();
+        foreach (Setting setting in RunSettings.All.Intersect(given).Concat(given.Except(RunSettings.All))) options.Add((setting, Make(setting)));
     }
 
     /// <summary>Options for every setting of the table except <paramref name="except"/>.</summary>
@@ -24,10 +25,14 @@ internal sealed class SettingOptions
 
     /// <summary>
     /// Options for an analysis that evaluates a model without filtering and writes its own outputs (heat maps,
-    /// interactions): every setting except the filters, the sweep's outputs and its checkpoints.
+    /// interactions): every run setting except the filters, the sweep's outputs and its checkpoints, then
+    /// <paramref name="own"/>, the analysis's own settings.
     /// </summary>
-    public static SettingOptions ForUnfilteredAnalysis() => AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape,
-        RunSettings.Profile, RunSettings.Clip, RunSettings.PerClass, RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery);
+    public static SettingOptions ForAnalysis(IEnumerable<Setting> own) => new(RunSettings.All.Except(new[]
+    {
+        RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape, RunSettings.Profile, RunSettings.Clip, RunSettings.PerClass,
+        RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery,
+    }).Concat(own));
 
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => options.Select(o => o.Option);

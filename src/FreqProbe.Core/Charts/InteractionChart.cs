@@ -1,5 +1,4 @@
 using System.Globalization;
-using FreqProbe.Core.Interactions;
 using ScottPlot;
 
 namespace FreqProbe.Core.Charts;
@@ -15,18 +14,6 @@ public sealed record InteractionSeries(string Label, IReadOnlyList<double> Ratio
 /// <summary>Charts of the relative interaction strength J^(m) against the order ratio m/n, one line per result, as PNG or SVG.</summary>
 public static class InteractionChart
 {
-    /// <summary>The curve of <paramref name="result"/>, labelled by model, weights and players.</summary>
-    public static InteractionSeries SeriesOf(InteractionResult result)
-    {
-        string weights = result.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights";
-        string label = string.Create(CultureInfo.InvariantCulture,
-            $"{result.Metadata.Model} ({weights}), {result.Players.Kind} n={result.PlayerCount}, {result.Images.Count} images");
-        double[,] intervals = result.StrengthIntervals();
-        int[] orders = Enumerable.Range(0, result.Orders.Count).ToArray();
-        return new InteractionSeries(label, result.Orders.Select(m => (double)m / result.PlayerCount).ToArray(), orders.Select(result.Strength).ToArray(),
-            orders.Select(o => intervals[o, 0]).ToArray(), orders.Select(o => intervals[o, 1]).ToArray());
-    }
-
     /// <summary>Draws <paramref name="series"/> to <paramref name="path"/> (.png or .svg).</summary>
     public static void Save(IReadOnlyList<InteractionSeries> series, string path, string? title = null, int width = 900, int height = 560)
     {

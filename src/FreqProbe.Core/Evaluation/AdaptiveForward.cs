@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreqProbe.Core.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,7 +69,7 @@ public sealed class AdaptiveForward
                 for (long start = 0; start < rows; start += chunk) parts.Add(model(input.narrow(0, start, Math.Min(chunk, rows - start))));
                 return cat(parts, 0);
             }
-            catch (Exception e) when (IsOutOfMemory(e) && chunk > 1)
+            catch (Exception e) when (LibTorchErrors.IsOutOfMemory(e) && chunk > 1)
             {
                 Cap = Math.Max(1, chunk / 2);
                 notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
@@ -79,7 +80,7 @@ public sealed class AdaptiveForward
                 // libtorch refused the model's computation on this input (a TorchScript model that raises, shapes it
                 // cannot take, memory it cannot have even for one image): the model and its input, not FreqProbe.
                 string shape = $"[{string.Join(", ", input.shape.Skip(1).Prepend(1L))}]";
-                throw new InputException("weights", IsOutOfMemory(e)
+                throw new InputException("weights", LibTorchErrors.IsOutOfMemory(e)
                     ? $"the model runs out of memory on a single input of shape {shape} ({Native.LibTorchErrors.Line(e.Message)}); " +
                       "expected a model that fits this device: try a smaller --input-size or another --device."
                     : $"the model failed on its input (shape {shape} per image): {Native.LibTorchErrors.Line(e.Message)}; " +
@@ -87,10 +88,4 @@ public sealed class AdaptiveForward
             }
         }
     }
-
-    /// <summary>Whether <paramref name="e"/> is libtorch (or .NET) running out of memory.</summary>
-    public static bool IsOutOfMemory(Exception e) =>
-        e is OutOfMemoryException
-        || (e is System.Runtime.InteropServices.ExternalException
-            && (e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)));
 }

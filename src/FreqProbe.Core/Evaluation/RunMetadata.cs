@@ -1,3 +1,5 @@
+using FreqProbe.Core.Execution;
+
 namespace FreqProbe.Core.Evaluation;
 
 /// <summary>Provenance recorded with every result: what ran, on what, with which choices, and when.</summary>
@@ -80,6 +82,15 @@ public sealed record RunMetadata
 
     /// <summary>The verification key of that path (<see cref="Execution.ExecutionPlan.VerificationKey"/>), or null.</summary>
     public string? Verification { get; init; }
+    /// <summary>
+    /// An analysis's own settings as its result file records them (a heat map's eps and max-freq), by setting name: what
+    /// the identity of an analysis setting reads (<see cref="Planning.Setting.RecordedParameter"/>). The analysis's file
+    /// keeps them in its own fields, not in "run"; its reader puts them back here.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = NoParameters;
+
+    static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>();
+
     /// <summary>Start time, UTC.</summary>
     public required DateTimeOffset StartedUtc { get; init; }
     /// <summary>End time, UTC.</summary>

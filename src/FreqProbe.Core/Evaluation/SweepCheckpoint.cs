@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.IO;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 
 namespace FreqProbe.Core.Evaluation;
@@ -14,7 +13,7 @@ namespace FreqProbe.Core.Evaluation;
 /// </summary>
 public sealed record SweepCheckpoint
 {
-    /// <summary>The current format: the fingerprint is <see cref="Planning.RunSettings.Fingerprint"/>.</summary>
+    /// <summary>The current format: the fingerprint is the settings table's (<see cref="SweepRequest.Fingerprint"/>).</summary>
     public const string CurrentFormat = FormatTags.Checkpoint;
 
     /// <summary>Format tag; null for checkpoints of the first format, whose fingerprint was a fixed list of values.</summary>
@@ -106,11 +105,14 @@ public sealed record SweepCheckpoint
 
     /// <summary>
     /// The fingerprint of a session's run: every setting of the settings table that changes the numbers, as its
-    /// provenance would record it (<see cref="Planning.RunSettings.Fingerprint"/>).
+    /// provenance would record it (<see cref="SweepRequest.Fingerprint"/>, which the resolver sets).
     /// </summary>
-    public static string FingerprintOf(EvaluationSession session) =>
-        Planning.RunSettings.Fingerprint(session.Metadata(SweepRunner.FilterConvention, session.Request.Clip, 0, 0, DateTimeOffset.UnixEpoch)
-            with { PerClass = session.Request.PerClass });
+    public static string FingerprintOf(EvaluationSession session)
+    {
+        Func<RunMetadata, string> fingerprint = session.Request.Fingerprint
+            ?? throw new InvalidOperationException("a run with a checkpoint needs SweepRequest.Fingerprint (the settings table's)");
+        return fingerprint(session.Metadata(SweepRunner.FilterConvention, session.Request.Clip, 0, 0, DateTimeOffset.UnixEpoch) with { PerClass = session.Request.PerClass });
+    }
 
     /// <summary>
     /// True when this checkpoint was saved by a run of the same settings as <paramref name="session"/>'s, whose

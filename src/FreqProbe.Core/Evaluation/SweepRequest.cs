@@ -1,6 +1,7 @@
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Spectral;
+using FreqProbe.Core.Execution;
 
 namespace FreqProbe.Core.Evaluation;
 
@@ -90,6 +91,12 @@ public sealed record SweepRequest
 
     /// <summary>Where to keep the checkpoint of an unfinished run (beside --out); null for none.</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>
+    /// How a checkpoint identifies the run from its provenance: the settings table's fingerprint, which the resolver
+    /// sets (Planning.RunSettings.Fingerprint); a run with a <see cref="CheckpointPath"/> needs it.
+    /// </summary>
+    public Func<RunMetadata, string>? Fingerprint { get; init; }
 
     /// <summary>Continue from the checkpoint at <see cref="CheckpointPath"/>.</summary>
     public bool Resume { get; init; }

@@ -46,7 +46,7 @@ public static class SweepRunner
         tallies[0] = new FilterTally(FrequencyFilter.Clean, 1.0, classes >= 5, dataset.ClassNames.Count);
         for (int f = 0; f < filters.Count; f++) tallies[f + 1] = new FilterTally(filters[f], bank.CoefficientsKept[f], classes >= 5, dataset.ClassNames.Count);
         var skipped = new List<SkippedImage>();
-        string fingerprint = SweepCheckpoint.FingerprintOf(session);
+        string fingerprint = request.CheckpointPath is null ? "" : SweepCheckpoint.FingerprintOf(session);
         // What the data is matters only to a checkpoint, so it is worked out (hashing CIFAR batches takes a moment) only
         // when one is saved or resumed; a run shorter than the checkpoint interval never pays for it.
         string? dataStamp = null;

@@ -84,7 +84,7 @@ public sealed class ExecutionPlan
             {
                 return ForwardAtBatch(input);
             }
-            catch (Exception e) when (Evaluation.AdaptiveForward.IsOutOfMemory(e) && Batch > 1)
+            catch (Exception e) when (FreqProbe.Core.Native.LibTorchErrors.IsOutOfMemory(e) && Batch > 1)
             {
                 Shrink();
             }
@@ -135,7 +135,7 @@ public sealed class ExecutionPlan
         Device device, string cacheRoot, ModelUnderTest? archive, Action<string>? notice)
     {
         if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
-        ScalarType type = Evaluation.InferencePrecision.Parse(precision);
+        ScalarType type = InferencePrecision.Parse(precision);
         string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
         var identity = MachineIdentity.Current(deviceName, threads);
         VerdictStore store = VerdictStore.Open(cacheRoot, identity);
@@ -232,7 +232,7 @@ public sealed class ExecutionPlan
         string path = $"{workerDevice} {precision} {networkLayout}"
             + (pointwise > 0 ? string.Create(CultureInfo.InvariantCulture, $"; 1x1 as matrix products: {pointwise}") : "")
             + (fallback > 0 ? string.Create(CultureInfo.InvariantCulture, $"; channels-first layers: {fallback}") : "");
-        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Forward(model, type, channelsLast);
+        Func<Tensor, Tensor> run = InferencePrecision.Forward(model, type, channelsLast);
         IReadOnlyList<VerificationCheck> ChecksAt(long n) => seen
             .Select(r => new VerificationCheck { Shape = r.Shape.At(n), Kernel = chosen[r.Shape.At(batch)], Precision = precision })
             .DistinctBy(c => c.Key).ToList();
@@ -317,7 +317,7 @@ public sealed class ExecutionPlan
                 string.Join("; ", tried.Select(t => $"{t.Layout} {t.Verdict.Explain()}")) +
                 "; expected a layout that verifies: --layout nchw, or see `freqprobe doctor`.");
         }
-        Func<Tensor, Tensor> run = Evaluation.InferencePrecision.Prepare(model, precision, chosen);
+        Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, precision, chosen);
         IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { new VerificationCheck { Model = archive with { Batch = n }, Layout = chosen, Precision = precision } };
         string path = $"{workerDevice} {precision} {chosen}";
         if (workerDevice == "cuda" && precision == "fp32" && model is TorchScriptNetwork { Tf32Convolutions: > 0 and int tf32 })

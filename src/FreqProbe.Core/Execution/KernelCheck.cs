@@ -62,7 +62,7 @@ public static class KernelCheck
 
     static Verdict Convolution(ConvolutionShape s, ConvolutionKernel kernel, string precision, Device device)
     {
-        ScalarType type = Evaluation.InferencePrecision.Parse(precision);
+        ScalarType type = InferencePrecision.Parse(precision);
         using var generator = new Generator(unchecked((ulong)StableHash(s.Key)));
         Tensor x = randn(new[] { s.Batch, s.InChannels, s.Height, s.Width }, generator: generator);
         Tensor w = randn(new[] { s.OutChannels, s.InChannels / s.Groups, s.KernelHeight, s.KernelWidth }, generator: generator)
@@ -102,7 +102,7 @@ public static class KernelCheck
         {
             model.to(device);
             model.eval();
-            Func<Tensor, Tensor> forward = Evaluation.InferencePrecision.Prepare(model, precision, layout);
+            Func<Tensor, Tensor> forward = InferencePrecision.Prepare(model, precision, layout);
             got = forward(input.to(device)).cpu().to(float64);
         }
         Tensor reference;

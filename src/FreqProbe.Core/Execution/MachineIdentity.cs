@@ -1,3 +1,4 @@
+using FreqProbe.Core.Models;
 using System.Security.Cryptography;
 using System.Text;
 using FreqProbe.Core.Native;

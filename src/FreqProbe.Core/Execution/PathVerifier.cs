@@ -100,7 +100,7 @@ public static class PathVerifier
         int? started = null;
         var done = new Dictionary<int, Verdict>();
         // The run's forward watchdog limits each check and ends the run on a signal, killing the child first.
-        using (Evaluation.ForwardWatchdog.ChildScope watched = Evaluation.ForwardWatchdog.EnterChild(process))
+        using (ForwardWatchdog.ChildScope watched = ForwardWatchdog.EnterChild(process))
         {
             string? line;
             while ((line = process.StandardOutput.ReadLine()) is not null)

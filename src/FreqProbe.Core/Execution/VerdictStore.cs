@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FreqProbe.Core.IO;
-using FreqProbe.Core.Results;
 
 namespace FreqProbe.Core.Execution;
 

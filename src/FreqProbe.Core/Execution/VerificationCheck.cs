@@ -1,3 +1,4 @@
+using FreqProbe.Core.Models;
 using System.Globalization;
 
 namespace FreqProbe.Core.Execution;
@@ -22,7 +23,7 @@ public sealed record VerificationCheck
     public string Layout { get; init; } = "nchw";
 
     /// <summary>fp32, fp16 or bf16.</summary>
-    public string Precision { get; init; } = Evaluation.InferencePrecision.Default;
+    public string Precision { get; init; } = InferencePrecision.Default;
 
     /// <summary>The verdict's key: what was checked, at which shape, path and precision.</summary>
     public string Key => Shape is { } shape

@@ -32,4 +32,19 @@ public static class FormatTags
 
     /// <summary>The verdicts of the execution-path checks on one machine.</summary>
     public const string Verdicts = "freqprobe-verdicts/1";
+
+    /// <summary>
+    /// The extensions of accuracy results (--out of a filter run), which the resolver checks before any work; the
+    /// results' writers are registered under exactly these (a test holds them equal).
+    /// </summary>
+    public static IReadOnlyList<string> ResultExtensions { get; } = new[] { ".csv", ".json", ".md" };
+
+    /// <summary>Why <paramref name="path"/> cannot take accuracy results, or null.</summary>
+    public static string? ResultExtensionProblem(string path)
+    {
+        string extension = Path.GetExtension(path);
+        return ResultExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"'{path}' has extension '{extension}'; expected one of {string.Join(", ", ResultExtensions)}.";
+    }
 }

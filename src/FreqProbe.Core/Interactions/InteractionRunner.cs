@@ -96,6 +96,7 @@ public static class InteractionRunner
         {
             Shard = e.Shard?.ToString(),
             Scheduler = e.Shard?.Source,
+            Parameters = InteractionAnalysis.Recorded(request.Players, request.Sampling, request.Value, orders, selected.Count, scanned),
         };
         return new InteractionResult(request.Players, players.Count, players.Description, orders, request.Sampling, request.Value, results, metadata,
             clock.Elapsed.TotalSeconds, done, forwardClock.Elapsed.TotalSeconds, selected.Count, scanned);

@@ -42,7 +42,7 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
     }
 
     /// <summary>The backend kernel of the bank's grouped convolution, chosen by the execution plan.</summary>
-    public Execution.ConvolutionKernel Kernel { get; set; } = Execution.ConvolutionKernel.ChannelsFirst;
+    public ConvolutionKernel Kernel { get; set; } = ConvolutionKernel.ChannelsFirst;
 
     /// <summary>Whether the network around this layer runs channels-last.</summary>
     public bool ChannelsLastNetwork { get; set; }
@@ -67,16 +67,16 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
         Tensor scaled = x.mul(channel.view(batch, input, 1, 1)).reshape(1, batch * input, x.shape[2], x.shape[3]);
         Tensor kernels2d = mixed.reshape(batch * output, input, kernelSize, kernelSize);
         Tensor y;
-        if (Execution.ConvolutionRecorder.Active is { } recorder)
+        if (ConvolutionRecorder.Active is { } recorder)
         {
-            var shape = new Execution.ConvolutionShape(1, input, output, kernelSize, kernelSize, stride, padding, 1, false, x.shape[2], x.shape[3]) { GroupsPerSample = true };
+            var shape = new ConvolutionShape(1, input, output, kernelSize, kernelSize, stride, padding, 1, false, x.shape[2], x.shape[3]) { GroupsPerSample = true };
             recorder.Add(LayerName, shape);
             (long h, long w) = shape.Output;
             y = zeros(new[] { 1, batch * output, h, w }, dtype: x.dtype, device: x.device);
         }
         else
         {
-            y = Execution.ConvolutionKernels.Run(Kernel, scaled, kernels2d, null, stride, padding, batch, ChannelsLastNetwork);
+            y = ConvolutionKernels.Run(Kernel, scaled, kernels2d, null, stride, padding, batch, ChannelsLastNetwork);
         }
         y = y.view(batch, output, y.shape[2], y.shape[3]).mul_(filter.view(batch, output, 1, 1));
         return y.MoveToOuterDisposeScope();

@@ -1,4 +1,3 @@
-using FreqProbe.Core.Execution;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

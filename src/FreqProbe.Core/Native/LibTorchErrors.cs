@@ -19,4 +19,10 @@ public static class LibTorchErrors
         }
         return line.Length > 300 ? line[..300] + "..." : line;
     }
+
+    /// <summary>Whether <paramref name="e"/> is libtorch (or .NET) running out of memory.</summary>
+    public static bool IsOutOfMemory(Exception e) =>
+        e is OutOfMemoryException
+        || (e is System.Runtime.InteropServices.ExternalException
+            && (e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)));
 }

@@ -76,6 +76,34 @@ public sealed class GivenSettings
     /// <summary>The given seed, or null.</summary>
     public ulong? Seed(Setting setting) => Find(setting)?.Value is ulong s ? s : null;
 
+    /// <summary>The given text of <paramref name="setting"/>, else its default in the settings table.</summary>
+    public string TextOrDefault(Setting setting) =>
+        Text(setting) ?? setting.Default ?? throw new InvalidOperationException($"--{setting.Name} has no default in the settings table");
+
+    /// <summary>
+    /// The given count of <paramref name="setting"/>, else its default in the settings table; a count below the
+    /// setting's minimum adds a problem naming the option, and comes back as the minimum.
+    /// </summary>
+    public int CountOrDefault(Setting setting, List<string> problems)
+    {
+        int value = Count(setting) ?? int.Parse(TextOrDefault(setting), CultureInfo.InvariantCulture);
+        if (value >= setting.Minimum) return value;
+        problems.Add($"{setting.Option}: {value} must be {setting.Minimum} or more.");
+        return setting.Minimum;
+    }
+
+    /// <summary>The given number of <paramref name="setting"/> when it is positive and finite; otherwise a problem naming the option, and null.</summary>
+    public double? PositiveNumber(Setting setting, List<string> problems)
+    {
+        double? value = Number(setting);
+        if (value is { } v && !(double.IsFinite(v) && v > 0))
+        {
+            problems.Add($"{setting.Option}: {v.ToString(CultureInfo.InvariantCulture)} must be a positive number.");
+            return null;
+        }
+        return value;
+    }
+
     /// <summary>Where <paramref name="setting"/> was given, or null.</summary>
     public string? OriginOf(string? setting) => setting is null ? null : values.LastOrDefault(v => v.Setting.Name == setting)?.Origin;
 }

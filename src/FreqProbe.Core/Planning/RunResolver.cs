@@ -4,7 +4,6 @@ using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
-using FreqProbe.Core.Results;
 using FreqProbe.Core.Spectral;
 
 namespace FreqProbe.Core.Planning;
@@ -280,7 +279,7 @@ public static class RunResolver
         string? predictionsPath = given.Text(RunSettings.Predictions);
         if (outPath is not null)
         {
-            Collect(() => ResultWriterRegistry.ForPath(outPath), null);
+            if (FormatTags.ResultExtensionProblem(outPath) is { } format) Add(RunSettings.Out, format);
             if (AtomicFile.CheckWritable(outPath, environment.OutputFoldersCreated) is { } why) Add(RunSettings.Out, $"cannot write '{outPath}': {why}.");
         }
         if (predictionsPath is not null)
@@ -338,6 +337,7 @@ public static class RunResolver
             DecodedCache = decodedCache,
             PerClass = given.Flag(RunSettings.PerClass),
             CheckpointPath = outPath is null ? null : SweepCheckpoint.PathFor(outPath),
+            Fingerprint = m => RunSettings.Fingerprint(m),
             Resume = resume,
             CheckpointSeconds = checkpointSeconds,
             ForwardTimeoutSeconds = forwardTimeout,

@@ -2,6 +2,7 @@ using System.Globalization;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
+using FreqProbe.Core.Execution;
 
 namespace FreqProbe.Core.Planning;
 
@@ -360,8 +361,10 @@ public static class RunSettings
     /// What a run's provenance records of the settings that change the numbers, one entry per identity function: the
     /// settings recorded together (shape, profile, radii and bands, in the filter list) form one entry.
     /// </summary>
-    public static IReadOnlyList<RecordedValue> Recorded(RunMetadata m) =>
-        All.Where(s => s.ChangesNumbers).GroupBy(s => s.Identity).Select(g => new RecordedValue(g.ToArray(), g.Key!(m))).ToArray();
+    /// <param name="m">The run's provenance.</param>
+    /// <param name="analysis">An analysis's own settings, recorded in <see cref="RunMetadata.Parameters"/> (none for filter runs).</param>
+    public static IReadOnlyList<RecordedValue> Recorded(RunMetadata m, IEnumerable<Setting>? analysis = null) =>
+        All.Concat(analysis ?? Array.Empty<Setting>()).Where(s => s.ChangesNumbers).GroupBy(s => s.Identity).Select(g => new RecordedValue(g.ToArray(), g.Key!(m))).ToArray();
 
     /// <summary>
     /// The fingerprint of a run: every setting that changes the numbers, as recorded in <paramref name="m"/>. A checkpoint
@@ -370,8 +373,8 @@ public static class RunSettings
     public static string Fingerprint(RunMetadata m) => string.Join(" | ", Recorded(m).Select(r => $"{r.Names}={r.Value}"));
 
     /// <summary>Where two shards' provenance differs in settings that must be the same in every shard: (settings, this, first).</summary>
-    public static IEnumerable<(RecordedValue Other, string First)> ShardDifferences(RunMetadata first, RunMetadata other) =>
-        Recorded(other).Zip(Recorded(first), (o, f) => (Other: o, First: f.Value))
+    public static IEnumerable<(RecordedValue Other, string First)> ShardDifferences(RunMetadata first, RunMetadata other, IEnumerable<Setting>? analysis = null) =>
+        Recorded(other, analysis).Zip(Recorded(first, analysis), (o, f) => (Other: o, First: f.Value))
             .Where(d => d.Other.Settings.All(s => s.SameInEveryShard) && d.Other.Value != d.First);
 }
 

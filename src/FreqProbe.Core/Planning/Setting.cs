@@ -44,6 +44,8 @@ public enum SettingGroup
     Execution,
     /// <summary>Where results go and how the command talks.</summary>
     Output,
+    /// <summary>An analysis's own settings (a heat map's eps, an interaction run's players).</summary>
+    Analysis,
 }
 
 /// <summary>
@@ -78,6 +80,12 @@ public sealed record Setting(string Name, SettingKind Kind, SettingGroup Group, 
     /// count different results. Null: the setting does not change the numbers (batch size, threads, device …).
     /// </summary>
     public Func<RunMetadata, string>? Identity { get; init; }
+
+    /// <summary>The least value of a <see cref="SettingKind.Count"/> (1 unless the setting says otherwise).</summary>
+    public int Minimum { get; init; } = 1;
+
+    /// <summary>The identity of an analysis setting: its value as the analysis recorded it in <see cref="RunMetadata.Parameters"/>.</summary>
+    public static Func<RunMetadata, string> RecordedParameter(string name) => m => m.Parameters.GetValueOrDefault(name, "");
 
     /// <summary>False for the one setting that shards of one run differ in (the shard itself).</summary>
     public bool SameInEveryShard { get; init; } = true;

@@ -3,6 +3,7 @@ using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Spectral;
+using FreqProbe.Core.Execution;
 
 namespace FreqProbe.Core.Results;
 
@@ -127,7 +128,7 @@ public static class JsonResultReader
             Threads = run.GetProperty("threads").GetInt32(),
             BatchSize = run.GetProperty("batch_size").GetInt32(),
             Seed = run.GetProperty("seed").GetUInt64(),
-            Precision = OptionalString(run, "precision") ?? Evaluation.InferencePrecision.Default,
+            Precision = OptionalString(run, "precision") ?? Execution.InferencePrecision.Default,
             Layout = OptionalString(run, "layout") ?? "nchw",
             ExecutionPath = OptionalString(run, "execution_path"),
             Verification = OptionalString(run, "verification"),

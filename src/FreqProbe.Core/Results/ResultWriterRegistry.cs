@@ -19,6 +19,6 @@ public static class ResultWriterRegistry
         string extension = Path.GetExtension(path);
         return Writers.TryGet(extension, out Func<IResultWriter> make)
             ? make()
-            : throw new InputException("out", $"'{path}' has extension '{extension}'; expected one of {string.Join(", ", Writers.Names)}.");
+            : throw new InputException("out", IO.FormatTags.ResultExtensionProblem(path) ?? $"no writer for '{extension}'.");
     }
 }

@@ -13,7 +13,7 @@ public static class ShardMerger
     /// <summary>Merges <paramref name="shards"/> (path, summary); <paramref name="command"/> is recorded as the merged run's command.</summary>
     public static SweepSummary Merge(IReadOnlyList<(string Path, SweepSummary Summary)> shards, string command)
     {
-        CheckShards(shards.Select(s => (s.Path, s.Summary.Metadata)).ToArray(), _ => Array.Empty<string>());
+        CheckShards(shards.Select(s => (s.Path, s.Summary.Metadata)).ToArray(), Array.Empty<Planning.Setting>(), _ => Array.Empty<string>());
         SweepSummary first = shards[0].Summary;
 
         var rows = new List<FilterResult>();
@@ -52,10 +52,12 @@ public static class ShardMerger
 
     /// <summary>
     /// Checks that <paramref name="shards"/> are shards 0..N−1 of one run, each once, and that nothing that changes the
-    /// numbers differs between them (<paramref name="otherDifferences"/> adds checks for shard k against shard 0);
-    /// otherwise throws an <see cref="InputException"/> listing every problem.
+    /// numbers differs between them: the run settings, the analysis's own <paramref name="analysis"/> (recorded in
+    /// <see cref="RunMetadata.Parameters"/>), and what <paramref name="otherDifferences"/> adds for shard k against shard
+    /// 0; otherwise throws an <see cref="InputException"/> listing every problem.
     /// </summary>
-    public static void CheckShards(IReadOnlyList<(string Path, RunMetadata Metadata)> shards, Func<int, IEnumerable<string>> otherDifferences)
+    public static void CheckShards(IReadOnlyList<(string Path, RunMetadata Metadata)> shards, IReadOnlyList<Planning.Setting> analysis,
+        Func<int, IEnumerable<string>> otherDifferences)
     {
         if (shards.Count == 0) throw new InputException("merge: no result files given.");
         var problems = new List<string>();
@@ -75,7 +77,7 @@ public static class ShardMerger
             total ??= shard.Count;
             if (seen.TryGetValue(shard.Index, out string? other)) problems.Add($"{path}: shard {text} is given twice (also {other}).");
             else seen[shard.Index] = path;
-            foreach (string difference in Differences(first, metadata).Concat(otherDifferences(k))) problems.Add($"{path}: {difference} differs from {firstPath}.");
+            foreach (string difference in Differences(first, metadata, analysis).Concat(otherDifferences(k))) problems.Add($"{path}: {difference} differs from {firstPath}.");
         }
         if (total is { } count)
         {
@@ -87,9 +89,9 @@ public static class ShardMerger
 
     // What makes two shards parts of the same run: every setting that changes the numbers (the settings table's
     // identities; settings recorded together, like the radii and the mask shape, are named together), and the convention.
-    static IEnumerable<string> Differences(RunMetadata first, RunMetadata other)
+    static IEnumerable<string> Differences(RunMetadata first, RunMetadata other, IReadOnlyList<Planning.Setting> analysis)
     {
-        foreach ((Planning.RecordedValue value, string firstValue) in Planning.RunSettings.ShardDifferences(first, other))
+        foreach ((Planning.RecordedValue value, string firstValue) in Planning.RunSettings.ShardDifferences(first, other, analysis))
         {
             yield return $"{value.Names} ({value.Value} vs {firstValue})";
         }

@@ -9,7 +9,6 @@ using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
-using FreqProbe.Core.Results;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
@@ -97,7 +96,7 @@ public static class Trainer
                 (loss, accuracy, lr) = TrainEpoch(request, scalars, model, optimizer, train, trainCount, epoch, stepsPerEpoch, totalSteps,
                     mean, std, device, progress, clock, cancellation);
             }
-            catch (ExternalException e) when (retries < MaxEpochRetries && File.Exists(Path.Combine(checkpoint, "state.json")) && !AdaptiveForward.IsOutOfMemory(e))
+            catch (ExternalException e) when (retries < MaxEpochRetries && File.Exists(Path.Combine(checkpoint, "state.json")) && !LibTorchErrors.IsOutOfMemory(e))
             {
                 // A native error mid-epoch (TorchSharp 0.107 can free a temporary Scalar that libtorch is still reading):
                 // go back to the last checkpoint and train the epoch again. Every random choice depends only on

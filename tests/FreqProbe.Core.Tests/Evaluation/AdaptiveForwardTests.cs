@@ -68,6 +68,6 @@ public sealed class AdaptiveForwardTests
         InputException raised = Assert.Throws<InputException>(() => new AdaptiveForward().Logits(_ => throw new ExternalException("Expected 4-D input, got 3-D"), input, 10, Row));
         Assert.Contains("the model failed on its input (shape [1, 3, 32, 32] per image): Expected 4-D input, got 3-D", raised.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => new AdaptiveForward().Logits(_ => throw new InvalidOperationException("shape mismatch"), input, 10, Row));
-        Assert.False(AdaptiveForward.IsOutOfMemory(new ExternalException("Expected 4-D input")));
+        Assert.False(FreqProbe.Core.Native.LibTorchErrors.IsOutOfMemory(new ExternalException("Expected 4-D input")));
     }
 }

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Models;
 using FreqProbe.Core.Execution;
 using FreqProbe.Core.Tests.Support;
 

@@ -109,7 +109,7 @@ public sealed class InteractionRunnerTests
         InteractionResult large = InteractionRunner.Run(Make(64, 2));
         var shards = Enumerable.Range(0, 3).Select(k => ($"shard{k}.json", InteractionRunner.Run(Make(64, 2, new ShardSpec(k, 3))))).ToArray();
         Assert.Equal(new[] { 2, 1, 1 }, shards.Select(s => s.Item2.Images.Count));
-        InteractionResult merged = InteractionWriter.Merge(shards, "merge");
+        InteractionResult merged = InteractionAnalysis.Instance.Merge(shards, "merge");
 
         Assert.Equal(4, small.Images.Count);
         Assert.Equal(small.Images.Select(i => i.Index), large.Images.Select(i => i.Index));

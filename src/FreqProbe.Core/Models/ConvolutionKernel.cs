@@ -1,6 +1,6 @@
-namespace FreqProbe.Core.Execution;
+namespace FreqProbe.Core.Models;
 
-/// <summary>How one convolution layer is computed. Which kernel a layer gets is decided by <see cref="ExecutionPlan"/> from verdicts.</summary>
+/// <summary>How one convolution layer is computed. Which kernel a layer gets is decided by <see cref="Execution.ExecutionPlan"/> from verdicts.</summary>
 public enum ConvolutionKernel
 {
     /// <summary>libtorch's convolution on channels-first (NCHW) input and weights.</summary>

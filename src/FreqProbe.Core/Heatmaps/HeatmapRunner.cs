@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using FreqProbe.Core.Datasets;
+using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Evaluation;
+namespace FreqProbe.Core.Heatmaps;
 
 /// <summary>A Fourier heat map to compute: the evaluation settings (its filters are ignored) and the perturbation.</summary>
 /// <param name="Evaluation">Model, weights, data, limit, shard, batch size, threads, device and seed.</param>
@@ -30,6 +31,9 @@ public sealed record HeatmapRequest(SweepRequest Evaluation, double Epsilon, int
 /// <param name="Bases">Distinct basis images evaluated (a half-plane).</param>
 public sealed record HeatmapResult(int Size, int MaxFrequency, long[,] Errors, long Evaluated, long CleanErrors, RunMetadata Metadata, double Seconds, int Bases)
 {
+    /// <summary>L2 norm of the perturbation per channel, in [0,1] pixel units.</summary>
+    public double Epsilon { get; init; }
+
     /// <summary>Top-1 error under the perturbation at (u, v), or NaN outside the computed range.</summary>
     public double ErrorRate(int u, int v)
     {
@@ -119,8 +123,11 @@ public static class HeatmapRunner
             grid[v + size / 2, u + size / 2] = errors[k];
             grid[mv + size / 2, mu + size / 2] = errors[k];
         }
-        RunMetadata metadata = session.Metadata(Convention, request.Clip, (int)evaluated, skipped.Count, started);
-        return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count);
+        RunMetadata metadata = session.Metadata(Convention, request.Clip, (int)evaluated, skipped.Count, started) with
+        {
+            Parameters = HeatmapAnalysis.Recorded(request.Epsilon, limit),
+        };
+        return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count) { Epsilon = request.Epsilon };
     }
 
     // ±1 per (basis, image, channel): a function of the seed, the image's dataset index and the frequency's position in

@@ -3,9 +3,10 @@ using System.Text;
 using System.Text.Json;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
+using FreqProbe.Core.Results;
 using ScottPlot;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Heatmaps;
 
 /// <summary>Which number a heat map shows.</summary>
 public enum HeatmapMetric
@@ -18,10 +19,10 @@ public enum HeatmapMetric
 }
 
 /// <summary>Writes a <see cref="HeatmapResult"/> as a CSV matrix, a JSON document with provenance, or a PNG/SVG picture.</summary>
-public static class HeatmapWriter
+public static class HeatmapFiles
 {
     /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
-    public static void Write(HeatmapResult result, HeatmapMetric metric, double epsilon, string path)
+    public static void Write(HeatmapResult result, HeatmapMetric metric, string path)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         switch (extension)
@@ -30,11 +31,11 @@ public static class HeatmapWriter
                 AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Csv(result, metric))));
                 break;
             case ".json":
-                AtomicFile.Write(path, stream => Json(result, metric, epsilon, stream));
+                AtomicFile.Write(path, stream => Json(result, metric, stream));
                 break;
             case ".png" or ".svg":
                 string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
-                Picture(result, metric, epsilon, temp);
+                Picture(result, metric, temp);
                 AtomicFile.Replace(temp, path);
                 break;
             default:
@@ -71,13 +72,13 @@ public static class HeatmapWriter
         return text.ToString();
     }
 
-    static void Json(HeatmapResult r, HeatmapMetric metric, double epsilon, Stream stream)
+    static void Json(HeatmapResult r, HeatmapMetric metric, Stream stream)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteString("format", Format);
         JsonResultWriter.WriteRun(json, r.Metadata);
-        json.WriteNumber("epsilon", epsilon);
+        json.WriteNumber("epsilon", r.Epsilon);
         json.WriteNumber("size", r.Size);
         json.WriteNumber("max_freq", r.MaxFrequency);
         json.WriteNumber("bases_evaluated", r.Bases);
@@ -101,8 +102,8 @@ public static class HeatmapWriter
     /// <summary>The format tag of heat-map JSON documents.</summary>
     public const string Format = FormatTags.Heatmap;
 
-    /// <summary>Reads a heat-map JSON written by <see cref="Write"/>; returns the result and its ε.</summary>
-    public static (HeatmapResult Result, double Epsilon) Read(string path)
+    /// <summary>Reads a heat-map JSON written by <see cref="Write"/>.</summary>
+    public static HeatmapResult Read(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: not found.");
         try
@@ -122,10 +123,17 @@ public static class HeatmapWriter
                 foreach (JsonElement cell in row.EnumerateArray()) errors[i, j++] = cell.GetInt64();
                 i++;
             }
-            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), Array.Empty<string>());
-            var result = new HeatmapResult(size, root.GetProperty("max_freq").GetInt32(), errors, root.GetProperty("images").GetInt64(),
-                root.GetProperty("clean_errors").GetInt64(), metadata, root.GetProperty("seconds").GetDouble(), root.GetProperty("bases_evaluated").GetInt32());
-            return (result, root.GetProperty("epsilon").GetDouble());
+            double epsilon = root.GetProperty("epsilon").GetDouble();
+            int maxFrequency = root.GetProperty("max_freq").GetInt32();
+            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), Array.Empty<string>()) with
+            {
+                Parameters = HeatmapAnalysis.Recorded(epsilon, maxFrequency),
+            };
+            return new HeatmapResult(size, maxFrequency, errors, root.GetProperty("images").GetInt64(),
+                root.GetProperty("clean_errors").GetInt64(), metadata, root.GetProperty("seconds").GetDouble(), root.GetProperty("bases_evaluated").GetInt32())
+            {
+                Epsilon = epsilon,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
@@ -133,34 +141,7 @@ public static class HeatmapWriter
         }
     }
 
-    /// <summary>
-    /// Merges heat maps of shards 0..N−1 of one run: error counts, images and clean errors add, so the merged map equals
-    /// an unsharded run's. Refuses what <see cref="ShardMerger.CheckShards"/> refuses and different ε or grids.
-    /// </summary>
-    public static (HeatmapResult Result, double Epsilon) Merge(IReadOnlyList<(string Path, HeatmapResult Result, double Epsilon)> shards, string command)
-    {
-        ShardMerger.CheckShards(shards.Select(s => (s.Path, s.Result.Metadata)).ToArray(), k =>
-        {
-            var (_, a, ea) = shards[0];
-            var (_, b, eb) = shards[k];
-            var differences = new List<string>();
-            if (ea != eb) differences.Add($"epsilon ({eb} vs {ea})");
-            if (a.Size != b.Size || a.MaxFrequency != b.MaxFrequency) differences.Add($"grid ({b.Size}, max {b.MaxFrequency} vs {a.Size}, max {a.MaxFrequency})");
-            return differences;
-        });
-        HeatmapResult first = shards[0].Result;
-        var errors = new long[first.Size, first.Size];
-        for (int i = 0; i < first.Size; i++)
-        {
-            for (int j = 0; j < first.Size; j++) errors[i, j] = first.Errors[i, j] < 0 ? -1 : shards.Sum(s => s.Result.Errors[i, j]);
-        }
-        RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => s.Result.Metadata).ToArray(), command);
-        var merged = new HeatmapResult(first.Size, first.MaxFrequency, errors, shards.Sum(s => s.Result.Evaluated), shards.Sum(s => s.Result.CleanErrors),
-            metadata, shards.Sum(s => s.Result.Seconds), first.Bases);
-        return (merged, shards[0].Epsilon);
-    }
-
-    static void Picture(HeatmapResult r, HeatmapMetric metric, double epsilon, string path)
+    static void Picture(HeatmapResult r, HeatmapMetric metric, string path)
     {
         int k = r.MaxFrequency, n = 2 * k + 1;
         var data = new double[n, n];
@@ -184,7 +165,7 @@ public static class HeatmapWriter
         plot.YLabel("v (cycles per image, vertical)");
         RunMetadata m = r.Metadata;
         plot.Title(string.Create(CultureInfo.InvariantCulture,
-            $"Fourier heat map: {m.Model} ({(m.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights")}), {m.Dataset} n = {r.Evaluated}, eps = {epsilon:0.##}"), size: 13);
+            $"Fourier heat map: {m.Model} ({(m.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights")}), {m.Dataset} n = {r.Evaluated}, eps = {r.Epsilon:0.##}"), size: 13);
         plot.Axes.SetLimits(-k - 0.5, k + 0.5, -k - 0.5, k + 0.5);
         if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, 720, 620);
         else plot.SavePng(path, 720, 620);

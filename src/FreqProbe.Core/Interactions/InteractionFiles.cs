@@ -4,15 +4,15 @@ using System.Text.Json;
 using FreqProbe.Core.Charts;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
-using FreqProbe.Core.Interactions;
+using FreqProbe.Core.Results;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Interactions;
 
 /// <summary>
 /// Writes an <see cref="InteractionResult"/> as CSV (one row per order), JSON (the per-image sums, the per-order
-/// figures and the run's provenance; what merge and plot read) or a PNG/SVG chart; reads the JSON back and merges shards.
+/// figures and the run's provenance; what merge and plot read) or a PNG/SVG chart, and reads the JSON back.
 /// </summary>
-public static class InteractionWriter
+public static class InteractionFiles
 {
     /// <summary>The format tag of interaction JSON documents.</summary>
     public const string Format = FormatTags.Interactions;
@@ -41,12 +41,24 @@ public static class InteractionWriter
                 break;
             case ".png" or ".svg":
                 string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
-                InteractionChart.Save(new[] { InteractionChart.SeriesOf(result) }, temp);
+                InteractionChart.Save(new[] { Series(result) }, temp);
                 AtomicFile.Replace(temp, path);
                 break;
             default:
                 throw new InputException("out", $"'{path}' must end in {string.Join(", ", Extensions)}.");
         }
+    }
+
+    /// <summary>The chart curve of <paramref name="result"/>: J against m/n with its intervals, labelled by model, weights and players.</summary>
+    public static InteractionSeries Series(InteractionResult result)
+    {
+        string weights = result.Metadata.WeightsName is { } w ? Path.GetFileNameWithoutExtension(w) : "random weights";
+        string label = string.Create(CultureInfo.InvariantCulture,
+            $"{result.Metadata.Model} ({weights}), {result.Players.Kind} n={result.PlayerCount}, {result.Images.Count} images");
+        double[,] intervals = result.StrengthIntervals();
+        int[] orders = Enumerable.Range(0, result.Orders.Count).ToArray();
+        return new InteractionSeries(label, result.Orders.Select(m => (double)m / result.PlayerCount).ToArray(), orders.Select(result.Strength).ToArray(),
+            orders.Select(o => intervals[o, 0]).ToArray(), orders.Select(o => intervals[o, 1]).ToArray());
     }
 
     static string Number(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : "";
@@ -182,11 +194,15 @@ public static class InteractionWriter
                 i.GetProperty("pairs").GetInt32(), i.GetProperty("contexts").EnumerateArray().Select(c => c.GetInt64()).ToArray(),
                 Doubles(i, "sum_abs", orders.Length), Doubles(i, "sum_signed", orders.Length), i.GetProperty("v_full").GetDouble(), i.GetProperty("v_empty").GetDouble())).ToArray();
             if (images.Any(i => i.Contexts.Length != orders.Length)) throw new FormatException($"an image's contexts do not match the {orders.Length} orders");
-            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), System.Array.Empty<string>());
+            InteractionValue value = InteractionValues.Parse(root.GetProperty("value").GetString()!);
+            int selected = root.GetProperty("selected").GetInt32(), scanned = root.GetProperty("scanned").GetInt32();
+            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), System.Array.Empty<string>()) with
+            {
+                Parameters = InteractionAnalysis.Recorded(spec, draw, value, orders, selected, scanned),
+            };
             return new InteractionResult(spec, players.GetProperty("n").GetInt32(), players.GetProperty("description").GetString()!, orders, draw,
-                InteractionValues.Parse(root.GetProperty("value").GetString()!), images, metadata, root.GetProperty("seconds").GetDouble(),
-                root.GetProperty("forwards").GetInt64(), root.GetProperty("forward_seconds").GetDouble(), root.GetProperty("selected").GetInt32(),
-                root.GetProperty("scanned").GetInt32());
+                value, images, metadata, root.GetProperty("seconds").GetDouble(),
+                root.GetProperty("forwards").GetInt64(), root.GetProperty("forward_seconds").GetDouble(), selected, scanned);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
         {
@@ -198,39 +214,5 @@ public static class InteractionWriter
     {
         double[] values = image.GetProperty(name).EnumerateArray().Select(v => v.GetDouble()).ToArray();
         return values.Length == count ? values : throw new FormatException($"'{name}' has {values.Length} values for {count} orders");
-    }
-
-    /// <summary>
-    /// Merges shards 0..N−1 of one interaction run: their images, which are disjoint, are put back in dataset order, so
-    /// the merged per-order figures are those of the unsharded run to the last digit. Refuses what
-    /// <see cref="ShardMerger.CheckShards"/> refuses, and shards with other players, value, orders or sampling.
-    /// </summary>
-    public static InteractionResult Merge(IReadOnlyList<(string Path, InteractionResult Result)> shards, string command)
-    {
-        ShardMerger.CheckShards(shards.Select(s => (s.Path, s.Result.Metadata)).ToArray(), k =>
-        {
-            InteractionResult a = shards[0].Result, b = shards[k].Result;
-            var differences = new List<string>();
-            if (a.Players != b.Players) differences.Add($"players ({b.Players.Kind} n={b.PlayerCount} vs {a.Players.Kind} n={a.PlayerCount})");
-            if (a.Value != b.Value) differences.Add($"value ({InteractionValues.Name(b.Value)} vs {InteractionValues.Name(a.Value)})");
-            if (!a.Orders.SequenceEqual(b.Orders)) differences.Add($"orders ({string.Join(",", b.Orders)} vs {string.Join(",", a.Orders)})");
-            if (a.Sampling.Pairs != b.Sampling.Pairs || a.Sampling.Contexts != b.Sampling.Contexts)
-                differences.Add($"sampling ({b.Sampling.Pairs} pairs, {b.Sampling.Contexts} contexts vs {a.Sampling.Pairs}, {a.Sampling.Contexts})");
-            if (a.Selected != b.Selected || a.Scanned != b.Scanned) differences.Add($"image selection ({b.Selected} of {b.Scanned} vs {a.Selected} of {a.Scanned})");
-            return differences;
-        });
-        InteractionResult first = shards[0].Result;
-        var images = shards.SelectMany(s => s.Result.Images).OrderBy(i => i.Index).ToArray();
-        int repeated = images.Zip(images.Skip(1)).Count(p => p.First.Index == p.Second.Index);
-        if (repeated > 0) throw new InputException($"merge refused: {repeated} image(s) appear in more than one shard; expected disjoint shards of one run.");
-        RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => s.Result.Metadata).ToArray(), command);
-        return first with
-        {
-            Images = images,
-            Metadata = metadata,
-            Seconds = shards.Sum(s => s.Result.Seconds),
-            Forwards = shards.Sum(s => s.Result.Forwards),
-            ForwardSeconds = shards.Sum(s => s.Result.ForwardSeconds),
-        };
     }
 }

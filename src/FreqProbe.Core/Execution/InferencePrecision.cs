@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Evaluation;
+namespace FreqProbe.Core.Execution;
 
 /// <summary>The forward pass's number format: the model's weights and inputs are cast to it, logits come back as fp32.</summary>
 public static class InferencePrecision

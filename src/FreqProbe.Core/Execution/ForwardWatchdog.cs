@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace FreqProbe.Core.Evaluation;
+namespace FreqProbe.Core.Execution;
 
 /// <summary>
 /// Watches every model forward pass (<see cref="InferencePrecision.Forward"/> enters it). A forward pass runs in native

@@ -1,4 +1,4 @@
-namespace FreqProbe.Core.Execution;
+namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// Collects the convolutions a model runs, without running them: while a recorder is active on a thread, planned

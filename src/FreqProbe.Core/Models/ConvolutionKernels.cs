@@ -3,7 +3,7 @@ using FreqProbe.Core.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Execution;
+namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// The implementations of <see cref="ConvolutionKernel"/>, shared by the models' layers and the verification checks,
@@ -34,11 +34,11 @@ public static partial class ConvolutionKernels
             case ConvolutionKernel.ChannelsFirst:
             {
                 Tensor y = nn.functional.conv2d(x.contiguous(), weight.contiguous(), bias, strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: groups);
-                return channelsLastOut ? Models.MemoryLayout.ChannelsLast(y) : y;
+                return channelsLastOut ? MemoryLayout.ChannelsLast(y) : y;
             }
             case ConvolutionKernel.ChannelsLast:
             {
-                Tensor y = nn.functional.conv2d(Models.MemoryLayout.ChannelsLast(x), Models.MemoryLayout.ChannelsLast(weight), bias,
+                Tensor y = nn.functional.conv2d(MemoryLayout.ChannelsLast(x), MemoryLayout.ChannelsLast(weight), bias,
                     strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: groups);
                 if (SimulatedFault == "wrong" || (SimulatedFault == "crash-1x1" && weight.shape[2] == 1 && weight.shape[3] == 1)) y = Fault(y);
                 return channelsLastOut ? y : y.contiguous();

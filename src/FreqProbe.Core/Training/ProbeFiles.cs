@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using FreqProbe.Core.IO;
-using FreqProbe.Core.Training;
 
-namespace FreqProbe.Core.Results;
+namespace FreqProbe.Core.Training;
 
 /// <summary>
 /// The per-epoch probe files of `train --probe-radii`: NAME.probe.csv (top-1 per epoch, split, filter and radius) and

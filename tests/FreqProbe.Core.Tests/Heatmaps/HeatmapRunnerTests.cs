@@ -1,11 +1,12 @@
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Heatmaps;
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Tests.Evaluation;
+namespace FreqProbe.Core.Tests.Heatmaps;
 
 public sealed class HeatmapRunnerTests
 {

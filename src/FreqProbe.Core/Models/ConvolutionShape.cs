@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FreqProbe.Core.Execution;
+namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// One convolution as a backend meets it: input [<paramref name="Batch"/>, <paramref name="InChannels"/>,

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using FreqProbe.Core.Analyses;
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
+
+namespace FreqProbe.Cli.Commands;
+
+/// <summary>
+/// The command of an analysis (<see cref="Analysis{TRequest, TResult}"/>): options from the settings table (the shared
+/// run settings and the analysis's own) and a repeatable --out; it binds what was typed, resolves the run, lets the
+/// analysis plan its request, runs it with progress and Ctrl-C, and writes every --out. Every problem is found
+/// before any work and printed together, exit 2.
+/// </summary>
+internal static class AnalysisCommand
+{
+    /// <summary>
+    /// The command for <paramref name="analysis"/>. <paramref name="outputs"/> describes what each --out extension
+    /// holds; <paramref name="plan"/> says what a run will cost before it starts and <paramref name="report"/> what it
+    /// found (neither with --quiet).
+    /// </summary>
+    public static Command Create<TRequest, TResult>(CommandContext context, Analysis<TRequest, TResult> analysis, string description, string outputs,
+        Action<CommandContext, TRequest>? plan, Action<CommandContext, TRequest, TResult> report)
+        where TRequest : class
+    {
+        SettingOptions options = SettingOptions.ForAnalysis(analysis.Settings);
+        var targetsOption = new Option<string[]>("--out") { Description = outputs + " Repeat for several." };
+        var command = new Command(analysis.Name, description);
+        options.AddTo(command);
+        command.Options.Add(targetsOption);
+        command.SetAction(parsed =>
+        {
+            GivenSettings given = options.Bind(parsed);
+            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver);
+            var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
+            SweepRequest? evaluation = resolution.Request;
+            string[] targets = parsed.GetValue(targetsOption) ?? Array.Empty<string>();
+            OutputTargets.Check(targets, analysis.Extensions, evaluation?.WeightsPath, problems);
+            TRequest? request = analysis.Plan(given, evaluation, problems);
+            if (problems.Count > 0 || evaluation is null || request is null)
+            {
+                foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
+                return ExitCodes.InputError;
+            }
+            bool quiet = given.Flag(RunSettings.Quiet);
+            if (!quiet) plan?.Invoke(context, request);
+            TResult result = AnalysisRun.Execute(context, resolution, evaluation, quiet, analysis.Product,
+                (progress, notice, cancel) => analysis.Run(request, progress, notice, cancel));
+            foreach (string target in targets) analysis.Write(result, given, target);
+            if (!quiet) report(context, request, result);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,116 @@
+using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.Planning;
+using FreqProbe.Core.Results;
+
+namespace FreqProbe.Core.Analyses;
+
+/// <summary>
+/// One analysis of a model on images beyond the filter sweeps (heat maps, interactions): its command name, its own
+/// settings, declared as <see cref="Setting"/>s like the run settings so that options, help, shard-merge checks and
+/// provenance read them from one place, its file format and its merge. <see cref="Analysis{TRequest, TResult}"/>
+/// implements it; a command binds options and calls it.
+/// </summary>
+public interface IAnalysis
+{
+    /// <summary>The command name, e.g. heatmap.</summary>
+    string Name { get; }
+
+    /// <summary>The format tag of its JSON result (<see cref="IO.FormatTags"/>); merge picks the analysis by it.</summary>
+    string FormatTag { get; }
+
+    /// <summary>Its own settings, in help order (the shared run settings come from <see cref="RunSettings"/>).</summary>
+    IReadOnlyList<Setting> Settings { get; }
+
+    /// <summary>The extensions its --out accepts.</summary>
+    IReadOnlyList<string> Extensions { get; }
+
+    /// <summary>What a run produces, for messages: "the heat map".</summary>
+    string Product { get; }
+
+    /// <summary>
+    /// Merges the JSON results of shards 0..N−1 of one run (<paramref name="paths"/>) into <paramref name="outPath"/>,
+    /// refusing shards of different runs by every setting that changes the numbers.
+    /// </summary>
+    MergeReport MergeFiles(IReadOnlyList<string> paths, string outPath, string command);
+}
+
+/// <summary>What a merge reports: one line for stderr, and a table for stdout or null.</summary>
+public sealed record MergeReport(string Summary, string? Table);
+
+/// <summary>
+/// The shape every analysis has: it plans a request from the given settings (its own, with the defaults of the
+/// settings table, and the resolved evaluation), runs it, writes its result by extension, reads its JSON back and
+/// merges shards. The merge check of the shared and the analysis's own settings is made here, once.
+/// </summary>
+/// <typeparam name="TRequest">What a run needs.</typeparam>
+/// <typeparam name="TResult">What a run gives.</typeparam>
+public abstract class Analysis<TRequest, TResult> : IAnalysis
+    where TRequest : class
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public abstract string FormatTag { get; }
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<Setting> Settings { get; }
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<string> Extensions { get; }
+
+    /// <inheritdoc/>
+    public abstract string Product { get; }
+
+    /// <summary>
+    /// The request for <paramref name="evaluation"/> with the analysis's settings from <paramref name="given"/> (else
+    /// their defaults); every problem goes to <paramref name="problems"/>, named by its option, and the result is then null.
+    /// Without an evaluation (it had problems of its own) the analysis still checks its own settings.
+    /// </summary>
+    public abstract TRequest? Plan(GivenSettings given, SweepRequest? evaluation, List<string> problems);
+
+    /// <summary>Runs <paramref name="request"/>.</summary>
+    public abstract TResult Run(TRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation);
+
+    /// <summary>Writes <paramref name="result"/> to <paramref name="path"/> by its extension; <paramref name="given"/> holds output-only settings.</summary>
+    public abstract void Write(TResult result, GivenSettings given, string path);
+
+    /// <summary>Reads a JSON result written by <see cref="Write"/>, refusing other formats by their tag.</summary>
+    public abstract TResult Read(string path);
+
+    /// <summary>The provenance of <paramref name="result"/>, with the analysis's settings in <see cref="RunMetadata.Parameters"/>.</summary>
+    public abstract RunMetadata Metadata(TResult result);
+
+    /// <summary>Combines checked shards, in shard order, into the unsharded run's result.</summary>
+    protected abstract TResult Combine(IReadOnlyList<TResult> shards, RunMetadata merged);
+
+    /// <summary>What shard <paramref name="other"/> differs in from <paramref name="first"/> beyond the settings (e.g. the images selected).</summary>
+    protected virtual IEnumerable<string> OtherDifferences(TResult first, TResult other) => Array.Empty<string>();
+
+    /// <summary>The stderr line of a merge.</summary>
+    protected abstract string Merged(TResult merged, int shards, string outPath);
+
+    /// <summary>The stdout table of a merge, or null.</summary>
+    protected virtual string? MergedTable(TResult merged) => null;
+
+    /// <summary>
+    /// Merges shards 0..N−1 of one run into the unsharded run's result. Refuses what <see cref="ShardMerger.CheckShards"/>
+    /// refuses, including a difference in any of the analysis's own settings that change the numbers.
+    /// </summary>
+    public TResult Merge(IReadOnlyList<(string Path, TResult Result)> shards, string command)
+    {
+        ShardMerger.CheckShards(shards.Select(s => (s.Path, Metadata(s.Result))).ToArray(), Settings,
+            k => OtherDifferences(shards[0].Result, shards[k].Result));
+        RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => Metadata(s.Result)).ToArray(), command);
+        return Combine(shards.Select(s => s.Result).ToArray(), metadata);
+    }
+
+    /// <inheritdoc/>
+    public MergeReport MergeFiles(IReadOnlyList<string> paths, string outPath, string command)
+    {
+        var shards = paths.Select(path => (path, Read(path))).ToArray();
+        TResult merged = Merge(shards, command);
+        Write(merged, GivenSettings.None, outPath);
+        return new MergeReport(Merged(merged, shards.Length, outPath), MergedTable(merged));
+    }
+}
