@@ -11,6 +11,7 @@ public sealed class BenchCommandTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Reports_every_stage_and_the_efficiency_as_a_table_and_json()
     {
         string json = dir.File("bench.json");

@@ -110,6 +110,7 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Degenerate_json_results_are_refused_by_every_reader()
     {
         string real = dir.File("r.json");

@@ -82,6 +82,7 @@ public sealed class ConsistencyTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Without_a_terminal_long_runs_write_progress_lines_and_quiet_runs_none()
     {
         var often = new Dictionary<string, string?> { ["FREQPROBE_PROGRESS_SECONDS"] = "0" };

@@ -35,6 +35,7 @@ public sealed class DecodedCacheCommandTests : IDisposable
     static string DataFile(string cacheRoot) => Assert.Single(Directory.GetFiles(cacheRoot, "inputs.u8", SearchOption.AllDirectories));
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Flipped_bytes_or_a_data_file_from_another_cache_are_exit_2_naming_the_cache()
     {
         string a = Folder("a", 0), b = Folder("b", 90);

@@ -12,6 +12,7 @@ public sealed class HeatmapCommandTests : IDisposable
     static string[] Common => new[] { "heatmap", "--limit", "7", "--max-freq", "2", "--eps", "10", "--threads", "1", "--quiet" };
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Three_shards_merge_into_exactly_the_unsharded_heat_map()
     {
         string whole = dir.File("whole.csv");

@@ -147,6 +147,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Weights_with_nan_are_refused_naming_the_tensor_unless_allowed()
     {
         string weights = dir.File("nan.pth");
@@ -231,6 +232,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Resuming_with_predictions_a_run_that_had_none_is_refused()
     {
         string results = dir.File("np.json");

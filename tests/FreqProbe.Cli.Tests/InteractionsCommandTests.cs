@@ -14,6 +14,7 @@ public sealed class InteractionsCommandTests : IDisposable
     static string[] With(params string[] more) => Common.Concat(more).ToArray();
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Three_shards_merge_into_exactly_the_unsharded_run_and_plot_draws_them_with_another()
     {
         string whole = dir.File("whole.csv");
@@ -59,6 +60,7 @@ public sealed class InteractionsCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Merge_refuses_shards_sampled_differently_and_a_missing_shard()
     {
         Assert.Equal(0, CliRun.Invoke(With("--shard", "0/3", "--out", dir.File("a.json"))).ExitCode);

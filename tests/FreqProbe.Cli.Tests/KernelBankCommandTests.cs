@@ -49,6 +49,7 @@ public sealed class KernelBankCommandTests : IDisposable
     // model's state dict, the attention heads' 1x1 convolutions are not reported as layers, and a bank made of four
     // copies of one group reads 1, 1, 1 while the independently drawn ones do not.
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_registry_model_with_ODConv_banks_has_its_banks_analysed()
     {
         string weights = dir.File("od.safetensors");

@@ -13,8 +13,8 @@ public sealed class MergeCommandTests : IDisposable
         "lowpass", "--radii", "2,4,8", "--limit", "57", "--per-class", "--batch-size", "16", "--threads", "2", "--quiet", "--out", output,
     }.Concat(extra).ToArray());
 
+    // In the fast loop: 57 images at one radius, split 19/19/19.
     [Fact]
-    [Trait("Speed", "slow")]
     public void Three_shards_merged_equal_the_unsharded_run_field_for_field()
     {
         Assert.Equal(0, Sweep(dir.File("full.csv")).ExitCode);
@@ -34,6 +34,7 @@ public sealed class MergeCommandTests : IDisposable
     };
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Shard_auto_under_a_Slurm_array_merges_into_the_unsharded_run_and_a_lone_re_run_must_name_its_array()
     {
         string[] sweep = { "lowpass", "--radii", "4", "--limit", "20", "--batch-size", "8", "--threads", "2", "--quiet" };
@@ -60,6 +61,7 @@ public sealed class MergeCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Merge_refuses_missing_repeated_and_mismatched_shards()
     {
         for (int k = 0; k < 3; k++) Assert.Equal(0, Sweep(dir.File($"s{k}.json"), "--shard", $"{k}/3").ExitCode);

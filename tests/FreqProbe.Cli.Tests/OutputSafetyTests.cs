@@ -125,6 +125,7 @@ public sealed class OutputSafetyTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Zero_evaluated_images_is_an_error_but_an_empty_shard_records_n_zero_and_merges()
     {
         string root = Photos("allbad");

@@ -55,6 +55,7 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Json_output_records_provenance_and_bandpass_labels_bands()
     {
         string results = dir.File("b.json");

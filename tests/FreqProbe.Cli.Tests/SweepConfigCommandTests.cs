@@ -213,6 +213,7 @@ public sealed class SweepConfigCommandTests : IDisposable
     // every JSON type, names in other scripts, truncation, a byte-order mark). Every one is either accepted by --check
     // or refused with exit 2, each line naming the file; never another exit code, a stack trace or a .NET type.
     [Fact]
+    [Trait("Speed", "slow")]
     public void Fuzzed_configs_are_accepted_or_refused_with_exit_2_naming_the_file()
     {
         const int Configs = 400;

@@ -34,6 +34,7 @@ public sealed class TorchScriptCommandTests : IDisposable
             .ToDictionary(f => (int.Parse(f[0], CultureInfo.InvariantCulture), f[2], f[3]), f => int.Parse(f[4], CultureInfo.InvariantCulture));
 
     [Cifar10Fact]
+    [Trait("Speed", "slow")]
     public void Predictions_after_a_lowpass_on_real_CIFAR10_images_match_PyTorch_for_every_archive()
     {
         foreach (string model in TorchScriptFixtures.Models)
@@ -55,6 +56,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_model_that_normalises_itself_predicts_as_the_same_network_with_normalisation_outside()
     {
         string inside = dir.File("inside.csv"), outside = dir.File("outside.csv"), result = dir.File("inside.json");
@@ -78,6 +80,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Without_a_card_the_command_names_every_field_it_needs_and_the_options_supply_them()
     {
         string bare = TorchScriptFixtures.CopyTo(dir.Path, "tiny-vit-traced", "bare", card: null);
@@ -108,6 +111,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_class_list_as_label_space_reads_an_image_folder_with_those_labels()
     {
         string photos = dir.File("photos");
@@ -141,6 +145,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void An_output_that_is_not_N_by_classes_is_an_input_error()
     {
         string path = TorchScriptFixtures.CopyTo(dir.Path, "tiny-vit-traced", "twelve", CardWith("tiny-vit-traced", ("num_classes", 12)));
@@ -152,6 +157,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_model_that_fails_on_the_input_size_is_an_input_error_with_libtorchs_reason()
     {
         CliRun run = CliRun.Invoke("lowpass", "--weights", TorchScriptFixtures.Archive("tiny-vit-traced"), "--dataset", "synthetic", "--input-size", "48", "--limit", "4");
@@ -172,6 +178,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void The_extension_does_not_matter_and_a_registry_model_is_refused_for_an_archive()
     {
         string renamed = TorchScriptFixtures.CopyTo(dir.Path, "tiny-mobilenetv3-traced", "mobile", Card("tiny-mobilenetv3-traced"));
@@ -192,6 +199,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_frozen_archive_runs_in_fp32_only_and_has_no_kernels_to_read()
     {
         string archive = TorchScriptFixtures.Archive("tiny-cnn-frozen");
@@ -226,6 +234,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Interpolation_and_crop_options_override_the_card_and_are_recorded()
     {
         string result = dir.File("r.json");
@@ -299,6 +308,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     [Theory]
     [InlineData("batch-one", "runs on one image but fails on a batch of them (RuntimeError: mat1 and mat2 shapes cannot be multiplied")]
     [InlineData("returns-dict", "returns from forward a value TorchSharp cannot read back (a dict, or a nested structure); expected one tensor of logits")]
+    [Trait("Speed", "slow")]
     public void A_model_that_takes_one_image_only_or_returns_a_dict_is_blamed_not_the_input_size(string fixture, string expected)
     {
         CliRun refused = CliRun.Invoke("lowpass", "--weights", TorchScriptFixtures.Archive(fixture), "--dataset", "synthetic", "--limit", "4", "--radii", "4");
@@ -320,6 +330,7 @@ public sealed class TorchScriptCommandTests : IDisposable
 
     [Theory]
     [MemberData(nameof(OtherCommands))]
+    [Trait("Speed", "slow")]
     public void Every_evaluating_command_takes_an_archive(string[] args)
     {
         string[] full = ["--weights", TorchScriptFixtures.Archive("tiny-convnext-traced"), "--dataset", "synthetic", "-q", .. args.Skip(1)];
@@ -328,6 +339,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_sweep_config_runs_archives_beside_registry_models()
     {
         string config = dir.Write("c.json", JsonSerializer.Serialize(new

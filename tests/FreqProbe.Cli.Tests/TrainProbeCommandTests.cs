@@ -10,6 +10,7 @@ public sealed class TrainProbeCommandTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Probes_are_written_every_epoch_and_plot_charts_them()
     {
         string folder = dir.File("run");

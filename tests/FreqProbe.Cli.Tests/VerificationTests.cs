@@ -127,6 +127,7 @@ public sealed class VerificationTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Merge_refuses_shards_that_ran_different_execution_paths()
     {
         string[] sweep = { "lowpass", "--radii", "2,4", "--limit", "12", "--threads", "2", "--quiet" };

@@ -83,6 +83,7 @@ public sealed class TurboJpegTests
     }
 
     [TurboJpegImageNetFact]
+    [Trait("Speed", "slow")]
     public void Both_decoders_give_the_same_bytes_for_the_ImageNet_sample()
     {
         foreach (string path in Directory.GetFiles(Path.Combine(SharedData.ImageNetSample, "val"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)) SameBytes(path);

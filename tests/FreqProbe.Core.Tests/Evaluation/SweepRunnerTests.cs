@@ -47,6 +47,7 @@ public sealed class SweepRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Channels_last_gives_the_same_counts_and_predictions_as_nchw_and_is_recorded()
     {
         var sinks = new[] { new CollectingSink(), new CollectingSink() };
@@ -59,6 +60,7 @@ public sealed class SweepRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Results_do_not_depend_on_batch_size_or_thread_count()
     {
         var sinks = new[] { new CollectingSink(), new CollectingSink(), new CollectingSink() };

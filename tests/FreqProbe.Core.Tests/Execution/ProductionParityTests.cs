@@ -75,6 +75,7 @@ public sealed class ProductionParityTests : IDisposable
     [InlineData("cifar-resnet20", "cifar_resnet20_parity.json")]
     [InlineData("resnet18", "resnet18_parity.json")]
     [InlineData("resnet50", "resnet50_parity.json")]
+    [Trait("Speed", "slow")]
     public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName) =>
         AssertParity(model, fixtureName, "cpu");
 
@@ -121,6 +122,7 @@ public sealed class ProductionParityTests : IDisposable
     // oneDNN 3.7.1's channels-last kernels on AMD Zen 5), then runs in the layout that verified.
     [Theory]
     [MemberData(nameof(Archives))]
+    [Trait("Speed", "slow")]
     public void TorchScript_archives_through_the_session_at_default_settings_match_PyTorch(string model) => AssertArchive(model, "cpu");
 
     [CudaTheory]
@@ -170,6 +172,7 @@ public sealed class ProductionParityTests : IDisposable
     // ResNet-50's bottleneck shapes crash oneDNN 3.7.1's channels-last 1x1 kernels on AMD Zen 5 and miscompute on
     // others: whatever this machine does, the plan gives every layer a kernel that verified, at the run's batch.
     [Fact]
+    [Trait("Speed", "slow")]
     public void Every_layer_of_resnet50_runs_a_kernel_verified_at_the_runs_batch()
     {
         ParityFixture fixture = ParityFixture.Load("resnet50_parity.json");

@@ -61,6 +61,7 @@ public sealed class VerdictStoreTests : IDisposable
     [InlineData("edit", "does not match its checksum")]
     [InlineData("foreign", "other users may write it")]
     [InlineData("other-machine", "another machine")]
+    [Trait("Speed", "slow")]
     public void A_corrupt_edited_foreign_or_misplaced_cache_is_not_trusted_and_is_checked_again(string damage, string reason)
     {
         VerdictStore store = VerdictStore.Open(dir.Path, Identity);

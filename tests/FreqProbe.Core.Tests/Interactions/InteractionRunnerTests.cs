@@ -79,13 +79,13 @@ public sealed class InteractionRunnerTests
     [Fact]
     public void A_model_that_needs_two_patches_gives_their_pair_an_interaction_of_one_at_every_order()
     {
-        const int a = 9, b = 18; // patches (1,1) and (2,2): neighbours
-        ModelSpec gate = Custom("and-gate", classes => new PatchAndGate(a, b, 8, classes));
+        const int grid = 4, a = 5, b = 10; // patches (1,1) and (2,2) of a 4 x 4 grid: neighbours
+        ModelSpec gate = Custom("and-gate", classes => new PatchAndGate(a, b, grid, classes));
         // Equal logits: argmax is class 0, so the correctly classified images are those of class 0.
-        InteractionResult r = InteractionRunner.Run(Request(gate, null, new PlayerSpec("patches"), InteractionValue.Logit, images: 2, pairs: 10_000, contexts: 4));
+        InteractionResult r = InteractionRunner.Run(Request(gate, null, new PlayerSpec("patches", Grid: grid), InteractionValue.Logit, images: 2, pairs: 10_000, contexts: 4));
         Assert.Equal(2, r.Images.Count);
         Assert.All(r.Images, i => Assert.Equal(0, i.Label));
-        PlayerSet players = PlayerSet.Patches(8, 32);
+        PlayerSet players = PlayerSet.Patches(grid, 32);
         Assert.All(r.Images, i => Assert.Equal(players.CandidatePairs.Count, i.Pairs));
         for (int o = 0; o < r.Orders.Count; o++)
         {

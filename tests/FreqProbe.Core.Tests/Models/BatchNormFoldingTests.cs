@@ -18,6 +18,7 @@ public sealed class BatchNormFoldingTests
     [InlineData("cifar-resnet20", 32, 21)] // stem + 9 blocks x 2 + 2 shortcuts
     [InlineData("resnet18", 64, 20)] // stem + 8 blocks x 2 + 3 shortcuts
     [InlineData("resnet50", 64, 53)] // stem + 16 bottlenecks x 3 + 4 shortcuts
+    [Trait("Speed", "slow")]
     public void Folding_every_BatchNorm_keeps_the_logits(string name, int size, int expectedFolds)
     {
         using var scope = NewDisposeScope();

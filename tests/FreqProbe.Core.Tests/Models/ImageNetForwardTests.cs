@@ -9,6 +9,7 @@ namespace FreqProbe.Core.Tests.Models;
 public sealed class ImageNetForwardTests
 {
     [ImageNetSampleFact]
+    [Trait("Speed", "slow")]
     public void Resnet50_runs_on_real_ImageNet_images()
     {
         ModelSpec spec = ModelRegistry.Get("resnet50");

@@ -10,6 +10,7 @@ public sealed class ModelRegistryTests
 
     [Theory]
     [MemberData(nameof(Names))]
+    [Trait("Speed", "slow")]
     public void Every_registered_model_builds_and_maps_a_batch_to_logits(string name)
     {
         ModelSpec spec = ModelRegistry.Get(name);

@@ -105,6 +105,7 @@ public sealed class OmniDimensionalConvTests : IDisposable
     [Theory]
     [InlineData("nchw")]
     [InlineData("nhwc")]
+    [Trait("Speed", "slow")]
     public void Inference_preparation_keeps_the_logits(string layout)
     {
         using var scope = NewDisposeScope();
@@ -127,6 +128,7 @@ public sealed class OmniDimensionalConvTests : IDisposable
     // stem's gradient norm was about 300x cifar-resnet20's on random images (2.4e4 against 0.86 on CIFAR-10 images) and the
     // loss did not fall. Zero heads start every attention uniform; the stem's gradient must stay within 10x the ResNet's.
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_fresh_model_passes_gradients_back_like_the_plain_ResNet()
     {
         double StemGradient(string name)

@@ -38,6 +38,7 @@ public sealed class TorchScriptModelTests
     [InlineData("tiny-vit-scripted", false)]
     [InlineData("tiny-convnext-scripted", false)]
     [InlineData("tiny-mobilenetv3-scripted", false)]
+    [Trait("Speed", "slow")]
     public void Traced_convolutions_that_ask_for_TF32_are_counted(string model, bool traced)
     {
         using var network = TorchScriptArchive.Load(TorchScriptFixtures.Archive(model));
@@ -59,6 +60,7 @@ public sealed class TorchScriptModelTests
 
     [Theory]
     [MemberData(nameof(Models))]
+    [Trait("Speed", "slow")]
     public void Archives_are_recognised_by_their_layout_and_match_PyTorch_logits(string model)
     {
         string path = TorchScriptFixtures.Archive(model);
@@ -72,6 +74,7 @@ public sealed class TorchScriptModelTests
 
     [Theory]
     [MemberData(nameof(Models))]
+    [Trait("Speed", "slow")]
     public void The_inference_path_channels_last_matches_PyTorch_and_bf16_stays_close(string model)
     {
         using var scope = NewDisposeScope();
@@ -210,6 +213,7 @@ public sealed class TorchScriptModelTests
     // Under the ratio limit but large: 65 MiB of 4-bit text deflates about 2:1. Refused from the zip directory, before a
     // byte is inflated (the report's case inflated 97x to 1.15 GB and ran out of memory reading it).
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_code_entry_larger_than_any_real_one_is_refused_before_it_is_read()
     {
         using var folder = new TempDirectory();

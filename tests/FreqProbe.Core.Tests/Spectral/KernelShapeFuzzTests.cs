@@ -56,6 +56,7 @@ public sealed class KernelShapeFuzzTests
     }
 
     [Fact]
+    [Trait("Speed", "slow")]
     public void Random_shapes_give_results_problems_or_input_errors_only()
     {
         const int Cases = 2000;

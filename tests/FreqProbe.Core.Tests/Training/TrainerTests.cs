@@ -38,6 +38,7 @@ public sealed class TrainerTests : IDisposable
     [Theory]
     [InlineData("gaussian:0.1")]
     [InlineData("fgsm:8/255")]
+    [Trait("Speed", "slow")]
     public void Noise_and_adversarial_variants_train_past_the_first_epoch_and_resume_exactly(string variant)
     {
         string tag = variant[..variant.IndexOf(':', StringComparison.Ordinal)];
@@ -109,6 +110,7 @@ public sealed class TrainerTests : IDisposable
     // Issue 32 #4: a resume with other options trained epoch 1 with the old ones and epoch 2 with the new, and the card
     // recorded only the new. Every option a result depends on is refused, by name, before anything is written.
     [Fact]
+    [Trait("Speed", "slow")]
     public void A_resume_with_other_settings_is_refused_naming_each_and_writes_nothing()
     {
         TrainRequest original = Request("changed") with { Epochs = 3, Probe = new ProbeSpec { Radii = new[] { 4.0, 8.0 }, TrainCount = 16, TestCount = 16 } };
@@ -172,6 +174,7 @@ public sealed class TrainerTests : IDisposable
     [InlineData("gaussian:0.1")]
     [InlineData("fgsm:8/255")]
     [InlineData("pgd:8/255,2")]
+    [Trait("Speed", "slow")]
     public void Variants_train_to_different_weights_than_natural(string augment)
     {
         Trainer.Run(Request("natural") with { Epochs = 1 });
