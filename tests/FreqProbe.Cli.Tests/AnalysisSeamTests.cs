@@ -56,6 +56,48 @@ public sealed class AnalysisSeamTests : IDisposable
         Assert.False(File.Exists(dir.File("m.json")));
     }
 
+    // The numbers of a result, without its provenance and times.
+    static string Numbers(string path)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root.Remove("run");
+        foreach (string key in root.Select(p => p.Key).Where(k => k.Contains("second", StringComparison.Ordinal)).ToArray()) root.Remove(key);
+        return root.ToJsonString();
+    }
+
+    public static TheoryData<string> AnalysisNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in AnalysisCommands.Registry.Names) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AnalysisNames))]
+    public void Every_analysis_runs_from_a_config_as_its_own_command_does_and_a_resume_skips_it(string name)
+    {
+        IAnalysis analysis = AnalysisCommands.Registry.Get(name).Analysis;
+        Dictionary<string, string> settings = Cheap[name];
+        var run = new Dictionary<string, object> { ["name"] = "a", ["analysis"] = name };
+        foreach ((string key, string value) in settings) run[key.Replace('-', '_')] = int.TryParse(value, out int n) ? n : value;
+        // A filter setting in the defaults serves the filter runs and is left out of the analysis run.
+        string config = dir.File("c.json");
+        File.WriteAllText(config, System.Text.Json.JsonSerializer.Serialize(new { defaults = new { radii = "4", threads = 1 }, runs = new[] { run } }));
+        CliRun sweep = CliRun.Invoke("sweep", config, "--out-dir", dir.File("out"), "--quiet");
+        Assert.True(sweep.ExitCode == 0, sweep.Error);
+        CliRun single = CliRun.Invoke(new[] { name, "--threads", "1", "--quiet", "--out", dir.File("single.json") }
+            .Concat(settings.SelectMany(s => new[] { "--" + s.Key, s.Value })).ToArray());
+        Assert.True(single.ExitCode == 0, single.Error);
+        Assert.Equal(Numbers(dir.File("single.json")), Numbers(dir.File("out/a.json")));
+        Assert.True(File.Exists(dir.File("out/a.csv")));
+        Assert.Contains($"freqprobe {name} ", analysis.ReadMetadata(dir.File("out/a.json")).Command, StringComparison.Ordinal);
+        Assert.Contains("\"format\": \"freqprobe-sweep-summary/1\"", File.ReadAllText(dir.File("out/summary.json")), StringComparison.Ordinal);
+
+        sweep = CliRun.Invoke("sweep", config, "--out-dir", dir.File("out"), "--resume");
+        Assert.True(sweep.ExitCode == 0, sweep.Error);
+        Assert.Contains("a: already done", sweep.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_analysis_setting_is_an_option_of_its_command_with_the_table_s_help_and_no_other_owner()
     {

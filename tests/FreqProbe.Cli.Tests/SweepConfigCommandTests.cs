@@ -266,4 +266,30 @@ public sealed class SweepConfigCommandTests : IDisposable
         Console.WriteLine($"config fuzz: {Configs} configs in {clock.Elapsed.TotalSeconds:0.0} s: {accepted} accepted, {refused} refused");
         Assert.True(accepted > 0 && refused > 0, $"{accepted} accepted, {refused} refused: the loop no longer tries both");
     }
+
+    [Fact]
+    public void An_analysis_run_takes_only_its_own_settings_formats_and_keys()
+    {
+        string config = dir.File("bad.json");
+        File.WriteAllText(config, """
+            {"runs": [{"name": "h", "analysis": "heatmap", "radii": "4"}, {"name": "l", "filter": "lowpass", "eps": 3},
+                      {"name": "x", "analysis": "nope"}, {"name": "p", "analysis": "interactions", "predictions": true, "formats": ["md"]},
+                      {"name": "e", "analysis": "heatmap", "eps": -1}, {"name": "b", "analysis": "heatmap", "filter": "lowpass"}]}
+            """);
+        CliRun run = CliRun.Invoke("sweep", config, "--check");
+        Assert.Equal(2, run.ExitCode);
+        foreach (string expected in new[]
+        {
+            "$.runs[0].radii: \"radii\" belongs to lowpass, highpass and bandpass; heatmap does not take it.",
+            "$.runs[1].eps: \"eps\" belongs to heatmap; lowpass does not take it.",
+            "$.runs[2].analysis: \"nope\" is not an analysis: one of heatmap, interactions.",
+            "$.runs[3].formats[0]: \"md\" is not a format; expected one of csv, json, png, svg.",
+            "$.runs[3].predictions: interactions writes no per-image predictions",
+            "$.runs[4].eps: -1 must be a positive number.",
+            "$.runs[5]: has both \"filter\" and \"analysis\"",
+        })
+        {
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+        }
+    }
 }

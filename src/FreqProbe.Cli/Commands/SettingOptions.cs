@@ -28,11 +28,7 @@ internal sealed class SettingOptions
     /// interactions): every run setting except the filters, the sweep's outputs and its checkpoints, then
     /// <paramref name="own"/>, the analysis's own settings.
     /// </summary>
-    public static SettingOptions ForAnalysis(IEnumerable<Setting> own) => new(RunSettings.All.Except(new[]
-    {
-        RunSettings.Out, RunSettings.Predictions, RunSettings.Resume, RunSettings.Shape, RunSettings.Profile, RunSettings.Clip, RunSettings.PerClass,
-        RunSettings.Radii, RunSettings.Bands, RunSettings.CheckpointEvery,
-    }).Concat(own));
+    public static SettingOptions ForAnalysis(IEnumerable<Setting> own) => new(RunSettings.ForAnalyses.Concat(own));
 
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => options.Select(o => o.Option);

@@ -2,15 +2,23 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Planning;
 
 namespace FreqProbe.Cli.Commands;
 
-/// <summary>One run of a sweep config: its name, its filter command and its settings, each with where it was set.</summary>
-internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, GivenSettings Settings)
+/// <summary>
+/// One run of a sweep config: its name, its command (a filter, or an analysis such as heatmap) and its settings, each
+/// with where it was set.
+/// </summary>
+internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, GivenSettings Settings,
+    IAnalysis? Analysis = null)
 {
-    /// <summary>The filter family of the run's command.</summary>
-    public RunKind Kind => Filter switch { "lowpass" => RunKind.LowPass, "highpass" => RunKind.HighPass, _ => RunKind.BandPass };
+    /// <summary>The filter family of the run's command; none for an analysis.</summary>
+    public RunKind Kind => Analysis is not null ? RunKind.Evaluation : Filter switch { "lowpass" => RunKind.LowPass, "highpass" => RunKind.HighPass, _ => RunKind.BandPass };
+
+    /// <summary>The command the run is: lowpass, highpass, bandpass or an analysis's name.</summary>
+    public string CommandName => Analysis?.Name ?? Filter;
 }
 
 /// <summary>A parsed sweep config.</summary>
@@ -25,7 +33,12 @@ internal sealed record SweepPlan(string ConfigPath, string Sha256, string? Descr
 internal static partial class SweepConfig
 {
     // The keys a run has besides the settings table's.
-    static readonly string[] RunOnlyKeys = { "filter", "formats", "predictions" };
+    static readonly string[] RunOnlyKeys = { "filter", "analysis", "formats", "predictions" };
+
+    // The analyses a run may name with "analysis", and their settings (each belongs to one analysis).
+    static IReadOnlyList<IAnalysis> Analyses => AnalysisCommands.Registry.All.Select(e => e.Analysis).ToArray();
+
+    static Setting? FindSetting(string key) => RunSettings.Find(key) ?? Analyses.SelectMany(a => a.Settings).FirstOrDefault(s => s.Name == key);
 
     /// <summary>The filters a run may name, which are the evaluating commands.</summary>
     public static IReadOnlyList<string> Filters { get; } = new[] { "lowpass", "highpass", "bandpass" };
@@ -155,32 +168,51 @@ internal static partial class SweepConfig
                 .Over(Settings(run, at, folder, isDefaults: false, extras, Problem).ToArray())
                 .Over(overrides);
 
+            // The run's command: a filter, or an analysis. A run's own key wins over one in the defaults.
             string? filter = null;
-            if (extras.TryGetValue("filter", out var f))
+            IAnalysis? analysis = null;
+            bool hasFilter = extras.TryGetValue("filter", out var f), hasAnalysis = extras.TryGetValue("analysis", out var a);
+            if (hasFilter && hasAnalysis && f.At.StartsWith("$.defaults", StringComparison.Ordinal) != a.At.StartsWith("$.defaults", StringComparison.Ordinal))
+            {
+                if (f.At.StartsWith("$.defaults", StringComparison.Ordinal)) hasFilter = false;
+                else hasAnalysis = false;
+            }
+            if (hasFilter && hasAnalysis) Problem(at, "has both \"filter\" and \"analysis\"; expected one: the run's command.");
+            else if (hasAnalysis)
+            {
+                analysis = a.Value.ValueKind == JsonValueKind.String ? Analyses.FirstOrDefault(x => x.Name == a.Value.GetString()) : null;
+                if (analysis is null) Problem(a.At, $"{Describe(a.Value)} is not an analysis: one of {string.Join(", ", Analyses.Select(x => x.Name))}.");
+            }
+            else if (hasFilter)
             {
                 if (f.Value.ValueKind == JsonValueKind.String && Filters.Contains(f.Value.GetString())) filter = f.Value.GetString();
                 else Problem(f.At, $"{Describe(f.Value)} is not a filter: one of {string.Join(", ", Filters)}.");
             }
-            else Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)}.");
+            else
+            {
+                Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)} (or \"analysis\": one of {string.Join(", ", Analyses.Select(x => x.Name))}).");
+            }
+            if (analysis is not null || filter is not null) settings = Applicable(settings, analysis, analysis?.Name ?? filter!, Problem);
             if (filter == "bandpass" && settings.Find(RunSettings.Radii) is { } r) Problem(r.Origin, "\"radii\" belongs to lowpass and highpass; a bandpass run takes \"bands\".");
             else if (filter is "lowpass" or "highpass" && settings.Find(RunSettings.Bands) is { } b) Problem(b.Origin, $"\"bands\" belongs to bandpass; a {filter} run takes \"radii\".");
             else if (filter == "bandpass" && !settings.Has(RunSettings.Bands)) Problem(at, "a bandpass run needs \"bands\", e.g. \"0-4,4-8,8-16\".");
 
+            IReadOnlyList<string> allowed = analysis is null ? FormatNames : analysis.Extensions.Select(e => e.TrimStart('.')).ToArray();
             string[] formats = new[] { "json", "csv" };
             if (extras.TryGetValue("formats", out var fmt))
             {
                 if (fmt.Value.ValueKind != JsonValueKind.Array || fmt.Value.GetArrayLength() == 0)
                 {
-                    Problem(fmt.At, $"{Describe(fmt.Value)} is not a list of formats; expected a non-empty array from {string.Join(", ", FormatNames)}, e.g. [\"json\", \"csv\"].");
+                    Problem(fmt.At, $"{Describe(fmt.Value)} is not a list of formats; expected a non-empty array from {string.Join(", ", allowed)}, e.g. [\"json\", \"csv\"].");
                 }
                 else
                 {
                     int bad = 0, k = 0;
                     foreach (JsonElement format in fmt.Value.EnumerateArray())
                     {
-                        if (format.ValueKind != JsonValueKind.String || !FormatNames.Contains(format.GetString()))
+                        if (format.ValueKind != JsonValueKind.String || !allowed.Contains(format.GetString()))
                         {
-                            Problem($"{fmt.At}[{k}]", $"{Describe(format)} is not a format; expected one of {string.Join(", ", FormatNames)}.");
+                            Problem($"{fmt.At}[{k}]", $"{Describe(format)} is not a format; expected one of {string.Join(", ", allowed)}.");
                             bad++;
                         }
                         k++;
@@ -193,8 +225,12 @@ internal static partial class SweepConfig
             {
                 if (p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False) predictions = p.Value.ValueKind == JsonValueKind.True;
                 else Problem(p.At, $"{Describe(p.Value)} is not true or false.");
+                if (predictions && analysis is not null) Problem(p.At, $"{analysis.Name} writes no per-image predictions; expected it on a filter run.");
             }
-            if (name is not null && filter is not null && problems.Count == before) runs.Add(new ConfigRun(name, filter, at, formats, predictions, settings));
+            if (name is not null && (filter is not null || analysis is not null) && problems.Count == before)
+            {
+                runs.Add(new ConfigRun(name, filter ?? analysis!.Name, at, formats, predictions, settings, analysis));
+            }
         }
         return new SweepPlan(path, "", description, outDir, runs);
     }
@@ -216,9 +252,10 @@ internal static partial class SweepConfig
                 extras[key] = (property.Value.Clone(), where);
                 continue;
             }
-            if (RunSettings.Find(key) is not { } setting)
+            if (FindSetting(key) is not { } setting)
             {
-                problem(where, $"unknown key; expected name, {string.Join(", ", RunOnlyKeys.Concat(RunSettings.All.Where(s => s.NotInConfig is null).Select(s => s.Name)))}.");
+                problem(where, $"unknown key; expected name, {string.Join(", ", RunOnlyKeys.Concat(RunSettings.All.Where(s => s.NotInConfig is null).Select(s => s.Name)))}, " +
+                    $"or a setting of an analysis ({string.Join(", ", Analyses.SelectMany(a => a.Settings).Select(s => s.Name))}).");
                 continue;
             }
             if (setting.NotInConfig is { } why)
@@ -230,6 +267,24 @@ internal static partial class SweepConfig
             if (value is null) problem(where, $"{Describe(property.Value)} is not {Expected(setting)}.");
             else yield return new GivenValue(setting, value, where);
         }
+    }
+
+    // The settings a run's command takes. One set in the run itself that its command does not take is a problem; one
+    // from the defaults, which serve runs of every command, is left out of this run.
+    static GivenSettings Applicable(GivenSettings settings, IAnalysis? analysis, string command, Action<string, string> problem)
+    {
+        IEnumerable<Setting> takes = analysis is null ? RunSettings.All : RunSettings.ForAnalyses.Concat(analysis.Settings);
+        var kept = new List<GivenValue>();
+        foreach (GivenValue value in settings.All)
+        {
+            if (takes.Contains(value.Setting) || value.Setting.NotInConfig is not null) kept.Add(value);
+            else if (!value.Origin.StartsWith("$.defaults", StringComparison.Ordinal) && value.Origin.StartsWith("$.", StringComparison.Ordinal))
+            {
+                string owner = Analyses.FirstOrDefault(a => a.Settings.Contains(value.Setting))?.Name ?? "lowpass, highpass and bandpass";
+                problem(value.Origin, $"\"{value.Setting.Name}\" belongs to {owner}; {command} does not take it.");
+            }
+        }
+        return GivenSettings.From(kept);
     }
 
     // The typed value of a setting, as the command line would bind it; null when the JSON does not fit the kind.
@@ -246,7 +301,7 @@ internal static partial class SweepConfig
                 && (text.Contains(':', StringComparison.Ordinal) || text is "torchvision" or "torchvision-v2" or RunResolver.RandomWeights) ? text : Resolve(folder, element.GetString()!),
             SettingKind.Flag when element.ValueKind is JsonValueKind.True or JsonValueKind.False => element.ValueKind == JsonValueKind.True,
             SettingKind.Seed when element.ValueKind == JsonValueKind.Number && element.TryGetUInt64(out ulong whole) => whole,
-            SettingKind.Count when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int count) && count > 0 => count,
+            SettingKind.Count when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int count) && count >= Math.Max(setting.Minimum, 0) => count,
             SettingKind.Number when element.ValueKind == JsonValueKind.Number => element.GetDouble(),
             SettingKind.Triple or SettingKind.Radii or SettingKind.Bands when element.ValueKind == JsonValueKind.String => element.GetString(),
             SettingKind.Triple when numbers && element.GetArrayLength() == 3 => Numbers(element),
@@ -265,7 +320,7 @@ internal static partial class SweepConfig
         SettingKind.Weights => "a weights path (relative to the config file) or a name such as builtin:synthetic, torchvision or random",
         SettingKind.Flag => "true or false",
         SettingKind.Seed => "a non-negative integer",
-        SettingKind.Count => "a positive integer",
+        SettingKind.Count => setting.Minimum > 0 ? "a positive integer" : "a non-negative integer",
         SettingKind.Number => "a number",
         SettingKind.Triple => "three numbers, [r, g, b] or \"r,g,b\"",
         SettingKind.Radii => "radii: a string like \"4..32:4\" or an array of numbers",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
@@ -14,11 +15,12 @@ namespace FreqProbe.Cli.Commands;
 internal static class SweepConfigCommand
 {
     const string Help =
-        "Run the sweeps listed in a JSON config. Each run names a filter command (lowpass, highpass or bandpass) and sets\n" +
-        "that command's options by their long names without dashes (\"batch-size\" or \"batch_size\"); a top-level\n" +
-        "\"defaults\" object applies to every run. Precedence, resolved once: command line > run > defaults > built-in\n" +
-        "defaults. Relative paths in the config are relative to the config file. Every run is checked before any work\n" +
-        "starts, and each problem is reported with its JSON path.\n\n" +
+        "Run the sweeps listed in a JSON config. Each run names a filter command (\"filter\": lowpass, highpass or bandpass)\n" +
+        "or an analysis (\"analysis\": heatmap or interactions) and sets that command's options by their long names without\n" +
+        "dashes (\"batch-size\" or \"batch_size\"); a top-level \"defaults\" object applies to every run that takes the\n" +
+        "setting. Precedence, resolved once: command line > run > defaults > built-in defaults. Relative paths in the config\n" +
+        "are relative to the config file. Every run is checked before any work starts, and each problem is reported with\n" +
+        "its JSON path.\n\n" +
         "Results: OUT_DIR/NAME.json (full provenance) plus the run's \"formats\" (default [\"json\", \"csv\"]), per-image\n" +
         "predictions in OUT_DIR/NAME.predictions.csv with \"predictions\": true, and the combined OUT_DIR/summary.csv,\n" +
         "summary.md and summary.json. OUT_DIR is --out-dir, else the config's \"out_dir\", else results/CONFIG_NAME.\n" +
@@ -27,7 +29,8 @@ internal static class SweepConfigCommand
         "  { \"description\": \"built-in default\",\n" +
         "    \"defaults\": { \"weights\": \"builtin:synthetic\", \"dataset\": \"synthetic\" },\n" +
         "    \"runs\": [ { \"name\": \"lowpass\", \"filter\": \"lowpass\", \"radii\": \"2..16:2\" },\n" +
-        "              { \"name\": \"bands\", \"filter\": \"bandpass\", \"bands\": [\"0-4\", \"4-8\", \"8-16\"] } ] }\n\n" +
+        "              { \"name\": \"bands\", \"filter\": \"bandpass\", \"bands\": [\"0-4\", \"4-8\", \"8-16\"] },\n" +
+        "              { \"name\": \"heat\", \"analysis\": \"heatmap\", \"limit\": 200, \"formats\": [\"json\", \"png\"] } ] }\n\n" +
         "Examples:\n" +
         "  freqprobe sweep configs/default.json\n" +
         "  freqprobe sweep configs/cifar10-three-models.json --limit 1000 --threads 2 --out-dir /tmp/quick\n" +
@@ -37,7 +40,9 @@ internal static class SweepConfigCommand
     {
         var config = new Argument<string>("CONFIG") { Description = "The sweep config (JSON; comments and trailing commas are allowed)." };
         // Every run setting except the per-run results paths and filter lists; --resume, --offline and --quiet apply to every run.
-        SettingOptions options = SettingOptions.AllExcept(RunSettings.Out, RunSettings.Predictions, RunSettings.Radii, RunSettings.Bands);
+        // The run settings and every analysis's own: an option given here applies to each run that takes it.
+        SettingOptions options = new(RunSettings.All.Except(new[] { RunSettings.Out, RunSettings.Predictions, RunSettings.Radii, RunSettings.Bands })
+            .Concat(AnalysisCommands.Registry.All.SelectMany(e => e.Analysis.Settings)));
         var outDir = new Option<string?>("--out-dir") { Description = "Folder for the results (created if missing); overrides the config's \"out_dir\"." };
         var only = new Option<string?>("--only") { Description = "Run only these runs, by name: NAME[,NAME...]." };
         var check = new Option<bool>("--check") { Description = "Check the config and print each run's resolved command; run nothing." };
@@ -52,7 +57,7 @@ internal static class SweepConfigCommand
         return command;
     }
 
-    sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, Resolution Resolution);
+    sealed record PlannedRun(ConfigRun Run, string OutPath, string Command, Resolution Resolution, IPlannedAnalysis? Analysis);
 
     static int Execute(CommandContext context, string configPath, IReadOnlyList<GivenValue> overrides, string? outDirOption, string? only, bool check)
     {
@@ -78,11 +83,21 @@ internal static class SweepConfigCommand
             string outPath = Path.Combine(outDir, run.Name + ".json");
             string? predictionsPath = run.Predictions ? Path.Combine(outDir, run.Name + ".predictions.csv") : null;
             var outputs = new List<GivenValue> { new(RunSettings.Out, outPath, $"{run.JsonPath} (results file)") };
-            if (predictionsPath is not null) outputs.Add(new GivenValue(RunSettings.Predictions, predictionsPath, $"{run.JsonPath} (predictions file)"));
+            if (predictionsPath is not null && run.Analysis is null) outputs.Add(new GivenValue(RunSettings.Predictions, predictionsPath, $"{run.JsonPath} (predictions file)"));
             GivenSettings settings = run.Settings.Over(outputs);
-            Resolution resolution = RunResolver.Resolve(settings, run.Kind, environment with { CommandLine = CommandOf(run.Filter, settings) });
+            Resolution resolution = RunResolver.Resolve(settings, run.Kind, environment with { CommandLine = CommandOf(run.CommandName, settings) });
             foreach (Problem problem in resolution.Problems) problems.Add(Render(configPath, run, settings, problem));
-            if (resolution.Ok) planned.Add(new PlannedRun(run, outPath, resolution.Request!.CommandLine, resolution));
+            // An analysis plans its own settings; its problems name the option, which is rendered where it was set.
+            var analysisProblems = new List<string>();
+            IPlannedAnalysis? analysis = run.Analysis?.Prepare(settings, resolution.Request, analysisProblems);
+            foreach (string problem in analysisProblems)
+            {
+                string[] parts = problem.Split(": ", 2);
+                problems.Add(parts.Length == 2 && parts[0].StartsWith("--", StringComparison.Ordinal)
+                    ? Render(configPath, run, settings, new Problem(parts[0][2..], parts[1]))
+                    : $"{configPath}: {run.JsonPath}: {problem}");
+            }
+            if (resolution.Ok && (run.Analysis is null || analysis is not null)) planned.Add(new PlannedRun(run, outPath, resolution.Request!.CommandLine, resolution, analysis));
         }
         problems.AddRange(Collisions(configPath, outDir, planned));
         if (problems.Count > 0)
@@ -109,7 +124,7 @@ internal static class SweepConfigCommand
             return ExitCodes.InputError;
         }
 
-        var finished = new List<(PlannedRun Run, SweepSummary Summary)>();
+        var finished = new List<SweepSummaryFiles.FinishedRun>();
         try
         {
             for (int i = 0; i < planned.Count; i++)
@@ -119,7 +134,15 @@ internal static class SweepConfigCommand
                 if (resume && AlreadyDone(p) is { } done)
                 {
                     context.Error.WriteLine($"freqprobe sweep: {p.Run.Name}: already done ({p.OutPath}); skipped.");
-                    finished.Add((p, done));
+                    finished.Add(done);
+                    continue;
+                }
+                if (p.Analysis is { } analysis)
+                {
+                    string[] paths = p.Run.Formats.Select(format => Path.ChangeExtension(p.OutPath, format)).ToArray();
+                    RunMetadata metadata = AnalysisRun.Execute(context, p.Resolution, p.Resolution.Request!, p.Resolution.Quiet, p.Run.Analysis!.Product,
+                        (progress, notice, cancel) => analysis.RunAndWrite(paths, p.Run.Settings, progress, notice, cancel));
+                    finished.Add(new SweepSummaryFiles.FinishedRun(p.Run.Name, p.Command, p.OutPath, metadata, Array.Empty<FilterResult>()));
                     continue;
                 }
                 int code = SweepCommands.Run(context, p.Resolution, out SweepSummary? summary);
@@ -129,15 +152,14 @@ internal static class SweepConfigCommand
                     string extra = Path.ChangeExtension(p.OutPath, format);
                     AtomicFile.Write(extra, stream => ResultWriterRegistry.ForPath(extra).Write(summary, stream));
                 }
-                finished.Add((p, summary));
+                finished.Add(new SweepSummaryFiles.FinishedRun(p.Run.Name, p.Command, p.OutPath, summary));
             }
         }
         finally
         {
             if (finished.Count > 0)
             {
-                SweepSummaryFiles.Write(outDir, new SweepSummaryFiles.Sweep(configPath, plan!.Sha256, plan.Description, context.CommandLine, planned.Count),
-                    finished.Select(f => new SweepSummaryFiles.FinishedRun(f.Run.Run.Name, f.Run.Command, f.Run.OutPath, f.Summary)).ToArray());
+                SweepSummaryFiles.Write(outDir, new SweepSummaryFiles.Sweep(configPath, plan!.Sha256, plan.Description, context.CommandLine, planned.Count), finished);
             }
         }
         context.Error.WriteLine($"freqprobe sweep: {planned.Count} run{(planned.Count == 1 ? "" : "s")} done; summary in {Path.Combine(outDir, "summary.csv")}");
@@ -168,7 +190,7 @@ internal static class SweepConfigCommand
 
     // The run as the equivalent single command, for --check and provenance: the settings in the order given, flags
     // only when on, and none of the command-line-only switches (--resume, --offline, --quiet).
-    static string CommandOf(string filter, GivenSettings settings)
+    static string CommandOf(string command, GivenSettings settings)
     {
         var args = new List<string>();
         foreach (GivenValue value in settings.All.Where(v => v.Setting.NotInConfig is null || v.Setting == RunSettings.Out || v.Setting == RunSettings.Predictions))
@@ -181,7 +203,7 @@ internal static class SweepConfigCommand
             args.Add(value.Setting.Option);
             args.Add(value.Spelling);
         }
-        return "freqprobe " + filter + " " + string.Join(' ', args.Select(FreqProbeApp.Quote));
+        return "freqprobe " + command + " " + string.Join(' ', args.Select(FreqProbeApp.Quote));
     }
 
     // A problem where it was set: an option on the sweep's command line, else the JSON path of the key (or the run).
@@ -194,13 +216,18 @@ internal static class SweepConfigCommand
     }
 
     // A run whose results file exists, matches the planned command and has no checkpoint pending is complete.
-    static SweepSummary? AlreadyDone(PlannedRun p)
+    static SweepSummaryFiles.FinishedRun? AlreadyDone(PlannedRun p)
     {
         if (!File.Exists(p.OutPath) || File.Exists(SweepCheckpoint.PathFor(p.OutPath))) return null;
         try
         {
+            if (p.Run.Analysis is { } analysis)
+            {
+                RunMetadata metadata = analysis.ReadMetadata(p.OutPath);
+                return metadata.Command == p.Command ? new SweepSummaryFiles.FinishedRun(p.Run.Name, p.Command, p.OutPath, metadata, Array.Empty<FilterResult>()) : null;
+            }
             SweepSummary summary = JsonResultReader.Read(p.OutPath);
-            return summary.Metadata.Command == p.Command ? summary : null;
+            return summary.Metadata.Command == p.Command ? new SweepSummaryFiles.FinishedRun(p.Run.Name, p.Command, p.OutPath, summary) : null;
         }
         catch (FreqProbe.Core.InputException)
         {

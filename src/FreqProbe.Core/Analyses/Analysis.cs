@@ -32,6 +32,22 @@ public interface IAnalysis
     /// refusing shards of different runs by every setting that changes the numbers.
     /// </summary>
     MergeReport MergeFiles(IReadOnlyList<string> paths, string outPath, string command);
+
+    /// <summary>
+    /// Plans a run from <paramref name="given"/> and the resolved <paramref name="evaluation"/> (as
+    /// <see cref="Analysis{TRequest, TResult}.Plan"/>), for callers that hold analyses of every kind (config runs).
+    /// </summary>
+    IPlannedAnalysis? Prepare(GivenSettings given, SweepRequest? evaluation, List<string> problems);
+
+    /// <summary>The provenance of a JSON result written by the analysis (what a config's resume compares).</summary>
+    RunMetadata ReadMetadata(string path);
+}
+
+/// <summary>A planned run of some analysis: run it, then write its result to each path.</summary>
+public interface IPlannedAnalysis
+{
+    /// <summary>Runs the analysis and writes its result to every one of <paramref name="paths"/>; returns its provenance.</summary>
+    RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation);
 }
 
 /// <summary>What a merge reports: one line for stderr, and a table for stdout or null.</summary>
@@ -103,6 +119,24 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
             k => OtherDifferences(shards[0].Result, shards[k].Result));
         RunMetadata metadata = ShardMerger.MergedMetadata(shards.Select(s => Metadata(s.Result)).ToArray(), command);
         return Combine(shards.Select(s => s.Result).ToArray(), metadata);
+    }
+
+    /// <inheritdoc/>
+    public IPlannedAnalysis? Prepare(GivenSettings given, SweepRequest? evaluation, List<string> problems) =>
+        Plan(given, evaluation, problems) is { } request ? new Planned(this, request) : null;
+
+    /// <inheritdoc/>
+    public RunMetadata ReadMetadata(string path) => Metadata(Read(path));
+
+    sealed class Planned(Analysis<TRequest, TResult> analysis, TRequest request) : IPlannedAnalysis
+    {
+        public RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, IProgress<SweepProgress>? progress, Action<string>? notice,
+            CancellationToken cancellation)
+        {
+            TResult result = analysis.Run(request, progress, notice, cancellation);
+            foreach (string path in paths) analysis.Write(result, given, path);
+            return analysis.Metadata(result);
+        }
     }
 
     /// <inheritdoc/>

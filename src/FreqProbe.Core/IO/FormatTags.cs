@@ -27,6 +27,9 @@ public static class FormatTags
     /// <summary>A bench report (JSON).</summary>
     public const string Bench = "freqprobe-bench/1";
 
+    /// <summary>A config sweep's summary.json: the config, its digest and each run's command and results file.</summary>
+    public const string SweepSummary = "freqprobe-sweep-summary/1";
+
     /// <summary>A model card beside a weights file.</summary>
     public const string ModelCard = "freqprobe-model-card/1";
 

@@ -354,6 +354,15 @@ public static class RunSettings
         BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, ForwardTimeout, Out, Predictions, Resume, Offline, Quiet,
     };
 
+    /// <summary>
+    /// The run settings an analysis (heat map, interactions) takes besides its own: every one except the filters and
+    /// the filter run's outputs and checkpoints, which an analysis does not have.
+    /// </summary>
+    public static IReadOnlyList<Setting> ForAnalyses { get; } = All.Except(new[]
+    {
+        Out, Predictions, Resume, Shape, Profile, Clip, PerClass, Radii, Bands, CheckpointEvery,
+    }).ToArray();
+
     /// <summary>The setting called <paramref name="name"/> (a long name, dashes or underscores), or null.</summary>
     public static Setting? Find(string name) => All.FirstOrDefault(s => s.Name == name.Replace('_', '-'));
 

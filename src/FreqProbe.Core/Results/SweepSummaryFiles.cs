@@ -27,8 +27,15 @@ public static class SweepSummaryFiles
     /// <param name="Name">The run's name in the config.</param>
     /// <param name="Command">The single command it equals.</param>
     /// <param name="ResultsPath">Its JSON results.</param>
-    /// <param name="Summary">Its results.</param>
-    public sealed record FinishedRun(string Name, string Command, string ResultsPath, SweepSummary Summary);
+    /// <param name="Metadata">Its provenance.</param>
+    /// <param name="Rows">Its accuracy rows; none for an analysis run (a heat map, interactions), which is listed in summary.json only.</param>
+    public sealed record FinishedRun(string Name, string Command, string ResultsPath, RunMetadata Metadata, IReadOnlyList<FilterResult> Rows)
+    {
+        /// <summary>A filter run, from its results.</summary>
+        public FinishedRun(string name, string command, string resultsPath, SweepSummary summary) : this(name, command, resultsPath, summary.Metadata, summary.Rows)
+        {
+        }
+    }
 
     /// <summary>Writes the three summary files into <paramref name="outDir"/>, each atomically.</summary>
     public static void Write(string outDir, Sweep sweep, IReadOnlyList<FinishedRun> finished)
@@ -42,13 +49,13 @@ public static class SweepSummaryFiles
             foreach (string name in ResultColumns.Names) csv.WriteField(name);
             csv.WriteField("weights_sha256");
             csv.NextRecord();
-            foreach ((string name, _, _, SweepSummary summary) in finished)
+            foreach ((string name, _, _, RunMetadata metadata, IReadOnlyList<FilterResult> rows) in finished)
             {
-                foreach (FilterResult row in summary.Rows)
+                foreach (FilterResult row in rows)
                 {
                     csv.WriteField(name);
-                    foreach (string cell in ResultColumns.Cells(summary.Metadata with { PerClass = false }, row)) csv.WriteField(cell);
-                    csv.WriteField(summary.Metadata.WeightsSha256 ?? "random");
+                    foreach (string cell in ResultColumns.Cells(metadata with { PerClass = false }, row)) csv.WriteField(cell);
+                    csv.WriteField(metadata.WeightsSha256 ?? "random");
                     csv.NextRecord();
                 }
             }
@@ -59,19 +66,20 @@ public static class SweepSummaryFiles
         if (sweep.Description is not null) md.Append(CultureInfo.InvariantCulture, $"{sweep.Description}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"{finished.Count} of {sweep.Planned} runs finished. Top-1 in percent (95% Wilson interval); agreement with the unfiltered prediction.\n\n");
         md.Append("| run | model | dataset | filter | radius | n | top-1 % | interval | agreement % |\n|---|---|---|---|---|---:|---:|---|---:|\n");
-        foreach ((string name, _, _, SweepSummary summary) in finished)
+        foreach ((string name, _, _, RunMetadata metadata, IReadOnlyList<FilterResult> rows) in finished)
         {
-            foreach (FilterResult row in summary.Rows)
+            foreach (FilterResult row in rows)
             {
                 var interval = row.Top1Interval;
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| {name} | {summary.Metadata.Model} | {summary.Metadata.Dataset} | {row.Filter.KindName} | {row.Filter.RadiusLabel} | {row.N} | {100 * row.Top1:0.00} | {100 * interval.Low:0.00}–{100 * interval.High:0.00} | {100 * row.Agreement:0.00} |\n");
+                    $"| {name} | {metadata.Model} | {metadata.Dataset} | {row.Filter.KindName} | {row.Filter.RadiusLabel} | {row.N} | {100 * row.Top1:0.00} | {100 * interval.Low:0.00}–{100 * interval.High:0.00} | {100 * row.Agreement:0.00} |\n");
             }
         }
         AtomicFile.Write(Path.Combine(outDir, "summary.md"), stream => stream.Write(Encoding.UTF8.GetBytes(md.ToString())));
 
         var provenance = new
         {
+            format = FormatTags.SweepSummary,
             config = sweep.ConfigPath,
             config_sha256 = sweep.ConfigSha256,
             description = sweep.Description,
@@ -82,8 +90,8 @@ public static class SweepSummaryFiles
                 name = f.Name,
                 command = f.Command,
                 results = f.ResultsPath,
-                rows = f.Summary.Rows.Count,
-                evaluated = f.Summary.Metadata.Evaluated,
+                rows = f.Rows.Count,
+                evaluated = f.Metadata.Evaluated,
             }),
             versions = Native.TorchBackend.Versions(),
             written_utc = DateTimeOffset.UtcNow,
