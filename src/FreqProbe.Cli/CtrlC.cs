@@ -53,6 +53,15 @@ internal sealed class CtrlC : IDisposable
 
     static int lastExitCode;
 
+    /// <summary>
+    /// What an interrupted run keeps: the checkpoint at <paramref name="checkpoint"/> saved as it stopped
+    /// (<paramref name="savedNow"/>, after Ctrl-C or a signal between passes), or the last periodic one (a run ended
+    /// inside a forward pass by the watchdog); null when the run keeps none.
+    /// </summary>
+    public static string Kept(string? checkpoint, bool savedNow) => checkpoint is { } path && File.Exists(path)
+        ? $"{(savedNow ? "the finished images" : "the images finished by the last checkpoint")} are kept in {path}; run the same command with --resume to continue"
+        : savedNow ? "nothing was saved (no --out, so no checkpoint)" : "nothing was saved (no --out, or no checkpoint yet)";
+
     /// <summary>Cancelled on Ctrl-C, SIGTERM or SIGHUP.</summary>
     public CancellationToken Token => source.Token;
 

@@ -98,6 +98,68 @@ public sealed class AnalysisSeamTests : IDisposable
         Assert.Contains("a: already done", sweep.Error, StringComparison.Ordinal);
     }
 
+    // Cancels its token once the run has done half its work, from inside the run (as Ctrl-C would).
+    sealed class CancelHalfway(CancellationTokenSource source) : IProgress<FreqProbe.Core.Evaluation.SweepProgress>
+    {
+        public void Report(FreqProbe.Core.Evaluation.SweepProgress value)
+        {
+            if ((long)value.ImagesDone * 2 >= value.ImagesTotal) source.Cancel();
+        }
+    }
+
+    sealed class FirstReport : IProgress<FreqProbe.Core.Evaluation.SweepProgress>
+    {
+        public int? Done { get; private set; }
+
+        public void Report(FreqProbe.Core.Evaluation.SweepProgress value) => Done ??= value.ImagesDone;
+    }
+
+    [Theory]
+    [MemberData(nameof(AnalysisNames))]
+    public void Every_analysis_resumes_from_its_checkpoint_to_the_uninterrupted_result_and_refuses_an_edited_one(string name)
+    {
+        IAnalysis analysis = AnalysisCommands.Registry.Get(name).Analysis;
+        // Batches of 2, so that the run is interrupted after finishing some of its work.
+        var values = new List<GivenValue>
+        {
+            new(RunSettings.Threads, 1, "--threads"), new(RunSettings.CheckpointEvery, 1e-9, "--checkpoint-every"), new(RunSettings.BatchSize, 2, "--batch-size"),
+        };
+        foreach ((string key, string value) in Cheap[name])
+        {
+            Setting setting = RunSettings.Find(key) ?? analysis.Settings.Single(s => s.Name == key);
+            values.Add(new GivenValue(setting, setting.Kind == SettingKind.Count ? int.Parse(value) : setting.Kind == SettingKind.Number ? double.Parse(value) : value, "--" + key));
+        }
+        GivenSettings given = GivenSettings.From(values);
+        Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, ResolverEnvironment.FromVariables("test"));
+        var problems = new List<string>();
+        IPlannedAnalysis planned = analysis.Prepare(given, resolution.Request, problems) ?? throw new InvalidOperationException(string.Join("\n", problems));
+        string whole = dir.File("whole.json"), resumed = dir.File("resumed.json"), checkpoint = dir.File("resumed.json.checkpoint.json");
+        var fresh = new FirstReport();
+        planned.RunAndWrite(new[] { whole }, given, null, false, fresh, null, CancellationToken.None);
+
+        using (var source = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => planned.RunAndWrite(new[] { resumed }, given, checkpoint, false, new CancelHalfway(source), null, source.Token));
+        }
+        Assert.False(File.Exists(resumed));
+        Assert.True(File.Exists(checkpoint));
+        string saved = File.ReadAllText(checkpoint);
+
+        // An edited count is refused by the checkpoint's checksum, not resumed into other numbers.
+        int digit = saved.IndexOfAny("123456789".ToCharArray(), saved.IndexOf("\"partial\"", StringComparison.Ordinal) + 200);
+        File.WriteAllText(checkpoint, saved[..digit] + (saved[digit] == '9' ? '8' : '9') + saved[(digit + 1)..]);
+        var edited = Assert.Throws<FreqProbe.Core.InputException>(() => planned.RunAndWrite(new[] { resumed }, given, checkpoint, true, null, null, CancellationToken.None));
+        Assert.Contains("does not match its checksum", edited.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(checkpoint, saved);
+        var first = new FirstReport();
+        planned.RunAndWrite(new[] { resumed }, given, checkpoint, true, first, null, CancellationToken.None);
+        Assert.Equal(Numbers(whole), Numbers(resumed));
+        // The resumed run started past the work the checkpoint holds.
+        Assert.True(first.Done > fresh.Done, $"the resumed run's first progress report was {first.Done}, a fresh run's {fresh.Done}");
+        Assert.False(File.Exists(checkpoint));
+    }
+
     [Fact]
     public void Every_analysis_setting_is_an_option_of_its_command_with_the_table_s_help_and_no_other_owner()
     {

@@ -8,7 +8,8 @@ namespace FreqProbe.Cli.Commands;
 /// <summary>
 /// The command of an analysis (<see cref="Analysis{TRequest, TResult}"/>): options from the settings table (the shared
 /// run settings and the analysis's own) and a repeatable --out; it binds what was typed, resolves the run, lets the
-/// analysis plan its request, runs it with progress and Ctrl-C, and writes every --out. Every problem is found
+/// analysis plan its request, runs it with progress, Ctrl-C and a checkpoint beside the first --out (--resume continues
+/// from it), and writes every --out. Every problem is found
 /// before any work and printed together, exit 2.
 /// </summary>
 internal static class AnalysisCommand
@@ -30,11 +31,15 @@ internal static class AnalysisCommand
         command.SetAction(parsed =>
         {
             GivenSettings given = options.Bind(parsed);
-            Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver);
+            // --resume is the analysis's: its checkpoint sits beside its first --out.
+            bool resume = given.Flag(RunSettings.Resume);
+            Resolution resolution = RunResolver.Resolve(GivenSettings.From(given.All.Where(v => v.Setting != RunSettings.Resume)), RunKind.Evaluation, context.Resolver);
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
             SweepRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(targetsOption) ?? Array.Empty<string>();
             OutputTargets.Check(targets, analysis.Extensions, evaluation?.WeightsPath, problems);
+            if (resume && targets.Length == 0) problems.Add("--resume: needs --out, beside which the checkpoint is kept.");
+            string? checkpoint = targets.Length == 0 ? null : SweepCheckpoint.PathFor(targets[0]);
             TRequest? request = analysis.Plan(given, evaluation, problems);
             if (problems.Count > 0 || evaluation is null || request is null)
             {
@@ -43,8 +48,9 @@ internal static class AnalysisCommand
             }
             bool quiet = given.Flag(RunSettings.Quiet);
             if (!quiet) plan?.Invoke(context, request);
-            TResult result = AnalysisRun.Execute(context, resolution, evaluation, quiet, analysis.Product,
-                (progress, notice, cancel) => analysis.Run(request, progress, notice, cancel));
+            int code = AnalysisRun.Execute(context, resolution, evaluation, quiet, analysis.Product, checkpoint,
+                (progress, notice, cancel) => analysis.RunResumable(request, checkpoint, resume, evaluation.CheckpointSeconds, progress, notice, cancel), out TResult? result);
+            if (code != ExitCodes.Success || result is null) return code;
             foreach (string target in targets) analysis.Write(result, given, target);
             if (!quiet) report(context, request, result);
             return ExitCodes.Success;

@@ -68,12 +68,6 @@ internal static class SweepCommands
         return filter;
     }
 
-    // What an interrupted run keeps: the checkpoint saved as it stopped (savedNow, after Ctrl-C or a signal between
-    // passes), or the last periodic one (a run ended inside a forward pass by the watchdog).
-    static string Kept(SweepRequest request, bool savedNow) => request.CheckpointPath is { } path && File.Exists(path)
-        ? $"{(savedNow ? "the finished images" : "the images finished by the last checkpoint")} are kept in {path}; run the same command with --resume to continue"
-        : savedNow ? "nothing was saved (no --out, so no checkpoint)" : "nothing was saved (no --out, or no checkpoint yet)";
-
     /// <summary>Runs a resolved sweep: downloads, warnings, progress, results files, table and summary line.</summary>
     public static int Run(CommandContext context, Resolution resolution) => Run(context, resolution, out _);
 
@@ -101,7 +95,7 @@ internal static class SweepCommands
                 "(the results file records random_weights = true).");
         }
 
-        using var cancel = new CtrlC(context.Error, request.ForwardTimeoutSeconds, () => Kept(request, savedNow: false), message => context.Notice(message, quiet));
+        using var cancel = new CtrlC(context.Error, request.ForwardTimeoutSeconds, () => CtrlC.Kept(request.CheckpointPath, savedNow: false), message => context.Notice(message, quiet));
         SweepCheckpoint? checkpoint = request.Resume && request.CheckpointPath is { } saved ? SweepCheckpoint.Load(saved) : null;
         long? resumeBytes = predictionsPath is null ? null : checkpoint?.PredictionBytes;
         using PredictionCsvWriter? predictions = predictionsPath is null ? null : new PredictionCsvWriter(predictionsPath, resumeBytes);
@@ -115,7 +109,7 @@ internal static class SweepCommands
         catch (OperationCanceledException)
         {
             bar.Finish();
-            context.Error.WriteLine($"freqprobe: interrupted ({CtrlC.SignalName}); no result files were replaced; {Kept(request, savedNow: true)}.");
+            context.Error.WriteLine($"freqprobe: interrupted ({CtrlC.SignalName}); no result files were replaced; {CtrlC.Kept(request.CheckpointPath, savedNow: true)}.");
             return CtrlC.ExitCode;
         }
         bar.Finish();

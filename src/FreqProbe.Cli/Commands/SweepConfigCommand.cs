@@ -140,8 +140,10 @@ internal static class SweepConfigCommand
                 if (p.Analysis is { } analysis)
                 {
                     string[] paths = p.Run.Formats.Select(format => Path.ChangeExtension(p.OutPath, format)).ToArray();
-                    RunMetadata metadata = AnalysisRun.Execute(context, p.Resolution, p.Resolution.Request!, p.Resolution.Quiet, p.Run.Analysis!.Product,
-                        (progress, notice, cancel) => analysis.RunAndWrite(paths, p.Run.Settings, progress, notice, cancel));
+                    string checkpoint = SweepCheckpoint.PathFor(p.OutPath);
+                    int exit = AnalysisRun.Execute(context, p.Resolution, p.Resolution.Request!, p.Resolution.Quiet, p.Run.Analysis!.Product, checkpoint,
+                        (progress, notice, cancel) => analysis.RunAndWrite(paths, p.Run.Settings, checkpoint, resume, progress, notice, cancel), out RunMetadata? metadata);
+                    if (exit != ExitCodes.Success || metadata is null) return exit;
                     finished.Add(new SweepSummaryFiles.FinishedRun(p.Run.Name, p.Command, p.OutPath, metadata, Array.Empty<FilterResult>()));
                     continue;
                 }

@@ -46,8 +46,12 @@ public interface IAnalysis
 /// <summary>A planned run of some analysis: run it, then write its result to each path.</summary>
 public interface IPlannedAnalysis
 {
-    /// <summary>Runs the analysis and writes its result to every one of <paramref name="paths"/>; returns its provenance.</summary>
-    RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation);
+    /// <summary>
+    /// Runs the analysis (keeping a checkpoint at <paramref name="checkpointPath"/>, and continuing from it with
+    /// <paramref name="resume"/>) and writes its result to every one of <paramref name="paths"/>; returns its provenance.
+    /// </summary>
+    RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, string? checkpointPath, bool resume, IProgress<SweepProgress>? progress,
+        Action<string>? notice, CancellationToken cancellation);
 }
 
 /// <summary>What a merge reports: one line for stderr, and a table for stdout or null.</summary>
@@ -85,8 +89,86 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
     /// </summary>
     public abstract TRequest? Plan(GivenSettings given, SweepRequest? evaluation, List<string> problems);
 
-    /// <summary>Runs <paramref name="request"/>.</summary>
-    public abstract TResult Run(TRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation);
+    /// <summary>
+    /// Runs <paramref name="request"/>. <paramref name="resumeFrom"/> is the partial result of an interrupted run of the
+    /// same request, whose work is not done again; <paramref name="snapshot"/> gets, before any work and after each
+    /// finished unit of it (a batch, an image), a function that makes the partial result so far. A partial result is
+    /// a result of the images finished, as a shard's is, so resuming gives what an uninterrupted run gives.
+    /// </summary>
+    public abstract TResult Run(TRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, TResult? resumeFrom, Action<Func<TResult>>? snapshot,
+        CancellationToken cancellation);
+
+    /// <summary>
+    /// Runs <paramref name="request"/> keeping its partial result at <paramref name="checkpointPath"/> (null: none) every
+    /// <paramref name="checkpointSeconds"/> and when cancelled (Ctrl-C), and continuing from it with
+    /// <paramref name="resume"/>; a checkpoint of a run with other settings that change the numbers is refused, naming
+    /// them. The checkpoint is removed when the run finishes.
+    /// </summary>
+    public TResult RunResumable(TRequest request, string? checkpointPath, bool resume, double checkpointSeconds, IProgress<SweepProgress>? progress,
+        Action<string>? notice, CancellationToken cancellation)
+    {
+        if (resume && checkpointPath is null) throw new InputException("resume", "needs --out, beside which the checkpoint is kept.");
+        TResult? from = default;
+        if (resume && checkpointPath is not null && File.Exists(checkpointPath))
+        {
+            from = AnalysisCheckpoint.Load(checkpointPath, FormatTag, Read);
+            notice?.Invoke($"resuming from {checkpointPath} ({Metadata(from).Evaluated} images finished)");
+        }
+        Func<TResult>? latest = null;
+        bool checkedResume = from is null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Save()
+        {
+            if (checkpointPath is null || latest is null) return;
+            AnalysisCheckpoint.Save(checkpointPath, FormatTag, path => Write(latest(), GivenSettings.None, path));
+            clock.Restart();
+        }
+        void Snapshot(Func<TResult> partial)
+        {
+            latest = partial;
+            if (!checkedResume)
+            {
+                // Before any work: the checkpoint must come from a run of these settings, as the result files record
+                // them (this run's partial result goes through the same file format as the checkpoint's).
+                checkedResume = true;
+                var saved = RunSettings.Recorded(Metadata(from!), Settings);
+                string roundTrip = checkpointPath + ".this-run.json";
+                RunMetadata current;
+                try
+                {
+                    Write(partial(), GivenSettings.None, roundTrip);
+                    current = Metadata(Read(roundTrip));
+                }
+                finally
+                {
+                    File.Delete(roundTrip);
+                }
+                var now = RunSettings.Recorded(current, Settings);
+                string[] differ = saved.Zip(now).Where(p => p.First.Value != p.Second.Value)
+                    .Select(p => $"{p.Second.Names}: checkpoint {p.First.Value}, this run {p.Second.Value}").ToArray();
+                if (differ.Length > 0)
+                {
+                    throw new InputException("resume", $"{checkpointPath} belongs to a different run; delete it or run without --resume.\n  " + string.Join("\n  ", differ));
+                }
+            }
+            if (clock.Elapsed.TotalSeconds >= checkpointSeconds) Save();
+        }
+        TResult result;
+        try
+        {
+            result = Run(request, progress, notice, from, checkpointPath is null ? null : Snapshot, cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            if (checkedResume) Save(); // everything finished so far is kept for --resume
+            throw;
+        }
+        if (checkpointPath is not null) File.Delete(checkpointPath);
+        return result;
+    }
+
+    /// <summary>Seconds between checkpoints of a run of <paramref name="request"/> (--checkpoint-every).</summary>
+    public abstract double CheckpointSeconds(TRequest request);
 
     /// <summary>Writes <paramref name="result"/> to <paramref name="path"/> by its extension; <paramref name="given"/> holds output-only settings.</summary>
     public abstract void Write(TResult result, GivenSettings given, string path);
@@ -130,10 +212,10 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
 
     sealed class Planned(Analysis<TRequest, TResult> analysis, TRequest request) : IPlannedAnalysis
     {
-        public RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, IProgress<SweepProgress>? progress, Action<string>? notice,
-            CancellationToken cancellation)
+        public RunMetadata RunAndWrite(IReadOnlyList<string> paths, GivenSettings given, string? checkpointPath, bool resume, IProgress<SweepProgress>? progress,
+            Action<string>? notice, CancellationToken cancellation)
         {
-            TResult result = analysis.Run(request, progress, notice, cancellation);
+            TResult result = analysis.RunResumable(request, checkpointPath, resume, analysis.CheckpointSeconds(request), progress, notice, cancellation);
             foreach (string path in paths) analysis.Write(result, given, path);
             return analysis.Metadata(result);
         }

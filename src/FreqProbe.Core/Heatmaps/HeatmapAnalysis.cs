@@ -85,8 +85,11 @@ public sealed class HeatmapAnalysis : Analysis<HeatmapRequest, HeatmapResult>
     }
 
     /// <inheritdoc/>
-    public override HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation) =>
-        HeatmapRunner.Run(request, progress, notice, cancellation);
+    public override HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, HeatmapResult? resumeFrom,
+        Action<Func<HeatmapResult>>? snapshot, CancellationToken cancellation) => HeatmapRunner.Run(request, progress, notice, resumeFrom, snapshot, cancellation);
+
+    /// <inheritdoc/>
+    public override double CheckpointSeconds(HeatmapRequest request) => request.Evaluation.CheckpointSeconds;
 
     /// <summary>The metric the pictures and the CSV show.</summary>
     public static HeatmapMetric MetricOf(GivenSettings given) => given.TextOrDefault(Metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;

@@ -56,11 +56,17 @@ public static class HeatmapRunner
         "Fourier heat map (Yin et al. 2019): x + s·eps·U(u,v) per channel in [0,1] space, s = ±1 per (image, channel, frequency), " +
         "U(u,v)[y,x] = cos(2π(u·x + v·y)/N) with unit L2 norm, clamped to [0,1] unless --no-clip, then normalised";
 
-    /// <summary>Runs <paramref name="request"/>, reporting progress in (image, basis) pairs.</summary>
-    public static HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs <paramref name="request"/>, reporting progress in (image, basis) pairs. <paramref name="resumeFrom"/>, the
+    /// partial map of an interrupted run of the same request, holds the counts of the images it read, which come first
+    /// in dataset order and are not read again; <paramref name="snapshot"/> gets the partial map before the first batch
+    /// and after each.
+    /// </summary>
+    public static HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null,
+        HeatmapResult? resumeFrom = null, Action<Func<HeatmapResult>>? snapshot = null, CancellationToken cancellation = default)
     {
         SweepRequest e = request.Evaluation;
-        DateTimeOffset started = DateTimeOffset.UtcNow;
+        DateTimeOffset started = resumeFrom?.Metadata.StartedUtc ?? DateTimeOffset.UtcNow;
         using EvaluationSession session = EvaluationSession.Open(e);
         Device device = session.Device;
         IImageDataset dataset = session.Dataset;
@@ -74,23 +80,59 @@ public static class HeatmapRunner
         using Scalar epsilon = request.Epsilon.ToScalar();
         var errors = new long[bases.Count];
         long cleanErrors = 0, evaluated = 0;
+        int earlierSkipped = 0;
+        double earlierSeconds = 0;
+        if (resumeFrom is not null)
+        {
+            if (resumeFrom.Size != size || resumeFrom.MaxFrequency != limit)
+            {
+                throw new InputException("resume", $"the partial heat map is {resumeFrom.Size}x{resumeFrom.Size} up to {resumeFrom.MaxFrequency}, this run {size}x{size} up to {limit}.");
+            }
+            for (int k = 0; k < bases.Count; k++) errors[k] = resumeFrom.Errors[bases[k].V + size / 2, bases[k].U + size / 2];
+            (cleanErrors, evaluated, earlierSkipped, earlierSeconds) = (resumeFrom.CleanErrors, resumeFrom.Evaluated, resumeFrom.Metadata.Skipped, resumeFrom.Seconds);
+        }
+        // The images read before an interruption are the first of the run's own, evaluated or skipped.
+        int read = (int)evaluated + earlierSkipped;
         var forward = new AdaptiveForward(notice);
         var clock = Stopwatch.StartNew();
-        var stream = new BatchStream(dataset, indices, e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
+        var stream = new BatchStream(dataset, indices.Skip(read).ToArray(), e.BatchSize, e.Preprocess, e.Threads, e.OnBadImage);
         var skipped = new List<SkippedImage>();
-        long total = (long)indices.Count * bases.Count, done = 0;
+        long total = (long)indices.Count * bases.Count, done = (long)read * bases.Count;
+        HeatmapResult Result()
+        {
+            var grid = new long[size, size];
+            for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) grid[i, j] = -1;
+            for (int k = 0; k < bases.Count; k++)
+            {
+                (int u, int v) = bases[k];
+                (int mu, int mv) = FourierBasis.Mirror(u, v, size);
+                grid[v + size / 2, u + size / 2] = errors[k];
+                grid[mv + size / 2, mu + size / 2] = errors[k];
+            }
+            RunMetadata metadata = session.Metadata(Convention, request.Clip, (int)evaluated, earlierSkipped + skipped.Count, started) with
+            {
+                Parameters = HeatmapAnalysis.Recorded(request.Epsilon, limit),
+            };
+            return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, earlierSeconds + clock.Elapsed.TotalSeconds, bases.Count) { Epsilon = request.Epsilon };
+        }
+        snapshot?.Invoke(Result);
         using (no_grad())
         {
             foreach (ImageBatch batch in stream.Read(cancellation))
             {
-                skipped.AddRange(batch.Skipped);
-                if (batch.Count == 0) continue;
+                // A batch counts only when it is finished, so that a snapshot never holds part of one.
+                if (batch.Count == 0)
+                {
+                    skipped.AddRange(batch.Skipped);
+                    continue;
+                }
                 using var scope = NewDisposeScope();
                 int b = batch.Count;
                 Tensor x = HostToDevice.Images(batch, device);
                 Tensor labels = tensor(batch.Labels.Take(b).Select(v => (long)v).ToArray()).to(device);
-                cleanErrors += forward.Logits(run, session.Normalise(x), session.Classes, row => $"image {batch.Indices[(int)row]} (unperturbed)")
+                long batchClean = forward.Logits(run, session.Normalise(x), session.Classes, row => $"image {batch.Indices[(int)row]} (unperturbed)")
                     .argmax(1).ne(labels).sum().item<long>();
+                var batchErrors = new long[bases.Count];
                 int basesPerForward = ForwardBatching.SettingsPerForward(b, size, device);
                 for (int first = 0; first < bases.Count; first += basesPerForward)
                 {
@@ -105,29 +147,20 @@ public static class HeatmapRunner
                     Tensor wrong = forward.Logits(run, session.Normalise(perturbed), session.Classes,
                             row => $"image {batch.Indices[(int)(row % b)]} plus Fourier basis {bases[firstBasis + (int)(row / b)]}").argmax(1).ne(labels.repeat(count)).reshape(count, b).sum(1);
                     long[] counts = wrong.cpu().data<long>().ToArray();
-                    for (int k = 0; k < count; k++) errors[first + k] += counts[k];
+                    for (int k = 0; k < count; k++) batchErrors[first + k] = counts[k];
                     done += (long)count * b;
                     progress?.Report(new SweepProgress((int)Math.Min(int.MaxValue, done), (int)Math.Min(int.MaxValue, total), clock.Elapsed));
                 }
+                for (int k = 0; k < bases.Count; k++) errors[k] += batchErrors[k];
+                cleanErrors += batchClean;
+                skipped.AddRange(batch.Skipped);
                 evaluated += b;
+                snapshot?.Invoke(Result);
             }
         }
 
-        session.RequireEvaluated(skipped);
-        var grid = new long[size, size];
-        for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) grid[i, j] = -1;
-        for (int k = 0; k < bases.Count; k++)
-        {
-            (int u, int v) = bases[k];
-            (int mu, int mv) = FourierBasis.Mirror(u, v, size);
-            grid[v + size / 2, u + size / 2] = errors[k];
-            grid[mv + size / 2, mu + size / 2] = errors[k];
-        }
-        RunMetadata metadata = session.Metadata(Convention, request.Clip, (int)evaluated, skipped.Count, started) with
-        {
-            Parameters = HeatmapAnalysis.Recorded(request.Epsilon, limit),
-        };
-        return new HeatmapResult(size, limit, grid, evaluated, cleanErrors, metadata, clock.Elapsed.TotalSeconds, bases.Count) { Epsilon = request.Epsilon };
+        if (evaluated == 0) session.RequireEvaluated(skipped);
+        return Result();
     }
 
     // ±1 per (basis, image, channel): a function of the seed, the image's dataset index and the frequency's position in

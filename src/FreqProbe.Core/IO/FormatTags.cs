@@ -12,6 +12,9 @@ public static class FormatTags
     /// <summary>A sweep's checkpoint beside its --out.</summary>
     public const string Checkpoint = "freqprobe-checkpoint/2";
 
+    /// <summary>An analysis run's checkpoint beside its --out: the partial result, in the analysis's own format, with its checksum.</summary>
+    public const string AnalysisCheckpoint = "freqprobe-analysis-checkpoint/1";
+
     /// <summary>The decoded-input cache's index.</summary>
     public const string DecodedInputs = "freqprobe-decoded-inputs/2";
 

@@ -172,8 +172,11 @@ public sealed class InteractionAnalysis : Analysis<InteractionRequest, Interacti
     }
 
     /// <inheritdoc/>
-    public override InteractionResult Run(InteractionRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, CancellationToken cancellation) =>
-        InteractionRunner.Run(request, progress, notice, cancellation);
+    public override InteractionResult Run(InteractionRequest request, IProgress<SweepProgress>? progress, Action<string>? notice, InteractionResult? resumeFrom,
+        Action<Func<InteractionResult>>? snapshot, CancellationToken cancellation) => InteractionRunner.Run(request, progress, notice, resumeFrom, snapshot, cancellation);
+
+    /// <inheritdoc/>
+    public override double CheckpointSeconds(InteractionRequest request) => request.Evaluation.CheckpointSeconds;
 
     /// <inheritdoc/>
     public override void Write(InteractionResult result, GivenSettings given, string path) => InteractionFiles.Write(result, path);

@@ -23,12 +23,16 @@ public static class InteractionRunner
         "S in N minus {i,j}; J^(m) = E_x E_(i,j) |I^(m)(i,j)| / its mean over the sampled orders; m = int((n-2)*rho). " +
         $"Players: {players.Description}. v(S) = {InteractionValues.Describe(value)}";
 
-    /// <summary>Runs <paramref name="request"/>, reporting progress in masked inputs evaluated.</summary>
+    /// <summary>
+    /// Runs <paramref name="request"/>, reporting progress in masked inputs evaluated. <paramref name="resumeFrom"/>, the
+    /// partial result of an interrupted run of the same request, skips the images it explained; <paramref name="snapshot"/>
+    /// gets the partial result so far before the first image and after each.
+    /// </summary>
     public static InteractionResult Run(InteractionRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null,
-        CancellationToken cancellation = default)
+        InteractionResult? resumeFrom = null, Action<Func<InteractionResult>>? snapshot = null, CancellationToken cancellation = default)
     {
         SweepRequest e = request.Evaluation;
-        DateTimeOffset started = DateTimeOffset.UtcNow;
+        DateTimeOffset started = resumeFrom?.Metadata.StartedUtc ?? DateTimeOffset.UtcNow;
         IReadOnlyList<string> problems = InteractionRequest.CountProblems(request.Images, request.Sampling.Pairs, request.Sampling.Contexts);
         if (problems.Count > 0) throw new InputException(string.Join("\n", problems));
         int size = e.Preprocess.InputSize;
@@ -53,16 +57,35 @@ public static class InteractionRunner
         }
         var mine = selected.Where((_, k) => e.Shard?.Contains(k) ?? true).ToList();
 
-        long total = InteractionEstimator.RowsPerImage(players.Count, players.CandidatePairs.Count, orders, request.Sampling) * mine.Count, done = 0;
+        long total = InteractionEstimator.RowsPerImage(players.Count, players.CandidatePairs.Count, orders, request.Sampling) * mine.Count, done = resumeFrom?.Forwards ?? 0;
+        long finished = done; // the forwards of the images explained to the end, which a snapshot counts
         int halfWidth = size / 2 + 1;
         var forwardClock = new Stopwatch();
-        var results = new List<ImageInteractions>(mine.Count);
+        // A resumed run keeps the images already explained, which are the first of its own in dataset order.
+        var results = new List<ImageInteractions>(resumeFrom?.Images ?? Array.Empty<ImageInteractions>());
+        var explained = results.Select(i => i.Index).ToHashSet();
+        double earlierSeconds = resumeFrom?.Seconds ?? 0, earlierForwardSeconds = resumeFrom?.ForwardSeconds ?? 0;
+        // Every shard reads the same images to select; only shard 0 counts the skipped ones, so that merged counts add up.
+        int skippedHere = e.Shard is { Index: > 0 } ? 0 : skipped.Count;
+        InteractionResult Result()
+        {
+            RunMetadata metadata = session.Metadata(Convention(players, request.Value), clip: false, results.Count, skippedHere, started) with
+            {
+                Shard = e.Shard?.ToString(),
+                Scheduler = e.Shard?.Source,
+                Parameters = InteractionAnalysis.Recorded(request.Players, request.Sampling, request.Value, orders, selected.Count, scanned),
+            };
+            return new InteractionResult(request.Players, players.Count, players.Description, orders, request.Sampling, request.Value, results.ToArray(), metadata,
+                earlierSeconds + clock.Elapsed.TotalSeconds, finished, earlierForwardSeconds + forwardClock.Elapsed.TotalSeconds, selected.Count, scanned);
+        }
+        snapshot?.Invoke(Result);
         using Tensor partition = players.Partition(session.Device);
         Func<Tensor, Tensor> run = session.Forward;
         using (no_grad())
         {
             foreach ((int index, int label, float[] pixels) in mine)
             {
+                if (explained.Contains(index)) continue;
                 using var imageScope = NewDisposeScope();
                 Tensor image = tensor(pixels, new long[] { 1, 3, size, size }).to(session.Device);
                 // What the masks multiply: the normalised image for patches (absent = 0 = the mean), the [0,1] image's
@@ -87,19 +110,11 @@ public static class InteractionRunner
                     done += rows;
                     progress?.Report(new SweepProgress((int)Math.Min(int.MaxValue, done), (int)Math.Min(int.MaxValue, total), clock.Elapsed));
                 }, cancellation));
+                finished = done;
+                snapshot?.Invoke(Result);
             }
         }
-
-        // Every shard reads the same images to select; only shard 0 counts the skipped ones, so that merged counts add up.
-        int skippedHere = e.Shard is { Index: > 0 } ? 0 : skipped.Count;
-        RunMetadata metadata = session.Metadata(Convention(players, request.Value), clip: false, results.Count, skippedHere, started) with
-        {
-            Shard = e.Shard?.ToString(),
-            Scheduler = e.Shard?.Source,
-            Parameters = InteractionAnalysis.Recorded(request.Players, request.Sampling, request.Value, orders, selected.Count, scanned),
-        };
-        return new InteractionResult(request.Players, players.Count, players.Description, orders, request.Sampling, request.Value, results, metadata,
-            clock.Elapsed.TotalSeconds, done, forwardClock.Elapsed.TotalSeconds, selected.Count, scanned);
+        return Result();
     }
 
     // The first `wanted` images, in dataset order, that the model classifies correctly, as [0,1] pixels.

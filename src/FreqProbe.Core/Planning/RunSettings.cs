@@ -356,11 +356,11 @@ public static class RunSettings
 
     /// <summary>
     /// The run settings an analysis (heat map, interactions) takes besides its own: every one except the filters and
-    /// the filter run's outputs and checkpoints, which an analysis does not have.
+    /// the filter run's outputs (an analysis has its own --out), with --resume and --checkpoint-every.
     /// </summary>
     public static IReadOnlyList<Setting> ForAnalyses { get; } = All.Except(new[]
     {
-        Out, Predictions, Resume, Shape, Profile, Clip, PerClass, Radii, Bands, CheckpointEvery,
+        Out, Predictions, Shape, Profile, Clip, PerClass, Radii, Bands,
     }).ToArray();
 
     /// <summary>The setting called <paramref name="name"/> (a long name, dashes or underscores), or null.</summary>
