@@ -19,12 +19,8 @@ internal static class KernelsCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.NumClasses, RunSettings.Offline });
-        var layers = new Option<string?>("--layers") { Description = "Regular expression on layer paths, e.g. '^conv1$' or '^layer3\\.'; default all convolutions." };
-        var size = new Option<int>("--size") { Description = "Zero-pad each kernel to NxN before the DFT.", DefaultValueFactory = _ => 32 };
-        var bands = new Option<string>("--bands") { Description = "Band edges in units of Nyquist (f = distance from DC / (N/2)), increasing.", DefaultValueFactory = _ => "0.25,0.5" };
+        var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.NumClasses, RunSettings.Offline }.Concat(KernelSettings.All));
         var output = new Option<string?>("--out") { Description = "Results: .csv (one row per layer) or .json (with radial profiles and provenance)." };
-        var pictures = new Option<string?>("--pictures") { Description = "Folder for PNGs: LAYER.png (grid of channel spectra) per layer, and radial-profiles.png." };
         var command = new Command("kernels",
             "Frequency responses of convolution kernels. Each 2-D kernel slice is zero-padded to NxN and transformed; per\n" +
             "layer FreqProbe reports the share of spectral energy in low/mid/high bands (f in units of Nyquist), the\n" +
@@ -40,7 +36,7 @@ internal static class KernelsCommand
             "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/\n" +
             "  freqprobe kernels --weights models/cifar-odresnet20/cifar-odresnet20.safetensors --layers '^layer3' --pictures banks/");
         options.AddTo(command);
-        foreach (Option option in new Option[] { layers, size, bands, output, pictures }) command.Options.Add(option);
+        command.Options.Add(output);
         command.SetAction(parsed =>
         {
             GivenSettings given = options.Bind(parsed);
@@ -49,16 +45,16 @@ internal static class KernelsCommand
             var problems = resolution?.Problems.Select(p => p.ForCommandLine()).ToList() ?? new List<string>();
             SweepRequest? request = resolution?.Request;
             if (request is not null && request.WeightsPath is null) problems.Add($"--weights: {RunResolver.RandomWeights} has no kernels worth analysing; expected a weights file.");
-            double[] edges = ParseEdges(parsed.GetValue(bands)!, problems);
-            int n = parsed.GetValue(size);
-            if (n is < 4 or > 512) problems.Add($"--size: {n} is out of range; expected 4 to 512.");
+            double[] edges = KernelSettings.EdgesOf(given, problems);
+            int n = KernelSettings.SizeOf(given, problems);
             string? outPath = parsed.GetValue(output);
             if (outPath is not null && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 problems.Add($"--out: '{outPath}' must end in .csv or .json.");
             else if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
-            string? pattern = parsed.GetValue(layers);
+            string? pattern = given.Text(KernelSettings.Layers);
             InputProblems.Collect<Func<string, bool>?>(problems, () => KernelSpectra.LayerFilter(pattern), null);
-            if (parsed.GetValue(pictures) is { } pictureFolder && File.Exists(pictureFolder))
+            string? pictures = given.Text(KernelSettings.Pictures);
+            if (pictures is { } pictureFolder && File.Exists(pictureFolder))
             {
                 problems.Add($"--pictures: '{pictureFolder}' is a file; expected a folder for the PNGs (it is created when missing).");
             }
@@ -82,7 +78,7 @@ internal static class KernelsCommand
                 report = KernelReport.OfNetwork(request.Model.Name, request.WeightsName ?? weightsPath, session.Network, request.Model.NamedWeights(session.Network),
                     pattern, n, edges, Warn(context, weightsPath), Unread(context, weightsPath));
             }
-            Write(context, report, weightsPath, edges, n, outPath, parsed.GetValue(pictures));
+            Write(context, report, weightsPath, edges, n, outPath, pictures);
             return ExitCodes.Success;
         });
         return command;
@@ -149,20 +145,5 @@ internal static class KernelsCommand
             string banks = report.Banks.Count > 0 ? $" and {report.Banks.Count} x 2 bank pictures" : "";
             context.Error.WriteLine($"freqprobe: {result.Count} spectrum grids{(result.Count > 0 ? " and radial-profiles.png" : "")}{banks} in {pictureFolder}");
         }
-    }
-
-    static double[] ParseEdges(string text, List<string> problems)
-    {
-        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var edges = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out edges[i]) || edges[i] <= 0 || (i > 0 && edges[i] <= edges[i - 1]))
-            {
-                problems.Add($"--bands: '{text}' is not increasing positive numbers; expected edges in units of Nyquist, e.g. 0.25,0.5.");
-                return KernelSpectra.DefaultEdges.ToArray();
-            }
-        }
-        return edges;
     }
 }
