@@ -13,11 +13,18 @@ internal sealed class SettingOptions
 {
     readonly List<(Setting Setting, Option Option)> options = new();
 
-    /// <summary>Options for <paramref name="settings"/>: the run settings in table order, then an analysis's own in its order.</summary>
-    public SettingOptions(IEnumerable<Setting> settings)
+    /// <summary>
+    /// Options for <paramref name="settings"/>: the run settings in table order, then an analysis's own in its order.
+    /// <paramref name="help"/> words a setting's help for a command that uses it differently (train's --dataset
+    /// defaults to synthetic); its name, kind, choices and checks stay the table's.
+    /// </summary>
+    public SettingOptions(IEnumerable<Setting> settings, IReadOnlyDictionary<Setting, string>? help = null)
     {
         Setting[] given = settings.ToArray();
-        foreach (Setting setting in RunSettings.All.Intersect(given).Concat(given.Except(RunSettings.All))) options.Add((setting, Make(setting)));
+        foreach (Setting setting in RunSettings.All.Intersect(given).Concat(given.Except(RunSettings.All)))
+        {
+            options.Add((setting, Make(help?.TryGetValue(setting, out string? text) == true ? setting with { Help = text, Default = null } : setting)));
+        }
     }
 
     /// <summary>Options for every setting of the table except <paramref name="except"/>.</summary>

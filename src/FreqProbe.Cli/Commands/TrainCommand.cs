@@ -3,6 +3,7 @@ using System.Globalization;
 using FreqProbe.Core;
 using FreqProbe.Core.Datasets;
 using FreqProbe.Core.Models;
+using FreqProbe.Core.Planning;
 using FreqProbe.Core.Spectral;
 using FreqProbe.Core.Training;
 
@@ -14,10 +15,17 @@ internal static class TrainCommand
     public static Command Create(CommandContext context)
     {
         var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelRegistry.Architectures)}.", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "cifar10, imagefolder, imagenet or synthetic (default). Trains on the train split, tests on the test split.", DefaultValueFactory = _ => "synthetic" };
-        var data = new Option<string?>("--data") { Description = "Dataset folder (not needed for synthetic)." };
+        // The settings train shares with evaluating runs: one declaration each, in the settings table.
+        var shared = new SettingOptions(new[] { RunSettings.Dataset, RunSettings.Data, RunSettings.Classes, RunSettings.Seed, RunSettings.Threads, RunSettings.Device, RunSettings.Quiet },
+            new Dictionary<Setting, string>
+            {
+                [RunSettings.Dataset] = "cifar10, imagefolder, imagenet or synthetic (default). Trains on the train split, tests on the test split.",
+                [RunSettings.Data] = "Dataset folder (not needed for synthetic).",
+                [RunSettings.Classes] = "Class list for imagefolder.",
+                [RunSettings.Seed] = "Seed for initialisation, order and augmentation (default 0).",
+                [RunSettings.Threads] = "CPU threads (default: all cores). The same seed and thread count give the same weights.",
+            });
         var testData = new Option<string?>("--test-data") { Description = "Test images for imagefolder/imagenet (folder datasets have no splits; default: --data)." };
-        var classes = new Option<string?>("--classes") { Description = "Class list for imagefolder." };
         var trainSize = new Option<int>("--train-size") { Description = $"Synthetic train split size (default {SyntheticDataset.DefaultTrainCount}).", DefaultValueFactory = _ => 0 };
         var testSize = new Option<int>("--test-size") { Description = $"Synthetic test split size (default {SyntheticDataset.DefaultTestCount}).", DefaultValueFactory = _ => 0 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in all; --resume continues up to this number.", DefaultValueFactory = _ => 30 };
@@ -38,15 +46,11 @@ internal static class TrainCommand
             Description = "none; gaussian:SIGMA (pixel noise in [0,1] space); fgsm:EPS (FGSM from a random start, step 1.25*EPS, e.g. fgsm:8/255); pgd:EPS,STEPS.",
             DefaultValueFactory = _ => "none",
         };
-        var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "CPU threads. The same seed and thread count give the same weights.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
         var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate each epoch on the first N test images only." };
         var output = new Option<string>("--out") { Description = "Output folder: NAME.log.csv, checkpoint/, NAME.safetensors and NAME.card.json.", Required = true };
         var name = new Option<string?>("--name") { Description = "File stem of the outputs (default: MODEL-DATASET)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out (an interrupted run loses at most one epoch)." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar or epoch lines." };
         var probeRadii = new Option<string?>("--probe-radii")
         {
             Description = "After every epoch, top-1 on low- and high-passed training and test images at these radii (e.g. 4,8,12,16 or 4..16:4), " +
@@ -64,7 +68,6 @@ internal static class TrainCommand
             Description = "Train on randomly permuted labels (a fixed permutation drawn with --seed, recorded in the card); the test split keeps its true labels.",
         };
         schedule.AcceptOnlyFromAmong(LearningRateSchedule.Names.ToArray());
-        device.AcceptOnlyFromAmong(FreqProbe.Core.Native.TorchBackend.DeviceChoices.ToArray());
 
         var command = new Command("train",
             "Train a registry model: SGD with momentum 0.9 (Nesterov), weight decay 5e-4, a one-cycle or cosine schedule,\n" +
@@ -76,15 +79,19 @@ internal static class TrainCommand
             "(NAME.probe.csv), and --probe-fprinciple the F-principle errors (NAME.fprinciple.csv); `freqprobe plot` charts both.\n\n" +
             "Examples:\n  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 20 --augment gaussian:0.1 --out models/run\n" +
             "  freqprobe train --model cifar-resnet20 --dataset cifar10 --data DIR --epochs 10 --probe-radii 4,8,12,16 --probe-fprinciple --out runs/hfc");
-        foreach (Option option in new Option[] { model, dataset, data, testData, classes, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
-                     weightDecay, crop, noFlip, dcJitter, augment, seed, threads, device, trainLimit, testLimit, output, name, resume, quiet,
-                     probeRadii, probeTrain, probeTest, probeFPrinciple, shuffleLabels })
+        command.Options.Add(model);
+        shared.AddTo(command);
+        foreach (Option option in new Option[] { testData, trainSize, testSize, epochs, batch, lr, schedule, momentum, noNesterov,
+                     weightDecay, crop, noFlip, dcJitter, augment, trainLimit, testLimit, output, name, resume, probeRadii, probeTrain, probeTest, probeFPrinciple, shuffleLabels })
         {
             command.Options.Add(option);
         }
         command.SetAction(parsed =>
         {
             var problems = new List<string>();
+            GivenSettings given = shared.Bind(parsed);
+            ulong seed = given.Seed(RunSettings.Seed) ?? 0UL;
+            int threads = given.Count(RunSettings.Threads) ?? Environment.ProcessorCount;
             ModelSpec? spec = InputProblems.Collect<ModelSpec?>(problems, () => ModelRegistry.Get(parsed.GetValue(model)!), null);
             if (spec is { IsArchive: true })
             {
@@ -93,15 +100,15 @@ internal static class TrainCommand
                 spec = null;
             }
             AugmentSpec? variant = InputProblems.Collect<AugmentSpec?>(problems, () => AugmentSpec.Parse(parsed.GetValue(augment)!), null);
-            string datasetName = parsed.GetValue(dataset)!;
+            string datasetName = given.Text(RunSettings.Dataset) ?? "synthetic";
             bool? needsData = InputProblems.Collect<bool?>(problems, () => DatasetRegistry.NeedsData(datasetName), null);
-            string? dataPath = parsed.GetValue(data);
+            string? dataPath = given.Text(RunSettings.Data);
             if (needsData == true && dataPath is null) problems.Add($"--data: dataset '{datasetName}' needs --data DIR.");
             if (parsed.GetValue(epochs) < 1) problems.Add($"--epochs: {parsed.GetValue(epochs)} must be at least 1.");
             if (parsed.GetValue(batch) < 1) problems.Add($"--batch-size: {parsed.GetValue(batch)} must be at least 1.");
             if (parsed.GetValue(lr) is <= 0 or double.NaN) problems.Add($"--lr: {parsed.GetValue(lr)} must be positive.");
-            if (parsed.GetValue(threads) < 1) problems.Add($"--threads: {parsed.GetValue(threads)} must be at least 1.");
-            problems.AddRange(FreqProbe.Core.Planning.RunLimits.Check(parsed.GetValue(threads), 32, 1, 0).Select(p => p.ForCommandLine()));
+            if (threads < 1) problems.Add($"--threads: {threads} must be at least 1.");
+            problems.AddRange(RunLimits.Check(threads, 32, 1, 0).Select(p => p.ForCommandLine()));
             if (parsed.GetValue(crop) < 0) problems.Add($"--crop-padding: {parsed.GetValue(crop)} must not be negative.");
             ProbeSpec? probe = Probe(parsed, problems, spec, probeRadii, probeTrain, probeTest, probeFPrinciple);
             if (problems.Count > 0 || spec is null || variant is null)
@@ -109,15 +116,15 @@ internal static class TrainCommand
                 foreach (string problem in problems) context.Error.WriteLine($"freqprobe: error: {problem}");
                 return ExitCodes.InputError;
             }
-            bool quietMode = parsed.GetValue(quiet);
+            bool quietMode = given.Flag(RunSettings.Quiet);
             var request = new TrainRequest
             {
                 Model = spec,
                 Preprocess = spec.Preprocess!,
                 Mean = spec.Mean!,
                 Std = spec.Std!,
-                Dataset = new DatasetOptions(datasetName, dataPath, "train", parsed.GetValue(classes), parsed.GetValue(trainSize), parsed.GetValue(seed),
-                    ShuffleLabelsSeed: parsed.GetValue(shuffleLabels) ? parsed.GetValue(seed) : null),
+                Dataset = new DatasetOptions(datasetName, dataPath, "train", given.Text(RunSettings.Classes), parsed.GetValue(trainSize), seed,
+                    ShuffleLabelsSeed: parsed.GetValue(shuffleLabels) ? seed : null),
                 Probe = probe,
                 TestCount = parsed.GetValue(testSize),
                 TestDataPath = parsed.GetValue(testData),
@@ -132,9 +139,9 @@ internal static class TrainCommand
                 Flip = !parsed.GetValue(noFlip),
                 DcJitter = parsed.GetValue(dcJitter),
                 Augment = variant,
-                Seed = parsed.GetValue(seed),
-                Threads = parsed.GetValue(threads),
-                Device = parsed.GetValue(device)!,
+                Seed = seed,
+                Threads = threads,
+                Device = given.Text(RunSettings.Device) ?? RunSettings.Device.Default!,
                 TrainLimit = parsed.GetValue(trainLimit),
                 TestLimit = parsed.GetValue(testLimit),
                 OutputDirectory = parsed.GetValue(output)!,
