@@ -130,7 +130,7 @@ public sealed class AnalysisSeamTests : IDisposable
             values.Add(new GivenValue(setting, setting.Kind == SettingKind.Count ? int.Parse(value) : setting.Kind == SettingKind.Number ? double.Parse(value) : value, "--" + key));
         }
         GivenSettings given = GivenSettings.From(values);
-        Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, ResolverEnvironment.FromVariables("test"));
+        Resolution resolution = RunResolver.Resolve(given, RunKind.Unfiltered, ResolverEnvironment.FromVariables("test"));
         var problems = new List<string>();
         IPlannedAnalysis planned = analysis.Prepare(given, resolution.Request, problems) ?? throw new InvalidOperationException(string.Join("\n", problems));
         string whole = dir.File("whole.json"), resumed = dir.File("resumed.json"), checkpoint = dir.File("resumed.json.checkpoint.json");

@@ -33,9 +33,9 @@ internal static class AnalysisCommand
             GivenSettings given = options.Bind(parsed);
             // --resume is the analysis's: its checkpoint sits beside its first --out.
             bool resume = given.Flag(RunSettings.Resume);
-            Resolution resolution = RunResolver.Resolve(GivenSettings.From(given.All.Where(v => v.Setting != RunSettings.Resume)), RunKind.Evaluation, context.Resolver);
+            Resolution resolution = RunResolver.Resolve(GivenSettings.From(given.All.Where(v => v.Setting != RunSettings.Resume)), RunKind.Unfiltered, context.Resolver);
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
-            SweepRequest? evaluation = resolution.Request;
+            RunRequest? evaluation = resolution.Request;
             string[] targets = parsed.GetValue(targetsOption) ?? Array.Empty<string>();
             OutputTargets.Check(targets, analysis.Extensions, evaluation?.WeightsPath, problems);
             if (resume && targets.Length == 0) problems.Add("--resume: needs --out, beside which the checkpoint is kept.");

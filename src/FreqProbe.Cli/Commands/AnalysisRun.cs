@@ -14,7 +14,7 @@ internal static class AnalysisRun
     /// map"), and <paramref name="checkpoint"/> is where the runner keeps its checkpoint (null: none). Returns the exit
     /// code: success with <paramref name="result"/>, or the signal's after Ctrl-C, SIGTERM or SIGHUP, saying what is kept.
     /// </summary>
-    public static int Execute<T>(CommandContext context, Resolution resolution, SweepRequest evaluation, bool quiet, string what, string? checkpoint,
+    public static int Execute<T>(CommandContext context, Resolution resolution, RunRequest evaluation, bool quiet, string what, string? checkpoint,
         Func<IProgress<SweepProgress>, Action<string>, CancellationToken, T> runner, out T? result)
     {
         result = default;

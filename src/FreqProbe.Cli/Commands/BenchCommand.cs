@@ -41,7 +41,7 @@ internal static class BenchCommand
         {
             Resolution resolution = RunResolver.Resolve(options.Bind(parsed), RunKind.LowPass, context.Resolver);
             var problems = resolution.Problems.Select(p => p.ForCommandLine()).ToList();
-            SweepRequest? sweep = resolution.Request;
+            RunRequest? sweep = resolution.Request;
             int count = parsed.GetValue(images), times = parsed.GetValue(repeats);
             if (count < 1) problems.Add($"--images: {count} must be at least 1.");
             if (times is < 1 or > 50) problems.Add($"--repeats: {times} must be 1 to 50.");

@@ -41,9 +41,9 @@ internal static class KernelsCommand
         {
             GivenSettings given = options.Bind(parsed);
             string? bare = BareStateDict(given);
-            Resolution? resolution = bare is null ? RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Weights) : null;
+            Resolution? resolution = bare is null ? RunResolver.Resolve(given, RunKind.Unfiltered, context.Resolver, RunNeeds.Weights) : null;
             var problems = resolution?.Problems.Select(p => p.ForCommandLine()).ToList() ?? new List<string>();
-            SweepRequest? request = resolution?.Request;
+            RunRequest? request = resolution?.Request;
             if (request is not null && request.WeightsPath is null) problems.Add($"--weights: {RunResolver.RandomWeights} has no kernels worth analysing; expected a weights file.");
             double[] edges = KernelSettings.EdgesOf(given, problems);
             int n = KernelSettings.SizeOf(given, problems);

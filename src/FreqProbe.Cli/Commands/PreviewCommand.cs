@@ -65,9 +65,9 @@ internal static class PreviewCommand
             else
             {
                 // The model's (or its card's) preprocessing on its data; the weights themselves are not needed.
-                Resolution resolution = RunResolver.Resolve(given, RunKind.Evaluation, context.Resolver, RunNeeds.Data);
+                Resolution resolution = RunResolver.Resolve(given, RunKind.Unfiltered, context.Resolver, RunNeeds.Data);
                 problems.AddRange(resolution.Problems.Select(p => p.ForCommandLine()));
-                SweepRequest? request = resolution.Request;
+                RunRequest? request = resolution.Request;
                 policy = request?.Preprocess ?? PreprocessPolicy.Native(32);
                 session = request is null ? null : InputProblems.Collect(problems, () => EvaluationSession.Open(request, SessionParts.Data), null);
                 dataset = session?.Dataset;

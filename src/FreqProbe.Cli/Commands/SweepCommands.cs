@@ -75,7 +75,7 @@ internal static class SweepCommands
     public static int Run(CommandContext context, Resolution resolution, out SweepSummary? result)
     {
         result = null;
-        SweepRequest request = resolution.Request!;
+        RunRequest request = resolution.Request!;
         (string? outPath, string? predictionsPath, bool quiet) = (resolution.OutPath, resolution.PredictionsPath, resolution.Quiet);
         // One run at a time per results file: a second run that wants it refuses, naming the first.
         using OutputLock? outLock = outPath is null ? null : OutputLock.Acquire(outPath, "out", context.CommandLine);

@@ -15,7 +15,7 @@ internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IR
     IAnalysis? Analysis = null)
 {
     /// <summary>The filter family of the run's command; none for an analysis.</summary>
-    public RunKind Kind => Analysis is not null ? RunKind.Evaluation : Filter switch { "lowpass" => RunKind.LowPass, "highpass" => RunKind.HighPass, _ => RunKind.BandPass };
+    public RunKind Kind => Analysis is not null ? RunKind.Unfiltered : Filter switch { "lowpass" => RunKind.LowPass, "highpass" => RunKind.HighPass, _ => RunKind.BandPass };
 
     /// <summary>The command the run is: lowpass, highpass, bandpass or an analysis's name.</summary>
     public string CommandName => Analysis?.Name ?? Filter;

@@ -37,7 +37,7 @@ public interface IAnalysis
     /// Plans a run from <paramref name="given"/> and the resolved <paramref name="evaluation"/> (as
     /// <see cref="Analysis{TRequest, TResult}.Plan"/>), for callers that hold analyses of every kind (config runs).
     /// </summary>
-    IPlannedAnalysis? Prepare(GivenSettings given, SweepRequest? evaluation, List<string> problems);
+    IPlannedAnalysis? Prepare(GivenSettings given, RunRequest? evaluation, List<string> problems);
 
     /// <summary>The provenance of a JSON result written by the analysis (what a config's resume compares).</summary>
     RunMetadata ReadMetadata(string path);
@@ -87,7 +87,7 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
     /// their defaults); every problem goes to <paramref name="problems"/>, named by its option, and the result is then null.
     /// Without an evaluation (it had problems of its own) the analysis still checks its own settings.
     /// </summary>
-    public abstract TRequest? Plan(GivenSettings given, SweepRequest? evaluation, List<string> problems);
+    public abstract TRequest? Plan(GivenSettings given, RunRequest? evaluation, List<string> problems);
 
     /// <summary>
     /// Runs <paramref name="request"/>. <paramref name="resumeFrom"/> is the partial result of an interrupted run of the
@@ -204,7 +204,7 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
     }
 
     /// <inheritdoc/>
-    public IPlannedAnalysis? Prepare(GivenSettings given, SweepRequest? evaluation, List<string> problems) =>
+    public IPlannedAnalysis? Prepare(GivenSettings given, RunRequest? evaluation, List<string> problems) =>
         Plan(given, evaluation, problems) is { } request ? new Planned(this, request) : null;
 
     /// <inheritdoc/>

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace FreqProbe.Core.Evaluation;
 
 /// <summary>What to benchmark: a sweep (model, weights, data, filters, batch size, threads, device, precision) on <paramref name="Images"/> images.</summary>
-public sealed record BenchRequest(SweepRequest Sweep, int Images, int Repeats, BenchStages Stages = BenchStages.All);
+public sealed record BenchRequest(RunRequest Sweep, int Images, int Repeats, BenchStages Stages = BenchStages.All);
 
 /// <summary>The stages <c>bench</c> measures.</summary>
 [Flags]
@@ -77,7 +77,7 @@ public static class Benchmark
     /// <summary>Runs <paramref name="request"/>; <paramref name="log"/> hears each measurement.</summary>
     public static BenchResult Run(BenchRequest request, Action<string>? log = null)
     {
-        SweepRequest s = request.Sweep with { Limit = request.Images, CheckpointPath = null, Resume = false };
+        RunRequest s = request.Sweep with { Limit = request.Images, CheckpointPath = null, Resume = false };
         using EvaluationSession session = EvaluationSession.Open(s, SessionParts.All, null, settingsPerPass: s.Filters.Count + 1);
         Device device = session.Device;
         IImageDataset dataset = session.Dataset;

@@ -35,7 +35,7 @@ public sealed class EvaluationSession : IDisposable
     readonly Func<Tensor, Tensor>? forward;
     readonly Tensor? mean, std;
 
-    EvaluationSession(SweepRequest request, Device device, IImageDataset? dataset, int classes, int requested, int[] indices,
+    EvaluationSession(RunRequest request, Device device, IImageDataset? dataset, int classes, int requested, int[] indices,
         nn.Module<Tensor, Tensor>? model, Func<Tensor, Tensor>? forward, string? weightsSha, Tensor? mean, Tensor? std)
     {
         Request = request;
@@ -52,7 +52,7 @@ public sealed class EvaluationSession : IDisposable
     }
 
     /// <summary>The run description the session was built from.</summary>
-    public SweepRequest Request { get; }
+    public RunRequest Request { get; }
 
     /// <summary>Where tensors live.</summary>
     public Device Device { get; }
@@ -108,15 +108,15 @@ public sealed class EvaluationSession : IDisposable
     /// cache, the images the run reads are decoded into it first where it lacks them; <paramref name="notice"/> hears
     /// what the cache did.
     /// </summary>
-    public static EvaluationSession Open(SweepRequest request, SessionParts parts = SessionParts.All, Action<string>? notice = null) =>
+    public static EvaluationSession Open(RunRequest request, SessionParts parts = SessionParts.All, Action<string>? notice = null) =>
         Open(request, parts, notice, settingsPerPass: null);
 
     /// <summary>
-    /// As <see cref="Open(SweepRequest, SessionParts, Action{string}?)"/>, for a loop that puts at most
+    /// As <see cref="Open(RunRequest, SessionParts, Action{string}?)"/>, for a loop that puts at most
     /// <paramref name="settingsPerPass"/> filter settings of a data batch into one forward pass (the sweep: its setting
     /// count), so that the verified forward batch is no larger than the passes it will run.
     /// </summary>
-    public static EvaluationSession Open(SweepRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass)
+    public static EvaluationSession Open(RunRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass)
     {
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
@@ -198,7 +198,7 @@ public sealed class EvaluationSession : IDisposable
 
     // A model that brings its own code may want another input size or return something else than [N, classes]: one
     // forward pass on two blank images says so before any image is read.
-    static void OutputCheck(Func<Tensor, Tensor> forward, nn.Module<Tensor, Tensor> model, SweepRequest request, int classes, Device device)
+    static void OutputCheck(Func<Tensor, Tensor> forward, nn.Module<Tensor, Tensor> model, RunRequest request, int classes, Device device)
     {
         int size = request.Preprocess.InputSize;
         string path = request.WeightsPath ?? request.Model.Name;

@@ -100,7 +100,7 @@ public sealed record RunMetadata
     /// The provenance of a run of <paramref name="request"/> on <paramref name="dataset"/>, finished now; the caller sets
     /// what is specific to its kind of run (per-class output) with a <c>with</c> expression.
     /// </summary>
-    public static RunMetadata For(SweepRequest request, Datasets.IImageDataset dataset, string? weightsSha, int classes, int requested,
+    public static RunMetadata For(RunRequest request, Datasets.IImageDataset dataset, string? weightsSha, int classes, int requested,
         int evaluated, int skipped, string convention, bool clip, string device, DateTimeOffset started) => new()
     {
         Command = request.CommandLine,

@@ -13,7 +13,7 @@ namespace FreqProbe.Core.Evaluation;
 /// </summary>
 public sealed record SweepCheckpoint
 {
-    /// <summary>The current format: the fingerprint is the settings table's (<see cref="SweepRequest.Fingerprint"/>).</summary>
+    /// <summary>The current format: the fingerprint is the settings table's (<see cref="RunRequest.Fingerprint"/>).</summary>
     public const string CurrentFormat = FormatTags.Checkpoint;
 
     /// <summary>Format tag; null for checkpoints of the first format, whose fingerprint was a fixed list of values.</summary>
@@ -105,12 +105,12 @@ public sealed record SweepCheckpoint
 
     /// <summary>
     /// The fingerprint of a session's run: every setting of the settings table that changes the numbers, as its
-    /// provenance would record it (<see cref="SweepRequest.Fingerprint"/>, which the resolver sets).
+    /// provenance would record it (<see cref="RunRequest.Fingerprint"/>, which the resolver sets).
     /// </summary>
     public static string FingerprintOf(EvaluationSession session)
     {
         Func<RunMetadata, string> fingerprint = session.Request.Fingerprint
-            ?? throw new InvalidOperationException("a run with a checkpoint needs SweepRequest.Fingerprint (the settings table's)");
+            ?? throw new InvalidOperationException("a run with a checkpoint needs RunRequest.Fingerprint (the settings table's)");
         return fingerprint(session.Metadata(SweepRunner.FilterConvention, session.Request.Clip, 0, 0, DateTimeOffset.UnixEpoch) with { PerClass = session.Request.PerClass });
     }
 
@@ -123,7 +123,7 @@ public sealed record SweepCheckpoint
         : Fingerprint == fingerprint;
 
     // The first format's fingerprint, so that a run interrupted before an upgrade still resumes after it.
-    static string LegacyFingerprint(SweepRequest r, string? weightsSha) => string.Join(" | ",
+    static string LegacyFingerprint(RunRequest r, string? weightsSha) => string.Join(" | ",
         r.Model.Name, weightsSha ?? $"random seed {r.Seed}", r.NumClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Dataset.Name, r.Dataset.DataPath ?? "", r.Dataset.Split, r.Dataset.ClassesFile ?? "", r.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         r.Shard?.ToString() ?? "", r.Preprocess.Describe(), string.Join(',', r.Mean), string.Join(',', r.Std), r.Clip ? "clip" : "",

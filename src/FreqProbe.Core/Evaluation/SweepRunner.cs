@@ -27,7 +27,7 @@ public static class SweepRunner
     /// forward batch after the device ran out of memory. Bad input raises <see cref="InputException"/> or
     /// <see cref="BadImageException"/>; <paramref name="cancellation"/> stops it after saving a checkpoint.
     /// </summary>
-    public static SweepSummary Run(SweepRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null,
+    public static SweepSummary Run(RunRequest request, IPredictionSink? predictions = null, IProgress<SweepProgress>? progress = null,
         Action<string>? notice = null, CancellationToken cancellation = default)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;

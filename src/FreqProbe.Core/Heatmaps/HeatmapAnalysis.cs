@@ -75,7 +75,7 @@ public sealed class HeatmapAnalysis : Analysis<HeatmapRequest, HeatmapResult>
     };
 
     /// <inheritdoc/>
-    public override HeatmapRequest? Plan(GivenSettings given, SweepRequest? evaluation, List<string> problems)
+    public override HeatmapRequest? Plan(GivenSettings given, RunRequest? evaluation, List<string> problems)
     {
         int before = problems.Count;
         double? epsilon = given.PositiveNumber(Epsilon, problems);

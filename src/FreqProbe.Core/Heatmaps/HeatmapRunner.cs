@@ -14,7 +14,7 @@ namespace FreqProbe.Core.Heatmaps;
 /// <param name="Epsilon">L2 norm of the perturbation ε·U(u, v) per channel, in [0,1] pixel units.</param>
 /// <param name="MaxFrequency">Only |u|, |v| ≤ this; null for the whole grid.</param>
 /// <param name="Clip">Clamp perturbed images to [0, 1] (on by default, as in the reference implementations).</param>
-public sealed record HeatmapRequest(SweepRequest Evaluation, double Epsilon, int? MaxFrequency, bool Clip = true)
+public sealed record HeatmapRequest(RunRequest Evaluation, double Epsilon, int? MaxFrequency, bool Clip = true)
 {
     /// <summary>The default ε for an input side: 4 at 32×32 and below, 15.7 at 224×224 (and above 64).</summary>
     public static double DefaultEpsilon(int inputSize) => inputSize > 64 ? 15.7 : 4.0;
@@ -65,7 +65,7 @@ public static class HeatmapRunner
     public static HeatmapResult Run(HeatmapRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null,
         HeatmapResult? resumeFrom = null, Action<Func<HeatmapResult>>? snapshot = null, CancellationToken cancellation = default)
     {
-        SweepRequest e = request.Evaluation;
+        RunRequest e = request.Evaluation;
         DateTimeOffset started = resumeFrom?.Metadata.StartedUtc ?? DateTimeOffset.UtcNow;
         using EvaluationSession session = EvaluationSession.Open(e);
         Device device = session.Device;

@@ -139,7 +139,7 @@ public sealed class InteractionAnalysis : Analysis<InteractionRequest, Interacti
     }
 
     /// <inheritdoc/>
-    public override InteractionRequest? Plan(GivenSettings given, SweepRequest? evaluation, List<string> problems)
+    public override InteractionRequest? Plan(GivenSettings given, RunRequest? evaluation, List<string> problems)
     {
         int before = problems.Count;
         int images = given.CountOrDefault(Images, problems), pairs = given.CountOrDefault(Pairs, problems), contexts = given.CountOrDefault(Contexts, problems);

@@ -26,7 +26,7 @@ public sealed record PlayerSpec(string Kind, int Grid = 8, int Bands = 16)
 /// <param name="Images">The first this many correctly classified images (after --limit) are explained; a shard takes every N-th of them.</param>
 /// <param name="Sampling">Pairs, contexts, orders; its seed is the evaluation's.</param>
 /// <param name="Value">What v(S) is.</param>
-public sealed record InteractionRequest(SweepRequest Evaluation, PlayerSpec Players, int Images, InteractionSampling Sampling, InteractionValue Value = InteractionValue.LogOdds)
+public sealed record InteractionRequest(RunRequest Evaluation, PlayerSpec Players, int Images, InteractionSampling Sampling, InteractionValue Value = InteractionValue.LogOdds)
 {
     /// <summary>The most masked inputs one run may plan: at 10,000 a second (a fast GPU on a CIFAR model) that is 2.5 days.</summary>
     public const long MaxForwards = int.MaxValue;

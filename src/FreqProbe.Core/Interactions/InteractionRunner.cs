@@ -31,7 +31,7 @@ public static class InteractionRunner
     public static InteractionResult Run(InteractionRequest request, IProgress<SweepProgress>? progress = null, Action<string>? notice = null,
         InteractionResult? resumeFrom = null, Action<Func<InteractionResult>>? snapshot = null, CancellationToken cancellation = default)
     {
-        SweepRequest e = request.Evaluation;
+        RunRequest e = request.Evaluation;
         DateTimeOffset started = resumeFrom?.Metadata.StartedUtc ?? DateTimeOffset.UtcNow;
         IReadOnlyList<string> problems = InteractionRequest.CountProblems(request.Images, request.Sampling.Pairs, request.Sampling.Contexts);
         if (problems.Count > 0) throw new InputException(string.Join("\n", problems));
@@ -121,7 +121,7 @@ public static class InteractionRunner
     static (List<(int, int, float[])> Selected, List<SkippedImage> Skipped, int Scanned) Select(EvaluationSession session, int wanted, AdaptiveForward forward,
         CancellationToken cancellation)
     {
-        SweepRequest e = session.Request;
+        RunRequest e = session.Request;
         int size = e.Preprocess.InputSize, stride = 3 * size * size;
         var selected = new List<(int, int, float[])>();
         var skipped = new List<SkippedImage>();

@@ -17,8 +17,8 @@ public enum RunKind
     HighPass,
     /// <summary>Band-pass at each band.</summary>
     BandPass,
-    /// <summary>No filters: the model, data and execution settings only.</summary>
-    Evaluation,
+    /// <summary>No filters: the model, data and execution settings only (heat maps, interactions, kernels, previews).</summary>
+    Unfiltered,
 }
 
 /// <summary>What a command needs resolved besides the model: its weights and its data.</summary>
@@ -43,7 +43,7 @@ public enum RunNeeds
 /// <param name="OutPath">The results file, or null.</param>
 /// <param name="PredictionsPath">The per-image predictions file, or null.</param>
 /// <param name="Quiet">No progress and no table.</param>
-public sealed record Resolution(SweepRequest? Request, IReadOnlyList<Problem> Problems, bool BuiltInDefault, WeightsDownload? Download,
+public sealed record Resolution(RunRequest? Request, IReadOnlyList<Problem> Problems, bool BuiltInDefault, WeightsDownload? Download,
     string? OutPath, string? PredictionsPath, bool Quiet)
 {
     /// <summary>True when the run can start.</summary>
@@ -191,7 +191,7 @@ public static class RunResolver
             if (DataConfigRules.NumClasses(cardClasses) is { } problem) Add(RunSettings.Weights, $"the card {ModelCard.PathFor(weights.Path!)} says num_classes {cardClasses}; {problem}.");
             else numClasses = cardClasses;
         }
-        double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? SweepRequest.DefaultCheckpointSeconds;
+        double checkpointSeconds = given.Number(RunSettings.CheckpointEvery) ?? RunRequest.DefaultCheckpointSeconds;
         if (!(checkpointSeconds > 0) || double.IsInfinity(checkpointSeconds))
         {
             Add(RunSettings.CheckpointEvery, $"{checkpointSeconds.ToString(CultureInfo.InvariantCulture)} is not a positive number of seconds.");
@@ -310,7 +310,7 @@ public static class RunResolver
         {
             return new Resolution(null, problems, builtInDefault, null, outPath, predictionsPath, given.Flag(RunSettings.Quiet));
         }
-        var request = new SweepRequest
+        var request = new RunRequest
         {
             Model = model,
             WeightsPath = weights.Path,

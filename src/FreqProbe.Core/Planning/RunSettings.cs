@@ -293,7 +293,7 @@ public static class RunSettings
     public static readonly Setting CheckpointEvery = new("checkpoint-every", SettingKind.Number, SettingGroup.Execution,
         "Seconds between checkpoints of an unfinished run (with --out).")
     {
-        Default = SweepRequest.DefaultCheckpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Default = RunRequest.DefaultCheckpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Example = "5",
     };
 

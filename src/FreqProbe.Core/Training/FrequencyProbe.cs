@@ -81,10 +81,10 @@ internal sealed class FrequencyProbe : IDisposable
     }
 
     /// <summary>The sweep that probes <paramref name="split"/>: what `lowpass`/`highpass` would be asked on the same images.</summary>
-    public SweepRequest Sweep(string split, string weights)
+    public RunRequest Sweep(string split, string weights)
     {
         bool train = split == "train";
-        return new SweepRequest
+        return new RunRequest
         {
             Model = request.Model,
             WeightsPath = weights,

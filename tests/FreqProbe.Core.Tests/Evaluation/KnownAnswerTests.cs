@@ -32,7 +32,7 @@ public sealed class KnownAnswerTests
         string weights = BuiltInModels.Resolve(BuiltInModels.Default);
         ModelCard card = ModelCard.TryLoadFor(weights)!;
         ModelSpec spec = ModelRegistry.Get(card.Model!);
-        SweepSummary summary = SweepRunner.Run(new SweepRequest
+        SweepSummary summary = SweepRunner.Run(new RunRequest
         {
             Model = spec,
             WeightsPath = weights,

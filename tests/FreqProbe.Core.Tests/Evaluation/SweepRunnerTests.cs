@@ -15,7 +15,7 @@ public sealed class SweepRunnerTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    SweepRequest Request(int batchSize, int threads, IReadOnlyList<FrequencyFilter>? filters = null) => new()
+    RunRequest Request(int batchSize, int threads, IReadOnlyList<FrequencyFilter>? filters = null) => new()
     {
         Model = ModelRegistry.Get("cifar-resnet20"),
         Preprocess = PreprocessPolicy.Native(32),

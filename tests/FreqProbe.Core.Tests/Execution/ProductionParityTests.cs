@@ -33,7 +33,7 @@ public sealed class ProductionParityTests : IDisposable
             HashedWeights.Fill(network);
             network.save_safetensors(weights);
         }
-        var request = new SweepRequest
+        var request = new RunRequest
         {
             Model = ModelRegistry.Get(model),
             WeightsPath = weights,
@@ -134,7 +134,7 @@ public sealed class ProductionParityTests : IDisposable
         string archive = TorchScriptFixtures.Archive(model);
         bool selfNormalising = model.EndsWith("selfnorm", StringComparison.Ordinal);
         float[] cifarMean = { 0.4914f, 0.4822f, 0.4465f }, cifarStd = { 0.2470f, 0.2435f, 0.2616f };
-        var request = new SweepRequest
+        var request = new RunRequest
         {
             Model = ModelRegistry.Get(ModelRegistry.TorchScript),
             WeightsPath = archive,

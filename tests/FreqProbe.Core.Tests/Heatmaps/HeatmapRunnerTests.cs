@@ -16,7 +16,7 @@ public sealed class HeatmapRunnerTests
     {
         string weights = BuiltInModels.Resolve(BuiltInModels.Default);
         ModelCard card = ModelCard.TryLoadFor(weights)!;
-        return new HeatmapRequest(new SweepRequest
+        return new HeatmapRequest(new RunRequest
         {
             Model = ModelRegistry.Get(card.Model!),
             WeightsPath = weights,

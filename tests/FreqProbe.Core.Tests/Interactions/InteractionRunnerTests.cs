@@ -15,7 +15,7 @@ public sealed class InteractionRunnerTests
     static readonly float[] Mean = { 0.4914f, 0.4822f, 0.4465f }, Std = { 0.2470f, 0.2435f, 0.2616f };
 
     static InteractionRequest Request(ModelSpec model, string? weights, PlayerSpec players, InteractionValue value, int images, int pairs, int contexts,
-        int batch = 64, int threads = 2, ShardSpec? shard = null) => new(new SweepRequest
+        int batch = 64, int threads = 2, ShardSpec? shard = null) => new(new RunRequest
         {
             Model = model,
             WeightsPath = weights,

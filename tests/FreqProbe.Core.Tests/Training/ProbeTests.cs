@@ -28,7 +28,7 @@ public sealed class ProbeTests : IDisposable
     static string FPrincipleFile(TrainRequest r) => Path.Combine(r.OutputDirectory, "tiny.fprinciple.csv");
 
     // The sweep `lowpass`/`highpass` would run on the final weights: built here from the command's own parts, not the probe's.
-    static SweepSummary Sweep(TrainRequest r, string split, FrequencyFilter[] filters, int? limit) => SweepRunner.Run(new SweepRequest
+    static SweepSummary Sweep(TrainRequest r, string split, FrequencyFilter[] filters, int? limit) => SweepRunner.Run(new RunRequest
     {
         Model = Model,
         WeightsPath = Path.Combine(r.OutputDirectory, "tiny.safetensors"),

@@ -6,10 +6,11 @@ using FreqProbe.Core.Execution;
 namespace FreqProbe.Core.Evaluation;
 
 /// <summary>
-/// Everything one sweep needs, decided once by the caller: model and weights, data configuration, dataset, the
-/// filters (the unfiltered baseline is always added first), and execution settings.
+/// Everything one run needs, decided once by the resolver: model and weights, data configuration, dataset, the
+/// filters of a filter sweep (the unfiltered baseline is always added first; none for an analysis, which adds its own
+/// request), and execution settings. Every analysis, training probes and bench evaluate through it.
 /// </summary>
-public sealed record SweepRequest
+public sealed record RunRequest
 {
     /// <summary>The architecture.</summary>
     public required ModelSpec Model { get; init; }
