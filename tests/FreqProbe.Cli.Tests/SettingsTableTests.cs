@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.Planning;
@@ -40,26 +41,66 @@ public sealed class SettingsTableTests : IDisposable
         _ => s.Example,
     };
 
+    // Values for this test where the example is what the config's defaults already resolve to, so that reaching the
+    // run description shows.
+    static readonly Dictionary<string, object> Distinct = new() { ["split"] = "train", ["num-classes"] = 12, ["input-size"] = 48 };
+
+    // The settings this config cannot tell apart from its defaults: the defaults set them to the example's value.
+    static readonly string[] SetByTheDefaults = { "model", "weights", "dataset" };
+
+    [Fact]
+    public void Every_setting_but_offline_is_read_back_from_the_resolved_run()
+    {
+        Resolution resolution = RunResolver.Resolve(GivenSettings.None, RunKind.LowPass, ResolverEnvironment.FromVariables("test"));
+        Assert.True(resolution.Ok);
+        Assert.Equal(RunSettings.All.Where(s => s != RunSettings.Offline), ResolvedSettings.Of(resolution).Select(p => p.Setting));
+    }
+
     [Fact]
     public void Every_config_settable_setting_is_a_config_key_and_reaches_the_resolved_command()
     {
         File.WriteAllText(dir.File("classes.txt"), string.Join('\n', Enumerable.Range(0, 10).Select(k => $"class{k}")));
-        var runs = new List<Dictionary<string, object>>();
-        foreach (Setting s in RunSettings.All.Where(s => s.NotInConfig is null))
+        Setting[] settable = RunSettings.All.Where(s => s.NotInConfig is null).ToArray();
+        var runs = new List<Dictionary<string, object>> { new() { ["name"] = "base", ["filter"] = "lowpass", ["radii"] = "2" } };
+        foreach (Setting s in settable)
         {
             var run = new Dictionary<string, object> { ["name"] = "set-" + s.Name, ["filter"] = s == RunSettings.Bands ? "bandpass" : "lowpass" };
             if (s != RunSettings.Bands && s != RunSettings.Radii) run["radii"] = "2";
-            run[s.Name.Replace('-', '_')] = JsonValue(s); // snake_case keys are accepted as well
+            run[s.Name.Replace('-', '_')] = Distinct.GetValueOrDefault(s.Name) ?? JsonValue(s); // snake_case keys are accepted as well
             runs.Add(run);
         }
         string config = dir.File("all.json");
-        File.WriteAllText(config, JsonSerializer.Serialize(new { defaults = new { weights = "builtin:synthetic", dataset = "synthetic" }, runs }));
+        File.WriteAllText(config, JsonSerializer.Serialize(new { defaults = new { weights = "builtin:synthetic", dataset = "synthetic", model = "cifar-resnet20" }, runs }));
         CliRun check = CliRun.Invoke("sweep", config, "--check", "--out-dir", dir.File("out"));
         Assert.True(check.ExitCode == 0, check.Error);
-        foreach (Setting s in RunSettings.All.Where(s => s.NotInConfig is null))
+        string[] lines = check.Out.Split('\n');
+        // What each setting resolved to, read back from the run description, not from what was given.
+        string Resolved(string run, Setting s)
         {
-            string line = check.Out.Split('\n').Single(l => l.StartsWith($"set-{s.Name}: ", StringComparison.Ordinal));
-            Assert.Contains(s.Option, line, StringComparison.Ordinal);
+            string line = lines[Array.FindIndex(lines, l => l.StartsWith($"{run}: ", StringComparison.Ordinal)) + 1];
+            Assert.StartsWith("  resolved: ", line, StringComparison.Ordinal);
+            Match value = Regex.Match(line, $" {Regex.Escape(s.Option)} (\\S+)");
+            Assert.True(value.Success, $"{s.Option} is not in the resolved line: {line}");
+            return value.Groups[1].Value;
+        }
+        foreach (Setting s in settable)
+        {
+            string given = (Distinct.GetValueOrDefault(s.Name) ?? JsonValue(s)) switch
+            {
+                bool b => b ? "true" : "false",
+                double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                object o => Convert.ToString(o, System.Globalization.CultureInfo.InvariantCulture)!,
+            };
+            string resolved = Resolved("set-" + s.Name, s);
+            string expected = s.Name switch
+            {
+                "crop-pct" => "resize-to-36", // floor(32 / 0.875)
+                _ when s.Kind == SettingKind.Path => Path.GetFileName(Path.GetFullPath(Path.Combine(dir.Path, given)).TrimEnd('/')),
+                _ => given,
+            };
+            if (s.Kind == SettingKind.Path) Assert.EndsWith(expected, resolved.TrimEnd('/'), StringComparison.Ordinal);
+            else Assert.Equal(expected, resolved);
+            if (!SetByTheDefaults.Contains(s.Name)) Assert.NotEqual(Resolved("base", s), resolved);
         }
 
         // "predictions" is a run's own key in a config (true writes NAME.predictions.csv), not the file path.

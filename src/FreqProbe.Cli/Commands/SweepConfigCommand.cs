@@ -45,7 +45,10 @@ internal static class SweepConfigCommand
             .Concat(AnalysisCommands.Registry.All.SelectMany(e => e.Analysis.Settings)));
         var outDir = new Option<string?>("--out-dir") { Description = "Folder for the results (created if missing); overrides the config's \"out_dir\"." };
         var only = new Option<string?>("--only") { Description = "Run only these runs, by name: NAME[,NAME...]." };
-        var check = new Option<bool>("--check") { Description = "Check the config and print each run's resolved command; run nothing." };
+        var check = new Option<bool>("--check")
+        {
+            Description = "Check the config and print each run's command and what every setting resolved to (model card and model defaults applied); run nothing.",
+        };
         var command = new Command("sweep", Help + "\n\n" + ExitCodes.Help);
         command.Arguments.Add(config);
         options.AddTo(command);
@@ -109,7 +112,11 @@ internal static class SweepConfigCommand
         if (check)
         {
             if (!Directory.Exists(outDir)) context.Error.WriteLine($"freqprobe sweep: note: '{outDir}' does not exist yet; a real run creates it.");
-            foreach (PlannedRun p in planned) context.Out.WriteLine($"{p.Run.Name}: {p.Command}");
+            foreach (PlannedRun p in planned)
+            {
+                context.Out.WriteLine($"{p.Run.Name}: {p.Command}");
+                context.Out.WriteLine($"  resolved: {ResolvedSettings.Line(p.Resolution, p.Run.Analysis?.Settings, p.Run.Settings)}");
+            }
             context.Error.WriteLine($"freqprobe sweep: {configPath} is valid: {planned.Count} run{(planned.Count == 1 ? "" : "s")}.");
             return ExitCodes.Success;
         }
