@@ -30,7 +30,7 @@ public sealed partial class SvgContent
     public static SvgContent Read(string path)
     {
         string svg = File.ReadAllText(path);
-        var markers = Ellipse().Matches(svg).Select(m => (m.Groups[1].Value,
+        var markers = Ellipse().Matches(svg).Select(m => (m.Groups[1].Success ? m.Groups[1].Value : "#000000",
             double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))).ToArray();
         Match clip = ClipRect().Match(svg);
         double Number(int group) => double.Parse(clip.Groups[group].Value, CultureInfo.InvariantCulture);
@@ -52,7 +52,8 @@ public sealed partial class SvgContent
         foreach ((double data, double pixel) in pairs) Assert.Equal(p0 + scale * (data - d0), pixel, 0.5);
     }
 
-    [GeneratedRegex("<ellipse fill=\"(#[0-9A-Fa-f]{6})\" cx=\"([-0-9.eE]+)\" cy=\"([-0-9.eE]+)\"")]
+    // A marker without a fill attribute is SVG's default, black.
+    [GeneratedRegex("<ellipse(?: fill=\"(#[0-9A-Fa-f]{6})\")? cx=\"([-0-9.eE]+)\" cy=\"([-0-9.eE]+)\"")]
     private static partial Regex Ellipse();
 
     [GeneratedRegex("<clipPath[^>]*>\\s*<rect x=\"([-0-9.eE]+)\" y=\"([-0-9.eE]+)\" width=\"([-0-9.eE]+)\" height=\"([-0-9.eE]+)\"")]
