@@ -33,51 +33,16 @@ internal static class PlotCommand
         {
             var problems = new List<string>();
             string[] inputs = parsed.GetValue(files)!;
-            string[] kinds = inputs.Select(f => ProbeFiles.KindOf(f) ?? (ResultFormat.Of(f) == InteractionFiles.Format ? "interactions" : "accuracy")).ToArray();
+            string[] kinds = inputs.Select(KindOf).ToArray();
             if (kinds.Distinct().Count() > 1)
             {
-                string[] order = { "interactions", "accuracy", "probe", "fprinciple" };
-                string[] named = order.Where(kinds.Contains).Select(k => k switch
-                {
-                    "interactions" => "interaction results",
-                    "accuracy" => "accuracy results",
-                    _ => $"{k} files",
-                }).ToArray();
+                string[] named = kinds.Distinct().Select(k => Charts.Get(k).What).ToArray();
                 context.Error.WriteLine($"freqprobe: error: FILES mix {string.Join(" with ", named)}; expected one kind per chart.");
                 return ExitCodes.InputError;
             }
-            string? title = parsed.GetValue(titleOption);
-            int w = parsed.GetValue(width), h = parsed.GetValue(height);
-            string[] names = inputs.Select(f => Path.GetFileName(f)).ToArray();
-            Action<string> draw;
-            switch (kinds[0])
-            {
-                case "probe":
-                {
-                    var rows = inputs.Select(f => InputProblems.Collect<IReadOnlyList<ProbeRow>>(problems, () => ProbeFiles.ReadAccuracy(f), Array.Empty<ProbeRow>())).ToArray();
-                    draw = temp => ProbeChart.SaveAccuracy(names.Zip(rows).ToArray(), temp, title, w, h);
-                    break;
-                }
-                case "fprinciple":
-                {
-                    var rows = inputs.Select(f => InputProblems.Collect<IReadOnlyList<FPrincipleRow>>(problems, () => ProbeFiles.ReadFPrinciple(f), Array.Empty<FPrincipleRow>())).ToArray();
-                    draw = temp => ProbeChart.SaveFPrinciple(names.Zip(rows).ToArray(), temp, title, w, h);
-                    break;
-                }
-                case "interactions":
-                {
-                    var strengths = inputs.Select(f => InteractionFiles.Series(InteractionFiles.Read(f))).ToArray();
-                    draw = temp => InteractionChart.Save(strengths, temp, title, w, h);
-                    break;
-                }
-                default:
-                {
-                    ChartAxis axis = parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius;
-                    var series = inputs.SelectMany(f => InputProblems.Collect(problems, () => AccuracyChart.Load(f, axis), Array.Empty<ChartSeries>())).ToArray();
-                    draw = temp => AccuracyChart.Save(series, axis, temp, title, w, h);
-                    break;
-                }
-            }
+            var chart = new ChartRequest(inputs, inputs.Select(f => Path.GetFileName(f)).ToArray(), parsed.GetValue(titleOption), parsed.GetValue(width),
+                parsed.GetValue(height), parsed.GetValue(x) == "energy" ? ChartAxis.Energy : ChartAxis.Radius, problems);
+            Action<string> draw = Charts.Get(kinds[0]).Prepare(chart);
             string[] targets = parsed.GetValue(outputs)!.Prepend(parsed.GetValue(output)!).ToArray();
             string OptionOf(int k) => k == 0 ? "--out" : "--also";
             for (int k = 0; k < targets.Length; k++)
@@ -110,4 +75,38 @@ internal static class PlotCommand
         });
         return command;
     }
+
+    // What a chart is drawn from: the files, their names, title, size and x axis; problems reading them are collected.
+    sealed record ChartRequest(string[] Files, string[] Names, string? Title, int Width, int Height, ChartAxis Axis, List<string> Problems);
+
+    // A kind of chart: what its files are called in messages, and how it reads them into a drawing.
+    sealed record ChartKind(string What, Func<ChartRequest, Action<string>> Prepare);
+
+    // The kind of a file: a training probe file by its header, an interaction result by its format tag, else accuracy results.
+    static string KindOf(string file) => ProbeFiles.KindOf(file) ?? (ResultFormat.Of(file) == InteractionFiles.Format ? "interactions" : "accuracy");
+
+    // Every kind of chart by the kind of its files, one registry.
+    static readonly Core.Registry<ChartKind> Charts = new("chart", null, new (string, ChartKind)[]
+    {
+        ("interactions", new ChartKind("interaction results", c =>
+        {
+            var strengths = c.Files.Select(f => InteractionFiles.Series(InteractionFiles.Read(f))).ToArray();
+            return temp => InteractionChart.Save(strengths, temp, c.Title, c.Width, c.Height);
+        })),
+        ("accuracy", new ChartKind("accuracy results", c =>
+        {
+            var series = c.Files.SelectMany(f => InputProblems.Collect(c.Problems, () => AccuracyChart.Load(f, c.Axis), Array.Empty<ChartSeries>())).ToArray();
+            return temp => AccuracyChart.Save(series, c.Axis, temp, c.Title, c.Width, c.Height);
+        })),
+        ("probe", new ChartKind("probe files", c =>
+        {
+            var rows = c.Files.Select(f => InputProblems.Collect<IReadOnlyList<ProbeRow>>(c.Problems, () => ProbeFiles.ReadAccuracy(f), Array.Empty<ProbeRow>())).ToArray();
+            return temp => ProbeChart.SaveAccuracy(c.Names.Zip(rows).ToArray(), temp, c.Title, c.Width, c.Height);
+        })),
+        ("fprinciple", new ChartKind("fprinciple files", c =>
+        {
+            var rows = c.Files.Select(f => InputProblems.Collect<IReadOnlyList<FPrincipleRow>>(c.Problems, () => ProbeFiles.ReadFPrinciple(f), Array.Empty<FPrincipleRow>())).ToArray();
+            return temp => ProbeChart.SaveFPrinciple(c.Names.Zip(rows).ToArray(), temp, c.Title, c.Width, c.Height);
+        })),
+    });
 }
