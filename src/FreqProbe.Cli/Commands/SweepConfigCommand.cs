@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FreqProbe.Core.Analyses;
+using FreqProbe.Core.Configs;
 using FreqProbe.Core.Evaluation;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
@@ -65,7 +66,7 @@ internal static class SweepConfigCommand
     static int Execute(CommandContext context, string configPath, IReadOnlyList<GivenValue> overrides, string? outDirOption, string? only, bool check)
     {
         var problems = new List<string>();
-        SweepPlan? plan = SweepConfig.Load(configPath, overrides, problems);
+        SweepPlan? plan = SweepConfig.Load(configPath, overrides, AnalysisCommands.Registry.All.Select(e => e.Analysis).ToArray(), problems);
         string outDir = outDirOption ?? plan?.OutDir ?? Path.Combine("results", Path.GetFileNameWithoutExtension(configPath));
         IReadOnlyList<ConfigRun> runs = plan?.Runs ?? Array.Empty<ConfigRun>();
         if (plan is not null && only is not null)

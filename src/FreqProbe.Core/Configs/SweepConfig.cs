@@ -5,13 +5,13 @@ using System.Text.RegularExpressions;
 using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Planning;
 
-namespace FreqProbe.Cli.Commands;
+namespace FreqProbe.Core.Configs;
 
 /// <summary>
 /// One run of a sweep config: its name, its command (a filter, or an analysis such as heatmap) and its settings, each
 /// with where it was set.
 /// </summary>
-internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, GivenSettings Settings,
+public sealed record ConfigRun(string Name, string Filter, string JsonPath, IReadOnlyList<string> Formats, bool Predictions, GivenSettings Settings,
     IAnalysis? Analysis = null)
 {
     /// <summary>The filter family of the run's command; none for an analysis.</summary>
@@ -22,7 +22,7 @@ internal sealed record ConfigRun(string Name, string Filter, string JsonPath, IR
 }
 
 /// <summary>A parsed sweep config.</summary>
-internal sealed record SweepPlan(string ConfigPath, string Sha256, string? Description, string? OutDir, IReadOnlyList<ConfigRun> Runs);
+public sealed record SweepPlan(string ConfigPath, string Sha256, string? Description, string? OutDir, IReadOnlyList<ConfigRun> Runs);
 
 /// <summary>
 /// Reads a sweep config (JSON) into runs. Keys are the settings of lowpass/highpass/bandpass by long name
@@ -30,15 +30,14 @@ internal sealed record SweepPlan(string ConfigPath, string Sha256, string? Descr
 /// origin; a top-level "defaults" object applies to every run and a run's own keys win over it. Relative paths are
 /// relative to the config file. Every problem is collected with its JSON path.
 /// </summary>
-internal static partial class SweepConfig
+public static partial class SweepConfig
 {
     // The keys a run has besides the settings table's.
     static readonly string[] RunOnlyKeys = { "filter", "analysis", "formats", "predictions" };
 
-    // The analyses a run may name with "analysis", and their settings (each belongs to one analysis).
-    static IReadOnlyList<IAnalysis> Analyses => AnalysisCommands.Registry.All.Select(e => e.Analysis).ToArray();
-
-    static Setting? FindSetting(string key) => RunSettings.Find(key) ?? Analyses.SelectMany(a => a.Settings).FirstOrDefault(s => s.Name == key);
+    // A key's setting: a run setting, or a setting of one of the analyses (each belongs to one).
+    static Setting? FindSetting(string key, IReadOnlyList<IAnalysis> analyses) =>
+        RunSettings.Find(key) ?? analyses.SelectMany(a => a.Settings).FirstOrDefault(s => s.Name == key);
 
     /// <summary>The filters a run may name, which are the evaluating commands.</summary>
     public static IReadOnlyList<string> Filters { get; } = new[] { "lowpass", "highpass", "bandpass" };
@@ -48,10 +47,10 @@ internal static partial class SweepConfig
 
     /// <summary>
     /// Parses <paramref name="path"/>. <paramref name="overrides"/> (option name and value as the command line spells
-    /// it) win over the config. Problems go to <paramref name="problems"/>; the plan holds the runs that had none of
+    /// it) win over the config; a run may name any of <paramref name="registered"/> as its "analysis". Problems go to <paramref name="problems"/>; the plan holds the runs that had none of
     /// their own, so that their remaining checks can still be reported. It is null when the file cannot be read.
     /// </summary>
-    public static SweepPlan? Load(string path, IReadOnlyList<GivenValue> overrides, List<string> problems)
+    public static SweepPlan? Load(string path, IReadOnlyList<GivenValue> overrides, IReadOnlyList<IAnalysis> registered, List<string> problems)
     {
         if (Directory.Exists(path))
         {
@@ -85,14 +84,14 @@ internal static partial class SweepConfig
         using (document)
         {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            SweepPlan plan = Read(document.RootElement, path, folder, overrides, problems);
+            SweepPlan plan = Read(document.RootElement, path, folder, overrides, registered, problems);
             return plan with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
         }
     }
 
     static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
-    static SweepPlan Read(JsonElement root, string path, string folder, IReadOnlyList<GivenValue> overrides, List<string> problems)
+    static SweepPlan Read(JsonElement root, string path, string folder, IReadOnlyList<GivenValue> overrides, IReadOnlyList<IAnalysis> analyses, List<string> problems)
     {
         void Problem(string jsonPath, string message) => problems.Add($"{path}: {jsonPath}: {message}");
         var runs = new List<ConfigRun>();
@@ -120,7 +119,7 @@ internal static partial class SweepConfig
                     break;
                 case "defaults":
                     if (property.Value.ValueKind != JsonValueKind.Object) Problem(at, $"expected an object of run settings, got {Describe(property.Value)}.");
-                    else defaults.AddRange(Settings(property.Value, at, folder, isDefaults: true, defaultExtras, Problem));
+                    else defaults.AddRange(Settings(property.Value, at, folder, isDefaults: true, defaultExtras, analyses, Problem));
                     break;
                 case "runs":
                     runList = property.Value;
@@ -165,7 +164,7 @@ internal static partial class SweepConfig
             // Later settings win: defaults, then the run's own keys, then the command line.
             var extras = new Dictionary<string, (JsonElement Value, string At)>(defaultExtras, StringComparer.Ordinal);
             GivenSettings settings = GivenSettings.From(defaults)
-                .Over(Settings(run, at, folder, isDefaults: false, extras, Problem).ToArray())
+                .Over(Settings(run, at, folder, isDefaults: false, extras, analyses, Problem).ToArray())
                 .Over(overrides);
 
             // The run's command: a filter, or an analysis. A run's own key wins over one in the defaults.
@@ -180,8 +179,8 @@ internal static partial class SweepConfig
             if (hasFilter && hasAnalysis) Problem(at, "has both \"filter\" and \"analysis\"; expected one: the run's command.");
             else if (hasAnalysis)
             {
-                analysis = a.Value.ValueKind == JsonValueKind.String ? Analyses.FirstOrDefault(x => x.Name == a.Value.GetString()) : null;
-                if (analysis is null) Problem(a.At, $"{Describe(a.Value)} is not an analysis: one of {string.Join(", ", Analyses.Select(x => x.Name))}.");
+                analysis = a.Value.ValueKind == JsonValueKind.String ? analyses.FirstOrDefault(x => x.Name == a.Value.GetString()) : null;
+                if (analysis is null) Problem(a.At, $"{Describe(a.Value)} is not an analysis: one of {string.Join(", ", analyses.Select(x => x.Name))}.");
             }
             else if (hasFilter)
             {
@@ -190,9 +189,9 @@ internal static partial class SweepConfig
             }
             else
             {
-                Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)} (or \"analysis\": one of {string.Join(", ", Analyses.Select(x => x.Name))}).");
+                Problem(at, $"missing \"filter\"; expected one of {string.Join(", ", Filters)} (or \"analysis\": one of {string.Join(", ", analyses.Select(x => x.Name))}).");
             }
-            if (analysis is not null || filter is not null) settings = Applicable(settings, analysis, analysis?.Name ?? filter!, Problem);
+            if (analysis is not null || filter is not null) settings = Applicable(settings, analysis, analyses, analysis?.Name ?? filter!, Problem);
             if (filter == "bandpass" && settings.Find(RunSettings.Radii) is { } r) Problem(r.Origin, "\"radii\" belongs to lowpass and highpass; a bandpass run takes \"bands\".");
             else if (filter is "lowpass" or "highpass" && settings.Find(RunSettings.Bands) is { } b) Problem(b.Origin, $"\"bands\" belongs to bandpass; a {filter} run takes \"radii\".");
             else if (filter == "bandpass" && !settings.Has(RunSettings.Bands)) Problem(at, "a bandpass run needs \"bands\", e.g. \"0-4,4-8,8-16\".");
@@ -236,7 +235,7 @@ internal static partial class SweepConfig
     }
 
     static IEnumerable<GivenValue> Settings(JsonElement run, string at, string folder, bool isDefaults,
-        Dictionary<string, (JsonElement Value, string At)> extras, Action<string, string> problem)
+        Dictionary<string, (JsonElement Value, string At)> extras, IReadOnlyList<IAnalysis> analyses, Action<string, string> problem)
     {
         foreach (JsonProperty property in run.EnumerateObject())
         {
@@ -252,10 +251,10 @@ internal static partial class SweepConfig
                 extras[key] = (property.Value.Clone(), where);
                 continue;
             }
-            if (FindSetting(key) is not { } setting)
+            if (FindSetting(key, analyses) is not { } setting)
             {
                 problem(where, $"unknown key; expected name, {string.Join(", ", RunOnlyKeys.Concat(RunSettings.All.Where(s => s.NotInConfig is null).Select(s => s.Name)))}, " +
-                    $"or a setting of an analysis ({string.Join(", ", Analyses.SelectMany(a => a.Settings).Select(s => s.Name))}).");
+                    $"or a setting of an analysis ({string.Join(", ", analyses.SelectMany(a => a.Settings).Select(s => s.Name))}).");
                 continue;
             }
             if (setting.NotInConfig is { } why)
@@ -271,7 +270,7 @@ internal static partial class SweepConfig
 
     // The settings a run's command takes. One set in the run itself that its command does not take is a problem; one
     // from the defaults, which serve runs of every command, is left out of this run.
-    static GivenSettings Applicable(GivenSettings settings, IAnalysis? analysis, string command, Action<string, string> problem)
+    static GivenSettings Applicable(GivenSettings settings, IAnalysis? analysis, IReadOnlyList<IAnalysis> analyses, string command, Action<string, string> problem)
     {
         IEnumerable<Setting> takes = analysis is null ? RunSettings.All : RunSettings.ForAnalyses.Concat(analysis.Settings);
         var kept = new List<GivenValue>();
@@ -280,7 +279,7 @@ internal static partial class SweepConfig
             if (takes.Contains(value.Setting) || value.Setting.NotInConfig is not null) kept.Add(value);
             else if (!value.Origin.StartsWith("$.defaults", StringComparison.Ordinal) && value.Origin.StartsWith("$.", StringComparison.Ordinal))
             {
-                string owner = Analyses.FirstOrDefault(a => a.Settings.Contains(value.Setting))?.Name ?? "lowpass, highpass and bandpass";
+                string owner = analyses.FirstOrDefault(a => a.Settings.Contains(value.Setting))?.Name ?? "lowpass, highpass and bandpass";
                 problem(value.Origin, $"\"{value.Setting.Name}\" belongs to {owner}; {command} does not take it.");
             }
         }
