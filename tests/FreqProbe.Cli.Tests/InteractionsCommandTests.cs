@@ -96,7 +96,7 @@ public sealed class InteractionsCommandTests : IDisposable
         Assert.Contains("--pairs: 0 must be 1 or more.", run.Error, StringComparison.Ordinal);
         Assert.Contains("--grid: 40 must be between 2 and the input size 32.", run.Error, StringComparison.Ordinal);
         Assert.Contains("--orders: '2' in '0,2' is not a ratio between 0 and 1", run.Error, StringComparison.Ordinal);
-        Assert.Contains("--out: '" + dir.File("x.txt") + "' must end in .csv, .json, .png, .svg.", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--out: '" + dir.File("x.txt") + "' must end in .csv, .json, .png or .svg.", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(target));
 
         run = CliRun.Invoke("interactions", "--players", "pixels");

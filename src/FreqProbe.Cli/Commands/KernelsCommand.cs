@@ -48,9 +48,7 @@ internal static class KernelsCommand
             double[] edges = KernelSettings.EdgesOf(given, problems);
             int n = KernelSettings.SizeOf(given, problems);
             string? outPath = parsed.GetValue(output);
-            if (outPath is not null && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                problems.Add($"--out: '{outPath}' must end in .csv or .json.");
-            else if (outPath is not null && AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
+            if (outPath is not null && OutputFiles.Problem(outPath, new[] { ".csv", ".json" }) is { } outProblem) problems.Add($"--out: {outProblem}");
             string? pattern = given.Text(KernelSettings.Layers);
             InputProblems.Collect<Func<string, bool>?>(problems, () => KernelSpectra.LayerFilter(pattern), null);
             string? pictures = given.Text(KernelSettings.Pictures);

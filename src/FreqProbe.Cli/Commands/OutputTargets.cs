@@ -19,9 +19,5 @@ internal static class OutputTargets
     }
 
     /// <summary>Why <paramref name="target"/> cannot take a result in one of <paramref name="extensions"/>, or null.</summary>
-    public static string? Problem(string target, IReadOnlyList<string> extensions)
-    {
-        if (!extensions.Contains(Path.GetExtension(target).ToLowerInvariant())) return $"'{target}' must end in {string.Join(", ", extensions)}.";
-        return AtomicFile.CheckWritable(target) is { } why ? $"cannot write '{target}': {why}." : null;
-    }
+    public static string? Problem(string target, IReadOnlyList<string> extensions) => OutputFiles.Problem(target, extensions);
 }

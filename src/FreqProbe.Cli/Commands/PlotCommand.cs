@@ -53,9 +53,7 @@ internal static class PlotCommand
             for (int k = 0; k < targets.Length; k++)
             {
                 string target = targets[k];
-                if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-                    problems.Add($"{OptionOf(k)}: '{target}' must end in .png or .svg.");
-                else if (AtomicFile.CheckWritable(target) is { } why) problems.Add($"{OptionOf(k)}: cannot write '{target}': {why}.");
+                if (OutputFiles.Problem(target, OutputFiles.Pictures) is { } problem) problems.Add($"{OptionOf(k)}: {problem}");
             }
             if (parsed.GetValue(width) is < 100 or > 10000 || parsed.GetValue(height) is < 100 or > 10000) problems.Add("--width/--height: expected 100 to 10000 pixels.");
             if (problems.Count > 0)

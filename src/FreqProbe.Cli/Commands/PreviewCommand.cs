@@ -35,9 +35,7 @@ internal static class PreviewCommand
         {
             var problems = new List<string>();
             string outPath = parsed.GetValue(output)!;
-            if (!outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-                problems.Add($"--out: '{outPath}' must end in .png or .svg.");
-            else if (AtomicFile.CheckWritable(outPath) is { } why) problems.Add($"--out: cannot write '{outPath}': {why}.");
+            if (OutputFiles.Problem(outPath, OutputFiles.Pictures) is { } outProblem) problems.Add($"--out: {outProblem}");
             string[] files = parsed.GetValue(images) ?? Array.Empty<string>();
             foreach (string missing in files.Where(f => !File.Exists(f))) problems.Add($"--image: '{missing}' not found.");
             foreach (string input in files.Where(f => AtomicFile.SameFile(f, outPath))) problems.Add($"--out: '{outPath}' is also an --image input; the sheet would replace it. Expected a new file.");

@@ -86,7 +86,7 @@ public static class AccuracyChart
         plot.ShowLegend(Edge.Bottom);
         if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, width, height);
         else if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) plot.SavePng(path, width, height);
-        else throw new InputException("out", $"'{path}' must end in .png or .svg.");
+        else throw new InputException("out", IO.OutputFiles.ExtensionProblem(path, IO.OutputFiles.Pictures)!);
     }
 
     // A row of a results table, the columns a chart needs.

@@ -47,6 +47,6 @@ public static class InteractionChart
         plot.ShowLegend(Edge.Bottom);
         if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, width, height);
         else if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) plot.SavePng(path, width, height);
-        else throw new InputException("out", $"'{path}' must end in .png or .svg.");
+        else throw new InputException("out", IO.OutputFiles.ExtensionProblem(path, IO.OutputFiles.Pictures)!);
     }
 }

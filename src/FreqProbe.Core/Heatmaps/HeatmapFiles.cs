@@ -39,7 +39,7 @@ public static class HeatmapFiles
                 AtomicFile.Replace(temp, path);
                 break;
             default:
-                throw new InputException("out", $"'{path}' must end in .csv, .json, .png or .svg.");
+                throw new InputException("out", OutputFiles.ExtensionProblem(path, Extensions)!);
         }
     }
 

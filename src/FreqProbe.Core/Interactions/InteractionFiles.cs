@@ -45,7 +45,7 @@ public static class InteractionFiles
                 AtomicFile.Replace(temp, path);
                 break;
             default:
-                throw new InputException("out", $"'{path}' must end in {string.Join(", ", Extensions)}.");
+                throw new InputException("out", OutputFiles.ExtensionProblem(path, Extensions)!);
         }
     }
 

@@ -56,6 +56,6 @@ public static class KernelBankPictures
     {
         if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, width, height);
         else if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) plot.SavePng(path, width, height);
-        else throw new InputException("pictures", $"'{path}' must end in .png or .svg.");
+        else throw new InputException("pictures", IO.OutputFiles.ExtensionProblem(path, IO.OutputFiles.Pictures)!);
     }
 }
