@@ -161,6 +161,57 @@ public sealed class AnalysisSeamTests : IDisposable
     }
 
     [Fact]
+    public void Replacing_the_data_between_interrupt_and_resume_of_an_analysis_is_refused()
+    {
+        string cifar = dir.File("cifar");
+        Directory.CreateDirectory(cifar);
+        string batch = Path.Combine(cifar, "test_batch.bin");
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40));
+        IAnalysis analysis = AnalysisCommands.Registry.Get("heatmap").Analysis;
+        GivenSettings given = GivenSettings.From(new GivenValue[]
+        {
+            new(RunSettings.Model, "cifar-resnet20", "--model"), new(RunSettings.Weights, "random", "--weights"), new(RunSettings.Dataset, "cifar10", "--dataset"),
+            new(RunSettings.Data, cifar, "--data"), new(RunSettings.BatchSize, 10, "--batch-size"), new(RunSettings.Threads, 1, "--threads"),
+            new(RunSettings.CheckpointEvery, 1e-9, "--checkpoint-every"), new(analysis.Settings.Single(s => s.Name == "max-freq"), 1, "--max-freq"),
+        });
+        Resolution resolution = RunResolver.Resolve(given, RunKind.Unfiltered, ResolverEnvironment.FromVariables("test"));
+        var problems = new List<string>();
+        IPlannedAnalysis planned = analysis.Prepare(given, resolution.Request, problems) ?? throw new InvalidOperationException(string.Join("\n", problems));
+        string results = dir.File("h.json"), checkpoint = results + ".checkpoint.json";
+        using (var source = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => planned.RunAndWrite(new[] { results }, given, checkpoint, false, new CancelHalfway(source), null, source.Token));
+        }
+        Assert.True(File.Exists(checkpoint));
+
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40, label: r => (byte)((r + 3) % 10))); // same size, other content
+        var changed = Assert.Throws<FreqProbe.Core.InputException>(() => planned.RunAndWrite(new[] { results }, given, checkpoint, true, null, null, CancellationToken.None));
+        Assert.Contains("the data changed since", changed.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(checkpoint));
+
+        File.WriteAllBytes(batch, SyntheticCifar.Records(40)); // the original again
+        planned.RunAndWrite(new[] { results }, given, checkpoint, true, null, null, CancellationToken.None);
+        Assert.True(File.Exists(results));
+    }
+
+    [Theory]
+    [MemberData(nameof(AnalysisNames))]
+    public void A_second_run_of_an_analysis_on_an_out_in_use_is_refused_naming_the_holder(string name)
+    {
+        string target = dir.File("busy.json");
+        using (FreqProbe.Core.IO.OutputLock.Acquire(target, "out", "freqprobe holder-command"))
+        {
+            CliRun run = CliRun.Invoke(new[] { name, "--threads", "1", "--quiet", "--out", target }
+                .Concat(Cheap[name].SelectMany(s => new[] { "--" + s.Key, s.Value })).ToArray());
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("holder-command", run.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(target));
+        }
+        Assert.Equal(0, CliRun.Invoke(new[] { name, "--threads", "1", "--quiet", "--out", target }
+            .Concat(Cheap[name].SelectMany(s => new[] { "--" + s.Key, s.Value })).ToArray()).ExitCode);
+    }
+
+    [Fact]
     public void Every_analysis_setting_is_an_option_of_its_command_with_the_table_s_help_and_no_other_owner()
     {
         var owners = new Dictionary<string, string>();

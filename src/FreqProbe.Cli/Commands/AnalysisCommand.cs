@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Evaluation;
+using FreqProbe.Core.IO;
 using FreqProbe.Core.Planning;
 
 namespace FreqProbe.Cli.Commands;
@@ -47,14 +48,33 @@ internal static class AnalysisCommand
                 return ExitCodes.InputError;
             }
             bool quiet = given.Flag(RunSettings.Quiet);
-            if (!quiet) plan?.Invoke(context, request);
-            int code = AnalysisRun.Execute(context, resolution, evaluation, quiet, analysis.Product, checkpoint,
-                (progress, notice, cancel) => analysis.RunResumable(request, checkpoint, resume, evaluation.CheckpointSeconds, progress, notice, cancel), out TResult? result);
-            if (code != ExitCodes.Success || result is null) return code;
-            foreach (string target in targets) analysis.Write(result, given, target);
-            if (!quiet) report(context, request, result);
-            return ExitCodes.Success;
+            // One run per output at a time: a second run on the same --out is refused naming the first, instead of
+            // interleaving checkpoints or racing to replace the file.
+            var locks = new List<OutputLock>();
+            try
+            {
+                foreach (string target in targets) locks.Add(OutputLock.Acquire(target, "out", context.CommandLine));
+                return Run(context, analysis, resolution, evaluation, request, given, targets, checkpoint, resume, quiet, plan, report);
+            }
+            finally
+            {
+                foreach (OutputLock held in locks) held.Dispose();
+            }
         });
         return command;
+    }
+
+    static int Run<TRequest, TResult>(CommandContext context, Analysis<TRequest, TResult> analysis, Resolution resolution, RunRequest evaluation, TRequest request,
+        GivenSettings given, string[] targets, string? checkpoint, bool resume, bool quiet, Action<CommandContext, TRequest>? plan,
+        Action<CommandContext, TRequest, TResult> report)
+        where TRequest : class
+    {
+        if (!quiet) plan?.Invoke(context, request);
+        int code = AnalysisRun.Execute(context, resolution, evaluation, quiet, analysis.Product, checkpoint,
+            (progress, notice, cancel) => analysis.RunResumable(request, checkpoint, resume, evaluation.CheckpointSeconds, progress, notice, cancel), out TResult? result);
+        if (code != ExitCodes.Success || result is null) return code;
+        foreach (string target in targets) analysis.Write(result, given, target);
+        if (!quiet) report(context, request, result);
+        return ExitCodes.Success;
     }
 }

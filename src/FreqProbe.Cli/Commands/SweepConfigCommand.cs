@@ -149,6 +149,7 @@ internal static class SweepConfigCommand
                 {
                     string[] paths = p.Run.Formats.Select(format => Path.ChangeExtension(p.OutPath, format)).ToArray();
                     string checkpoint = SweepCheckpoint.PathFor(p.OutPath);
+                    using OutputLock outLock = OutputLock.Acquire(p.OutPath, "out", context.CommandLine);
                     int exit = AnalysisRun.Execute(context, p.Resolution, p.Resolution.Request!, p.Resolution.Quiet, p.Run.Analysis!.Product, checkpoint,
                         (progress, notice, cancel) => analysis.RunAndWrite(paths, p.Run.Settings, checkpoint, resume, progress, notice, cancel), out RunMetadata? metadata);
                     if (exit != ExitCodes.Success || metadata is null) return exit;

@@ -108,10 +108,27 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
         Action<string>? notice, CancellationToken cancellation)
     {
         if (resume && checkpointPath is null) throw new InputException("resume", "needs --out, beside which the checkpoint is kept.");
+        // What the data is matters only to a checkpoint, so it is worked out (hashing CIFAR batches takes a moment)
+        // only when one is saved or resumed.
+        string? dataStamp = null;
+        string DataStamp()
+        {
+            if (dataStamp is null)
+            {
+                using Datasets.IImageDataset data = Datasets.DatasetRegistry.Open(EvaluationOf(request).Dataset);
+                dataStamp = data.ContentStamp();
+            }
+            return dataStamp;
+        }
         TResult? from = default;
         if (resume && checkpointPath is not null && File.Exists(checkpointPath))
         {
-            from = AnalysisCheckpoint.Load(checkpointPath, FormatTag, Read);
+            (from, string savedStamp) = AnalysisCheckpoint.Load(checkpointPath, FormatTag, Read);
+            if (savedStamp != DataStamp())
+            {
+                throw new InputException("resume", $"the data changed since {checkpointPath} was saved (its files' content, names, sizes or times differ: " +
+                    $"{savedStamp} then, {DataStamp()} now); resuming would mix two datasets. Restore the data, or run without --resume to start afresh.");
+            }
             notice?.Invoke($"resuming from {checkpointPath} ({Metadata(from).Evaluated} images finished)");
         }
         Func<TResult>? latest = null;
@@ -120,7 +137,7 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
         void Save()
         {
             if (checkpointPath is null || latest is null) return;
-            AnalysisCheckpoint.Save(checkpointPath, FormatTag, path => Write(latest(), GivenSettings.None, path));
+            AnalysisCheckpoint.Save(checkpointPath, FormatTag, DataStamp(), path => Write(latest(), GivenSettings.None, path));
             clock.Restart();
         }
         void Snapshot(Func<TResult> partial)
@@ -167,8 +184,11 @@ public abstract class Analysis<TRequest, TResult> : IAnalysis
         return result;
     }
 
+    /// <summary>The evaluation settings of <paramref name="request"/>: model, data, execution, --checkpoint-every.</summary>
+    public abstract RunRequest EvaluationOf(TRequest request);
+
     /// <summary>Seconds between checkpoints of a run of <paramref name="request"/> (--checkpoint-every).</summary>
-    public abstract double CheckpointSeconds(TRequest request);
+    public double CheckpointSeconds(TRequest request) => EvaluationOf(request).CheckpointSeconds;
 
     /// <summary>Writes <paramref name="result"/> to <paramref name="path"/> by its extension; <paramref name="given"/> holds output-only settings.</summary>
     public abstract void Write(TResult result, GivenSettings given, string path);

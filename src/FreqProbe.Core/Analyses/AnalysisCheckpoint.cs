@@ -12,8 +12,11 @@ namespace FreqProbe.Core.Analyses;
 /// </summary>
 public static class AnalysisCheckpoint
 {
-    /// <summary>Writes the partial result (which <paramref name="write"/> writes to the path it is given) as the checkpoint at <paramref name="path"/>, atomically.</summary>
-    public static void Save(string path, string analysisFormat, Action<string> write)
+    /// <summary>
+    /// Writes the partial result (which <paramref name="write"/> writes to the path it is given) as the checkpoint at
+    /// <paramref name="path"/>, atomically, with <paramref name="dataStamp"/>, the content stamp of the data it read.
+    /// </summary>
+    public static void Save(string path, string analysisFormat, string dataStamp, Action<string> write)
     {
         string partial = AtomicFile.TempPathFor(AtomicFile.Target(path)) + ".partial.json";
         try
@@ -26,6 +29,7 @@ public static class AnalysisCheckpoint
                 json.WriteStartObject();
                 json.WriteString("format", FormatTags.AnalysisCheckpoint);
                 json.WriteString("analysis_format", analysisFormat);
+                json.WriteString("data_stamp", dataStamp);
                 json.WriteString("partial_sha256", Convert.ToHexStringLower(SHA256.HashData(bytes)));
                 json.WritePropertyName("partial");
                 json.WriteRawValue(bytes, skipInputValidation: false);
@@ -38,11 +42,15 @@ public static class AnalysisCheckpoint
         }
     }
 
-    /// <summary>Reads the partial result of the checkpoint at <paramref name="path"/> with <paramref name="read"/>, refusing another analysis's, an edited or a damaged one.</summary>
-    public static T Load<T>(string path, string analysisFormat, Func<string, T> read)
+    /// <summary>
+    /// Reads the partial result of the checkpoint at <paramref name="path"/> with <paramref name="read"/>, and the data
+    /// stamp it was saved with, refusing another analysis's, an edited or a damaged one.
+    /// </summary>
+    public static (T Partial, string DataStamp) Load<T>(string path, string analysisFormat, Func<string, T> read)
     {
         InputException Corrupt(string why) => new("resume", $"{path}: not a usable checkpoint ({why}); delete it or run without --resume.");
         string partial = AtomicFile.TempPathFor(AtomicFile.Target(path)) + ".partial.json";
+        string stamp;
         try
         {
             using (JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path)))
@@ -56,8 +64,9 @@ public static class AnalysisCheckpoint
                 byte[] bytes = Encoding.UTF8.GetBytes(root.GetProperty("partial").GetRawText());
                 if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != root.GetProperty("partial_sha256").GetString()) throw Corrupt("its content does not match its checksum (it was edited or damaged)");
                 File.WriteAllBytes(partial, bytes);
+                stamp = root.GetProperty("data_stamp").GetString() ?? throw Corrupt("its data stamp is null");
             }
-            return read(partial);
+            return (read(partial), stamp);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

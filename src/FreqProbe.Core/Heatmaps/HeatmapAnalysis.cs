@@ -89,7 +89,7 @@ public sealed class HeatmapAnalysis : Analysis<HeatmapRequest, HeatmapResult>
         Action<Func<HeatmapResult>>? snapshot, CancellationToken cancellation) => HeatmapRunner.Run(request, progress, notice, resumeFrom, snapshot, cancellation);
 
     /// <inheritdoc/>
-    public override double CheckpointSeconds(HeatmapRequest request) => request.Evaluation.CheckpointSeconds;
+    public override RunRequest EvaluationOf(HeatmapRequest request) => request.Evaluation;
 
     /// <summary>The metric the pictures and the CSV show.</summary>
     public static HeatmapMetric MetricOf(GivenSettings given) => given.TextOrDefault(Metric) == "accuracy" ? HeatmapMetric.Accuracy : HeatmapMetric.Error;

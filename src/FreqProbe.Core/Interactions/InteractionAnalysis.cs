@@ -176,7 +176,7 @@ public sealed class InteractionAnalysis : Analysis<InteractionRequest, Interacti
         Action<Func<InteractionResult>>? snapshot, CancellationToken cancellation) => InteractionRunner.Run(request, progress, notice, resumeFrom, snapshot, cancellation);
 
     /// <inheritdoc/>
-    public override double CheckpointSeconds(InteractionRequest request) => request.Evaluation.CheckpointSeconds;
+    public override RunRequest EvaluationOf(InteractionRequest request) => request.Evaluation;
 
     /// <inheritdoc/>
     public override void Write(InteractionResult result, GivenSettings given, string path) => InteractionFiles.Write(result, path);
