@@ -86,6 +86,12 @@ public static class PathVerifier
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
+        // A check that crashes is an answer, not a failure to investigate: no core dump or crash report for it, even
+        // where the runtime is told to write them (DOTNET_DbgEnableMiniDump, as scripts/test does for the test host).
+        foreach (string name in new[] { "DOTNET_DbgEnableMiniDump", "DOTNET_EnableCrashReport", "COMPlus_DbgEnableMiniDump", "COMPlus_EnableCrashReport" })
+        {
+            start.Environment.Remove(name);
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start '{start.FileName}'");
         var stderr = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) =>
