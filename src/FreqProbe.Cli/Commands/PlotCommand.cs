@@ -1,3 +1,4 @@
+using FreqProbe.Core;
 using System.CommandLine;
 using FreqProbe.Core.Charts;
 using FreqProbe.Core.IO;

@@ -144,25 +144,9 @@ public sealed class InteractionAnalysis : Analysis<InteractionRequest, Interacti
         int before = problems.Count;
         int images = given.CountOrDefault(Images, problems), pairs = given.CountOrDefault(Pairs, problems), contexts = given.CountOrDefault(Contexts, problems);
         PlayerSpec spec = PlayersOf(given, problems);
-        IReadOnlyList<double>? ratios = null;
-        try
-        {
-            ratios = InteractionOrders.ParseRatios(given.TextOrDefault(Orders));
-        }
-        catch (InputException e)
-        {
-            problems.Add(e.ToProblem().ForCommandLine());
-        }
+        IReadOnlyList<double>? ratios = InputProblems.Collect<IReadOnlyList<double>?>(problems, () => InteractionOrders.ParseRatios(given.TextOrDefault(Orders)), null);
         if (evaluation is null) return null;
-        PlayerSet? set = null;
-        try
-        {
-            set = spec.Build(evaluation.Preprocess.InputSize);
-        }
-        catch (InputException e)
-        {
-            problems.Add(e.ToProblem().ForCommandLine());
-        }
+        PlayerSet? set = InputProblems.Collect<PlayerSet?>(problems, () => spec.Build(evaluation.Preprocess.InputSize), null);
         if (problems.Count > before || set is null || ratios is null) return null;
         // The cost is planned before any work: what cannot finish or fit is refused with its numbers.
         var sampling = new InteractionSampling(pairs, contexts, ratios, evaluation.Seed);

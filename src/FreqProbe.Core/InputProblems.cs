@@ -1,9 +1,7 @@
-using FreqProbe.Core;
+namespace FreqProbe.Core;
 
-namespace FreqProbe.Cli.Commands;
-
-/// <summary>Collects input problems so that a command can report all of them at once, not just the first.</summary>
-internal static class InputProblems
+/// <summary>Collects input problems so that a command or an analysis's plan can report all of them at once, not just the first.</summary>
+public static class InputProblems
 {
     /// <summary>Runs <paramref name="action"/>; an <see cref="InputException"/> is recorded and <paramref name="fallback"/> returned.</summary>
     public static T Collect<T>(List<string> problems, Func<T> action, T fallback)
