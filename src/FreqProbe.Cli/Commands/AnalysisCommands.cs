@@ -3,6 +3,7 @@ using FreqProbe.Core;
 using FreqProbe.Core.Analyses;
 using FreqProbe.Core.Heatmaps;
 using FreqProbe.Core.Interactions;
+using FreqProbe.Core.Sensitivity;
 
 namespace FreqProbe.Cli.Commands;
 
@@ -18,6 +19,7 @@ internal static class AnalysisCommands
         {
             (HeatmapAnalysis.Instance, HeatmapCommand.Create),
             (InteractionAnalysis.Instance, InteractionsCommand.Create),
+            (SensitivityAnalysis.Instance, SensitivityCommand.Create),
         }.Select(entry => (entry.Analysis.Name, entry)));
 
     /// <summary>The analysis whose JSON results carry <paramref name="formatTag"/>, or null.</summary>

@@ -4,6 +4,7 @@ using FreqProbe.Core.Charts;
 using FreqProbe.Core.IO;
 using FreqProbe.Core.Interactions;
 using FreqProbe.Core.Results;
+using FreqProbe.Core.Sensitivity;
 using FreqProbe.Core.Training;
 
 namespace FreqProbe.Cli.Commands;
@@ -13,7 +14,7 @@ internal static class PlotCommand
 {
     public static Command Create(CommandContext context)
     {
-        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep; or interaction JSONs (freqprobe interactions --out NAME.json); or training probe files (NAME.probe.csv or NAME.fprinciple.csv from train --probe-radii/--probe-fprinciple).", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILES") { Description = "Results files (.csv or .json) from lowpass/highpass/bandpass, merge or sweep; or interaction JSONs (freqprobe interactions --out NAME.json); or sensitivity JSONs (freqprobe sensitivity --out NAME.json); or training probe files (NAME.probe.csv or NAME.fprinciple.csv from train --probe-radii/--probe-fprinciple).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Chart file: .png or .svg.", Required = true };
         var outputs = new Option<string[]>("--also") { Description = "More chart files of the same chart, e.g. --also chart.svg." };
         var x = new Option<string>("--x") { Description = "x axis: radius (cycles per image; bands at their outer radius) or energy (share of spectral energy kept).", DefaultValueFactory = _ => "radius" };
@@ -25,7 +26,8 @@ internal static class PlotCommand
             "Chart top-1 accuracy against the filter radius (or the energy kept) from one or more results files: one line per\n" +
             "file and filter kind with its 95% Wilson interval shaded, the clean baseline dashed and chance dotted. Legends\n" +
             "name the model and the weights (JSON results; CSV results are named by file). Interaction results\n" +
-            "(`freqprobe interactions --out NAME.json`) chart J(m) against m/n instead, one line per file. Training probe files\n" +
+            "(`freqprobe interactions --out NAME.json`) chart J(m) against m/n instead, one line per file; sensitivity results\n" +
+            "(`freqprobe sensitivity --out NAME.json`) chart their radial profiles, one line per file. Training probe files\n" +
             "chart against the epoch: NAME.probe.csv top-1 per split, filter and radius; NAME.fprinciple.csv e_low and e_high.\n\n" +
             "Example:\n  freqprobe lowpass --out low.json && freqprobe highpass --out high.json\n  freqprobe plot low.json high.json --out curve.png --also curve.svg");
         command.Arguments.Add(files);
@@ -82,7 +84,12 @@ internal static class PlotCommand
     sealed record ChartKind(string What, Func<ChartRequest, Action<string>> Prepare);
 
     // The kind of a file: a training probe file by its header, an interaction result by its format tag, else accuracy results.
-    static string KindOf(string file) => ProbeFiles.KindOf(file) ?? (ResultFormat.Of(file) == InteractionFiles.Format ? "interactions" : "accuracy");
+    static string KindOf(string file) => ProbeFiles.KindOf(file) ?? ResultFormat.Of(file) switch
+    {
+        InteractionFiles.Format => "interactions",
+        SensitivityFiles.Format => "sensitivity",
+        _ => "accuracy",
+    };
 
     // Every kind of chart by the kind of its files, one registry.
     static readonly Core.Registry<ChartKind> Charts = new("chart", null, new (string, ChartKind)[]
@@ -91,6 +98,11 @@ internal static class PlotCommand
         {
             var strengths = c.Files.Select(f => InteractionFiles.Series(InteractionFiles.Read(f))).ToArray();
             return temp => InteractionChart.Save(strengths, temp, c.Title, c.Width, c.Height);
+        })),
+        ("sensitivity", new ChartKind("sensitivity results", c =>
+        {
+            var results = c.Files.SelectMany(f => InputProblems.Collect(c.Problems, () => new[] { SensitivityFiles.Read(f) }, Array.Empty<SensitivityResult>())).ToArray();
+            return temp => SensitivityFiles.SaveProfiles(results, temp, c.Title, c.Width, c.Height);
         })),
         ("accuracy", new ChartKind("accuracy results", c =>
         {

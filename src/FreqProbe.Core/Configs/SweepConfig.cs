@@ -37,7 +37,7 @@ public static partial class SweepConfig
 
     // A key's setting: a run setting, or a setting of one of the analyses (each belongs to one).
     static Setting? FindSetting(string key, IReadOnlyList<IAnalysis> analyses) =>
-        RunSettings.Find(key) ?? analyses.SelectMany(a => a.Settings).FirstOrDefault(s => s.Name == key);
+        RunSettings.Find(key) ?? AnalysisSettings.Distinct(analyses).FirstOrDefault(s => s.Name == key);
 
     /// <summary>The filters a run may name, which are the evaluating commands.</summary>
     public static IReadOnlyList<string> Filters { get; } = new[] { "lowpass", "highpass", "bandpass" };
@@ -254,7 +254,7 @@ public static partial class SweepConfig
             if (FindSetting(key, analyses) is not { } setting)
             {
                 problem(where, $"unknown key; expected name, {string.Join(", ", RunOnlyKeys.Concat(RunSettings.All.Where(s => s.NotInConfig is null).Select(s => s.Name)))}, " +
-                    $"or a setting of an analysis ({string.Join(", ", analyses.SelectMany(a => a.Settings).Select(s => s.Name))}).");
+                    $"or a setting of an analysis ({string.Join(", ", AnalysisSettings.Distinct(analyses).Select(s => s.Name))}).");
                 continue;
             }
             if (setting.NotInConfig is { } why)
@@ -276,10 +276,13 @@ public static partial class SweepConfig
         var kept = new List<GivenValue>();
         foreach (GivenValue value in settings.All)
         {
-            if (takes.Contains(value.Setting) || value.Setting.NotInConfig is not null) kept.Add(value);
+            if (value.Setting.NotInConfig is not null) kept.Add(value);
+            else if (AnalysisSettings.Rebind(value, takes, command, problem) is { } own) kept.Add(own);
+            else if (takes.Any(s => s.Name == value.Setting.Name)) continue; // a choice the command lacks: said by Rebind
             else if (!value.Origin.StartsWith("$.defaults", StringComparison.Ordinal) && value.Origin.StartsWith("$.", StringComparison.Ordinal))
             {
-                string owner = analyses.FirstOrDefault(a => a.Settings.Contains(value.Setting))?.Name ?? "lowpass, highpass and bandpass";
+                string[] owners = analyses.Where(a => a.Settings.Any(s => s.Name == value.Setting.Name)).Select(a => a.Name).ToArray();
+                string owner = owners.Length > 0 ? string.Join(" and ", owners) : "lowpass, highpass and bandpass";
                 problem(value.Origin, $"\"{value.Setting.Name}\" belongs to {owner}; {command} does not take it.");
             }
         }

@@ -17,6 +17,11 @@ public enum SessionParts
     Weights = 2,
     /// <summary>The network as <see cref="Weights"/>, then on the device, in eval mode, prepared for the precision and layout; and the normalisation.</summary>
     Model = Weights | 4,
+    /// <summary>
+    /// The model as <see cref="Model"/>, for gradients with respect to its input: the execution plan verifies the
+    /// backward pass of every path too, and the weights take no gradient.
+    /// </summary>
+    InputGradients = Model | 8,
     /// <summary>Both.</summary>
     All = Data | Model,
 }
@@ -178,7 +183,11 @@ public sealed class EvaluationSession : IDisposable
                     ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, 0)
                     : null;
                 plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
-                    request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice);
+                    request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice, gradients: parts.HasFlag(SessionParts.InputGradients));
+                if (parts.HasFlag(SessionParts.InputGradients))
+                {
+                    foreach (TorchSharp.Modules.Parameter parameter in model.parameters()) parameter.requires_grad = false;
+                }
                 forward = plan.Forward;
                 if (request.Model.IsArchive) OutputCheck(forward, model, request, classes, device);
                 if (request.Mean.Count > 0)

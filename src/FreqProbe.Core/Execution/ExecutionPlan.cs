@@ -130,9 +130,11 @@ public sealed class ExecutionPlan
     /// verifying every path it uses (verdicts under <paramref name="cacheRoot"/>). <paramref name="archive"/> describes
     /// a model that brings its own code (null for native models); <paramref name="inputSize"/> is the input side.
     /// A layout that does not verify is an <see cref="InputException"/> on --layout naming the layer and the way out.
+    /// With <paramref name="gradients"/>, a path must also give the right gradient with respect to its input (the
+    /// backward pass runs other kernels), for callers that differentiate the network.
     /// </summary>
     public static ExecutionPlan Prepare(nn.Module<Tensor, Tensor> model, string precision, string layout, long batch, int inputSize, int threads,
-        Device device, string cacheRoot, ModelUnderTest? archive, Action<string>? notice)
+        Device device, string cacheRoot, ModelUnderTest? archive, Action<string>? notice, bool gradients = false)
     {
         if (!Layouts.Contains(layout)) throw new InputException("layout", $"'{layout}' is not one of {string.Join(", ", Layouts)}.");
         ScalarType type = InferencePrecision.Parse(precision);
@@ -141,12 +143,12 @@ public sealed class ExecutionPlan
         VerdictStore store = VerdictStore.Open(cacheRoot, identity);
         string kind = device.type == DeviceType.CUDA ? "cuda" : "cpu";
         return archive is null
-            ? Native(model, type, precision, layout, batch, inputSize, device, store, kind, notice)
-            : Archive(model, precision, layout, archive with { Batch = batch }, store, kind, notice);
+            ? Native(model, type, precision, layout, batch, inputSize, device, store, kind, notice, gradients)
+            : Archive(model, precision, layout, archive with { Batch = batch }, store, kind, notice, gradients);
     }
 
     static ExecutionPlan Native(nn.Module<Tensor, Tensor> model, ScalarType type, string precision, string layout, long batch, int inputSize,
-        Device device, VerdictStore store, string workerDevice, Action<string>? notice)
+        Device device, VerdictStore store, string workerDevice, Action<string>? notice, bool gradients)
     {
         BatchNormFolding.Fold(model);
         if (type != ScalarType.Float32) model.to(type);
@@ -177,14 +179,14 @@ public sealed class ExecutionPlan
         var shapes = recorded.Select(r => r.Shape).Distinct().ToList();
         var used = new List<(VerificationCheck Check, Verdict Verdict)>();
         (Dictionary<ConvolutionShape, ConvolutionKernel> chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> failures) =
-            Choose(layout, shapes, precision, store, workerDevice, notice, used);
+            Choose(layout, shapes, precision, gradients, store, workerDevice, notice, used);
         // A network where most layers would fall back to channels-first runs channels-first throughout where that
         // verifies: one conversion per layer costs more than channels-last gains.
         if (layout == "auto" && chosen.Count == shapes.Count
             && recorded.Count(r => chosen[r.Shape] == ConvolutionKernel.ChannelsFirst) * 2 > recorded.Count)
         {
             var nchwUsed = new List<(VerificationCheck Check, Verdict Verdict)>();
-            var nchw = Choose("nchw", shapes, precision, store, workerDevice, notice, nchwUsed);
+            var nchw = Choose("nchw", shapes, precision, gradients, store, workerDevice, notice, nchwUsed);
             if (nchw.Chosen.Count == shapes.Count)
             {
                 chosen = nchw.Chosen;
@@ -231,10 +233,11 @@ public sealed class ExecutionPlan
         string networkLayout = channelsLast ? "nhwc" : "nchw";
         string path = $"{workerDevice} {precision} {networkLayout}"
             + (pointwise > 0 ? string.Create(CultureInfo.InvariantCulture, $"; 1x1 as matrix products: {pointwise}") : "")
-            + (fallback > 0 ? string.Create(CultureInfo.InvariantCulture, $"; channels-first layers: {fallback}") : "");
+            + (fallback > 0 ? string.Create(CultureInfo.InvariantCulture, $"; channels-first layers: {fallback}") : "")
+            + (gradients ? "; input gradients" : "");
         Func<Tensor, Tensor> run = InferencePrecision.Forward(model, type, channelsLast);
         IReadOnlyList<VerificationCheck> ChecksAt(long n) => seen
-            .Select(r => new VerificationCheck { Shape = r.Shape.At(n), Kernel = chosen[r.Shape.At(batch)], Precision = precision })
+            .SelectMany(r => Checks(r.Shape.At(n), chosen[r.Shape.At(batch)], precision, gradients))
             .DistinctBy(c => c.Key).ToList();
         return new ExecutionPlan(run, batch, networkLayout, path, Key(store.Identity, used), choices, ChecksAt, store, workerDevice, notice);
     }
@@ -261,37 +264,45 @@ public sealed class ExecutionPlan
 
     // The first verified candidate of every shape, checking the next candidates only for the shapes whose earlier ones failed.
     static (Dictionary<ConvolutionShape, ConvolutionKernel> Chosen, Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>> Failures) Choose(
-        string layout, IReadOnlyList<ConvolutionShape> shapes, string precision, VerdictStore store, string workerDevice, Action<string>? notice,
+        string layout, IReadOnlyList<ConvolutionShape> shapes, string precision, bool gradients, VerdictStore store, string workerDevice, Action<string>? notice,
         List<(VerificationCheck Check, Verdict Verdict)> used)
     {
         var chosen = new Dictionary<ConvolutionShape, ConvolutionKernel>();
         var failures = new Dictionary<ConvolutionShape, List<(VerificationCheck, Verdict)>>();
         for (int round = 0; round < 3; round++)
         {
-            var checks = shapes.Where(s => !chosen.ContainsKey(s) && Candidates(layout, s).Length > round)
-                .Select(s => new VerificationCheck { Shape = s, Kernel = Candidates(layout, s)[round], Precision = precision }).ToList();
-            if (checks.Count == 0) break;
-            IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(checks, store, workerDevice, notice);
-            foreach (VerificationCheck check in checks)
+            var candidates = shapes.Where(s => !chosen.ContainsKey(s) && Candidates(layout, s).Length > round)
+                .Select(s => Checks(s, Candidates(layout, s)[round], precision, gradients)).ToList();
+            if (candidates.Count == 0) break;
+            IReadOnlyDictionary<string, Verdict> verdicts = PathVerifier.Verify(candidates.SelectMany(c => c).ToList(), store, workerDevice, notice);
+            foreach (VerificationCheck[] checks in candidates)
             {
-                Verdict verdict = verdicts[check.Key];
-                if (verdict.Ok)
+                // A kernel serves a shape when every check of it passes: its output, and its input gradient where asked.
+                ConvolutionShape shape = checks[0].Shape!;
+                if (checks.All(c => verdicts[c.Key].Ok))
                 {
-                    chosen[check.Shape!] = check.Kernel;
-                    used.Add((check, verdict));
+                    chosen[shape] = checks[0].Kernel;
+                    used.AddRange(checks.Select(c => (c, verdicts[c.Key])));
                 }
                 else
                 {
-                    if (!failures.TryGetValue(check.Shape!, out var list)) failures[check.Shape!] = list = new();
-                    list.Add((check, verdict));
+                    if (!failures.TryGetValue(shape, out var list)) failures[shape] = list = new();
+                    list.AddRange(checks.Where(c => !verdicts[c.Key].Ok).Select(c => (c, verdicts[c.Key])));
                 }
             }
         }
         return (chosen, failures);
     }
 
+    // The checks a kernel must pass at a shape: its output, and its gradient with respect to the input when asked.
+    static VerificationCheck[] Checks(ConvolutionShape shape, ConvolutionKernel kernel, string precision, bool gradients)
+    {
+        var output = new VerificationCheck { Shape = shape, Kernel = kernel, Precision = precision };
+        return gradients ? new[] { output, output with { Gradient = true } } : new[] { output };
+    }
+
     static ExecutionPlan Archive(nn.Module<Tensor, Tensor> model, string precision, string layout, ModelUnderTest archive, VerdictStore store,
-        string workerDevice, Action<string>? notice)
+        string workerDevice, Action<string>? notice, bool gradients)
     {
         string[] candidates = layout == "auto" ? new[] { "nhwc", "nchw" } : new[] { layout };
         var tried = new List<(string Layout, Verdict Verdict)>();
@@ -302,6 +313,18 @@ public sealed class ExecutionPlan
             var check = new VerificationCheck { Model = archive, Layout = candidate, Precision = precision };
             Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
             tried.Add((candidate, verdict));
+            if (verdict.Ok && gradients)
+            {
+                // The backward pass runs other kernels: the layout serves only if its input gradient is right too.
+                var backward = check with { Gradient = true };
+                Verdict gradient = PathVerifier.Verify(new[] { backward }, store, workerDevice, notice)[backward.Key];
+                if (!gradient.Ok)
+                {
+                    tried.Add(($"{candidate} (gradient with respect to the input)", gradient));
+                    continue;
+                }
+                used.Add((backward, gradient));
+            }
             if (verdict.Ok || verdict.Threw)
             {
                 // An error is the archive refusing the input (its size, say): no crash, and the model's output check
@@ -318,8 +341,12 @@ public sealed class ExecutionPlan
                 "; expected a layout that verifies: --layout nchw, or see `freqprobe doctor`.");
         }
         Func<Tensor, Tensor> run = InferencePrecision.Prepare(model, precision, chosen);
-        IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { new VerificationCheck { Model = archive with { Batch = n }, Layout = chosen, Precision = precision } };
-        string path = $"{workerDevice} {precision} {chosen}";
+        IReadOnlyList<VerificationCheck> ChecksAt(long n)
+        {
+            var output = new VerificationCheck { Model = archive with { Batch = n }, Layout = chosen, Precision = precision };
+            return gradients ? new[] { output, output with { Gradient = true } } : new[] { output };
+        }
+        string path = $"{workerDevice} {precision} {chosen}" + (gradients ? "; input gradients" : "");
         if (workerDevice == "cuda" && precision == "fp32" && model is TorchScriptNetwork { Tf32Convolutions: > 0 and int tf32 })
         {
             // Measured on an H200: traced ViT and ConvNeXt archives move logits by up to 4e-4 relative against the same

@@ -50,7 +50,9 @@ public static class KernelCheck
         using var noGrad = no_grad();
         try
         {
-            return check.Shape is { } shape ? Convolution(shape, check.Kernel, check.Precision, device) : Model(check.Model!, check.Layout, check.Precision, device);
+            return check.Shape is { } shape
+                ? Convolution(shape, check.Kernel, check.Precision, device, check.Gradient)
+                : Model(check.Model!, check.Layout, check.Precision, device, check.Gradient);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -60,7 +62,9 @@ public static class KernelCheck
         }
     }
 
-    static Verdict Convolution(ConvolutionShape s, ConvolutionKernel kernel, string precision, Device device)
+    // A gradient check differentiates Σ g·y for a seeded random g of the output's shape: the input gradient is the
+    // transposed convolution of g, computed by the backward kernels of the path under test.
+    static Verdict Convolution(ConvolutionShape s, ConvolutionKernel kernel, string precision, Device device, bool gradient)
     {
         ScalarType type = InferencePrecision.Parse(precision);
         using var generator = new Generator(unchecked((ulong)StableHash(s.Key)));
@@ -72,15 +76,35 @@ public static class KernelCheck
         x = x.to(type);
         w = w.to(type);
         b = b?.to(type);
-        Tensor y = ConvolutionKernels.Run(kernel, x.to(device), w.to(device), b?.to(device), s.Stride, s.Padding, s.Groups,
-            channelsLastOut: kernel != ConvolutionKernel.ChannelsFirst);
         // A float64 reference on a few images spread over the batch (first, thirds, last): the path under test runs at
         // the full batch, since backends choose their blocking by it, but the reference's cost stays that of four images.
         long[] rows = new[] { 0, s.Batch / 3, 2 * s.Batch / 3, s.Batch - 1 }.Distinct().ToArray();
         Tensor index = tensor(rows);
-        Tensor reference = nn.functional.conv2d(x.index_select(0, index).to(float64), w.to(float64), b?.to(float64),
+        Tensor Reference(Tensor input) => nn.functional.conv2d(input, w.to(float64), b?.to(float64),
             strides: new[] { s.Stride, s.Stride }, padding: new[] { s.Padding, s.Padding }, groups: s.Groups);
-        Tensor got = y.cpu().to(float64).index_select(0, index);
+        Tensor got, reference;
+        if (!gradient)
+        {
+            Tensor y = ConvolutionKernels.Run(kernel, x.to(device), w.to(device), b?.to(device), s.Stride, s.Padding, s.Groups,
+                channelsLastOut: kernel != ConvolutionKernel.ChannelsFirst);
+            reference = Reference(x.index_select(0, index).to(float64));
+            got = y.cpu().to(float64).index_select(0, index);
+        }
+        else
+        {
+            using var grad = enable_grad();
+            Tensor input = x.to(device).detach().requires_grad_(true);
+            Tensor y = ConvolutionKernels.Run(kernel, input, w.to(device), b?.to(device), s.Stride, s.Padding, s.Groups,
+                channelsLastOut: kernel != ConvolutionKernel.ChannelsFirst);
+            Tensor upstream = randn(y.shape, generator: generator).to(type);
+            y.backward(new[] { upstream.to(device) });
+            got = input.grad!.cpu().to(float64).index_select(0, index);
+            Tensor rowsIn = x.index_select(0, index).to(float64).detach().requires_grad_(true);
+            Reference(rowsIn).backward(new[] { upstream.index_select(0, index).to(float64) });
+            // The input gradient sums fan-out terms: compared relative to its largest magnitude (at least 1).
+            reference = rowsIn.grad!.div(Math.Max(1.0, rowsIn.grad!.abs().max().item<double>()));
+            got = got.div(Math.Max(1.0, rowsIn.grad!.abs().max().item<double>()));
+        }
         double tolerance = ConvolutionTolerance(precision);
         if (!got.shape.SequenceEqual(reference.shape))
         {
@@ -88,22 +112,38 @@ public static class KernelCheck
         }
         double error = (got - reference).abs().max().item<double>();
         bool ok = error <= tolerance; // NaN fails
-        return new Verdict(ok, error, tolerance, ok ? "matches the float64 reference" : "differs from the float64 reference");
+        string what = gradient ? "input gradient" : "output";
+        return new Verdict(ok, error, tolerance, ok ? $"{what} matches the float64 reference" : $"{what} differs from the float64 reference");
     }
 
-    static Verdict Model(ModelUnderTest m, string layout, string precision, Device device)
+    // A gradient check differentiates Σ r·logits for a seeded random r and compares the input gradients by their norms:
+    // ReLUs whose input sits within rounding of zero switch between paths and move single elements, while a wrong
+    // kernel moves the whole gradient.
+    static Verdict Model(ModelUnderTest m, string layout, string precision, Device device, bool gradient)
     {
         double tolerance = ModelTolerance(precision);
         using var generator = new Generator(unchecked((ulong)StableHash(m.WeightsSha256)));
         Tensor input = randn(new[] { m.Batch, 3, (long)m.InputSize, m.InputSize }, generator: generator);
+        Tensor upstream = randn(new[] { m.Batch, (long)m.Classes }, generator: generator);
         var spec = ModelRegistry.Get(m.ModelName);
+        // The logits, or the gradient of Σ upstream·logits with respect to the input, of forward on x.
+        Tensor Measure(Func<Tensor, Tensor> forward, Tensor x)
+        {
+            if (!gradient) return forward(x);
+            using var grad = enable_grad();
+            Tensor leaf = x.detach().requires_grad_(true);
+            Tensor logits = forward(leaf);
+            if (!logits.shape.SequenceEqual(new[] { m.Batch, (long)m.Classes })) return logits;
+            logits.backward(new[] { upstream.to(logits.dtype).to(logits.device) });
+            return leaf.grad ?? zeros_like(leaf);
+        }
         Tensor got;
         using (nn.Module<Tensor, Tensor> model = spec.Open(m.Classes, m.WeightsPath))
         {
             model.to(device);
             model.eval();
             Func<Tensor, Tensor> forward = InferencePrecision.Prepare(model, precision, layout);
-            got = forward(input.to(device)).cpu().to(float64);
+            got = Measure(forward, input.to(device)).cpu().to(float64);
         }
         Tensor reference;
         string against;
@@ -113,7 +153,7 @@ public static class KernelCheck
             try
             {
                 model.to(float64);
-                reference = model.forward(input.to(float64));
+                reference = Measure(model.forward, input.to(float64));
                 against = "float64";
             }
             catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException or ArgumentException or InputException)
@@ -121,13 +161,20 @@ public static class KernelCheck
                 // A frozen archive keeps its weights as fp32 constants: compare with its channels-first fp32 pass.
                 using nn.Module<Tensor, Tensor> fp32 = spec.Open(m.Classes, m.WeightsPath);
                 fp32.eval();
-                reference = fp32.forward(input).to(float64);
+                reference = Measure(fp32.forward, input).to(float64);
                 against = "fp32 channels-first (the archive cannot run in float64)";
             }
         }
         if (!got.shape.SequenceEqual(reference.shape))
         {
             return new Verdict(false, double.NaN, tolerance, $"output shape [{string.Join(", ", got.shape)}] differs from the reference's");
+        }
+        if (gradient)
+        {
+            double norm = reference.norm().item<double>();
+            double relative = norm > 0 ? (got - reference).norm().item<double>() / norm : (got - reference).abs().max().item<double>();
+            bool fine = relative <= tolerance;
+            return new Verdict(fine, relative, tolerance, $"input gradient {(fine ? "matches" : "differs from")} the {against} reference (relative L2 error)");
         }
         double scale = Math.Max(1.0, reference.abs().max().item<double>());
         double error = (got - reference).abs().max().item<double>() / scale;

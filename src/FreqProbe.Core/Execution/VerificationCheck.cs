@@ -22,18 +22,26 @@ public sealed record VerificationCheck
     /// <summary>The layout under test (model checks): nhwc or nchw.</summary>
     public string Layout { get; init; } = "nchw";
 
+    /// <summary>
+    /// Whether the check is of the gradient with respect to the input (the backward pass of the convolution or the
+    /// model) instead of the output; the backward pass runs other kernels than the forward.
+    /// </summary>
+    public bool Gradient { get; init; }
+
     /// <summary>fp32, fp16 or bf16.</summary>
     public string Precision { get; init; } = InferencePrecision.Default;
 
     /// <summary>The verdict's key: what was checked, at which shape, path and precision.</summary>
-    public string Key => Shape is { } shape
+    public string Key => (Shape is { } shape
         ? $"conv {shape.Key} {Kernel} {Precision}"
-        : string.Create(CultureInfo.InvariantCulture, $"model {Model!.WeightsSha256} n{Model.Batch} s{Model.InputSize} c{Model.Classes} {Layout} {Precision}");
+        : string.Create(CultureInfo.InvariantCulture, $"model {Model!.WeightsSha256} n{Model.Batch} s{Model.InputSize} c{Model.Classes} {Layout} {Precision}"))
+        + (Gradient ? " input-gradient" : "");
 
     /// <summary>For people: the convolution or model and the path.</summary>
-    public string Describe() => Shape is { } shape
+    public string Describe() => (Shape is { } shape
         ? $"{shape} by {KernelName(Kernel)} at {Precision}"
-        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {Layout} at {Precision}");
+        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {Layout} at {Precision}"))
+        + (Gradient ? ", gradient with respect to the input" : "");
 
     /// <summary>How messages name a kernel.</summary>
     public static string KernelName(ConvolutionKernel kernel) => kernel switch

@@ -24,6 +24,9 @@ public static class FormatTags
     /// <summary>Multi-order interactions (JSON).</summary>
     public const string Interactions = "freqprobe-interactions/1";
 
+    /// <summary>A Fourier sensitivity map (JSON).</summary>
+    public const string Sensitivity = "freqprobe-sensitivity/1";
+
     /// <summary>Kernel spectra and banks (JSON).</summary>
     public const string Kernels = "freqprobe-kernels/1";
 
