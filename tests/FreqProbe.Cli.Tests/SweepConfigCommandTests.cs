@@ -282,7 +282,7 @@ public sealed class SweepConfigCommandTests : IDisposable
         {
             "$.runs[0].radii: \"radii\" belongs to lowpass, highpass and bandpass; heatmap does not take it.",
             "$.runs[1].eps: \"eps\" belongs to heatmap; lowpass does not take it.",
-            "$.runs[2].analysis: \"nope\" is not an analysis: one of heatmap, interactions.",
+            "$.runs[2].analysis: \"nope\" is not an analysis: one of heatmap, interactions, sensitivity.",
             "$.runs[3].formats[0]: \"md\" is not a format; expected one of csv, json, png, svg.",
             "$.runs[3].predictions: interactions writes no per-image predictions",
             "$.runs[4].eps: -1 must be a positive number.",
@@ -291,5 +291,36 @@ public sealed class SweepConfigCommandTests : IDisposable
         {
             Assert.Contains(expected, run.Error, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void A_key_two_analyses_share_binds_to_each_run_s_own_setting_and_its_choices()
+    {
+        string config = dir.File("namesakes.json");
+        File.WriteAllText(config, """
+            {"defaults": {"value": "logit", "limit": 4},
+             "runs": [{"name": "i", "analysis": "interactions"}, {"name": "s", "analysis": "sensitivity"},
+                      {"name": "h", "analysis": "heatmap"}]}
+            """);
+        CliRun run = CliRun.Invoke("sweep", config, "--check");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("--value logit", run.Out, StringComparison.Ordinal);
+
+        // A choice only one of them offers is refused for the other's runs, naming the run and its choices.
+        File.WriteAllText(config, """
+            {"runs": [{"name": "i", "analysis": "interactions", "value": "loss"}, {"name": "s", "analysis": "sensitivity", "value": "loss"},
+                      {"name": "t", "analysis": "sensitivity", "value": "logp"}]}
+            """);
+        run = CliRun.Invoke("sweep", config, "--check");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("$.runs[0].value: 'loss' is not a value of interactions; expected one of logodds, logit, logp.", run.Error, StringComparison.Ordinal);
+        Assert.Contains("$.runs[2].value: 'logp' is not a value of sensitivity; expected one of loss, logit, logodds.", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("$.runs[1]", run.Error, StringComparison.Ordinal);
+
+        // On the command line, the option stands for both too.
+        File.WriteAllText(config, """{"runs": [{"name": "s", "analysis": "sensitivity"}]}""");
+        run = CliRun.Invoke("sweep", config, "--check", "--value", "logodds");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("--value logodds", run.Out, StringComparison.Ordinal);
     }
 }

@@ -43,7 +43,7 @@ internal static class SweepConfigCommand
         // Every run setting except the per-run results paths and filter lists; --resume, --offline and --quiet apply to every run.
         // The run settings and every analysis's own: an option given here applies to each run that takes it.
         SettingOptions options = new(RunSettings.All.Except(new[] { RunSettings.Out, RunSettings.Predictions, RunSettings.Radii, RunSettings.Bands })
-            .Concat(AnalysisSettings.Distinct(AnalysisCommands.Registry.All.Select(e => e.Analysis))).DistinctBy(s => s.Name));
+            .Concat(AnalysisSettings.Distinct(AnalysisCommands.Registry.All.Select(e => e.Analysis))));
         var outDir = new Option<string?>("--out-dir") { Description = "Folder for the results (created if missing); overrides the config's \"out_dir\"." };
         var only = new Option<string?>("--only") { Description = "Run only these runs, by name: NAME[,NAME...]." };
         var check = new Option<bool>("--check")

@@ -121,7 +121,15 @@ public sealed class EvaluationSession : IDisposable
     /// <paramref name="settingsPerPass"/> filter settings of a data batch into one forward pass (the sweep: its setting
     /// count), so that the verified forward batch is no larger than the passes it will run.
     /// </summary>
-    public static EvaluationSession Open(RunRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass)
+    public static EvaluationSession Open(RunRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass) =>
+        Open(request, parts, notice, settingsPerPass, passImages: null);
+
+    /// <summary>
+    /// As <see cref="Open(RunRequest, SessionParts, Action{string}?, int?)"/>, with every forward pass of exactly
+    /// <paramref name="passImages"/> rows when it is given, whatever --batch-size and the shard hold: backends round an
+    /// image's numbers differently at other pass sizes, so a loop whose numbers must not depend on them fixes it.
+    /// </summary>
+    public static EvaluationSession Open(RunRequest request, SessionParts parts, Action<string>? notice, int? settingsPerPass, int? passImages)
     {
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
@@ -182,7 +190,7 @@ public sealed class EvaluationSession : IDisposable
                 ModelUnderTest? archive = request.Model.IsArchive
                     ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, 0)
                     : null;
-                plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
+                plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, passImages ?? (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
                     request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice, gradients: parts.HasFlag(SessionParts.InputGradients));
                 if (parts.HasFlag(SessionParts.InputGradients))
                 {

@@ -283,7 +283,7 @@ public static class RunSettings
 
     /// <summary>--per-class.</summary>
     public static readonly Setting PerClass = new("per-class", SettingKind.Flag, SettingGroup.Output,
-        "Add per-class top-1 (columns top1_class_K; per_class in JSON) to every output; sensitivity: print the band shares of every class too.")
+        "Add per-class top-1 (columns top1_class_K; per_class in JSON) to every output.")
     {
         Example = "true",
         Identity = m => m.PerClass ? "per-class" : "",

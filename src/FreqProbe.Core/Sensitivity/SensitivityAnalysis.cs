@@ -29,9 +29,6 @@ public sealed class SensitivityAnalysis : Analysis<SensitivityRequest, Sensitivi
         Identity = Setting.RecordedParameter("value"),
     };
 
-    /// <summary>--per-class: the run setting, which here adds the band shares of every class to the report.</summary>
-    public static Setting PerClass => RunSettings.PerClass;
-
     /// <inheritdoc/>
     public override string Name => "sensitivity";
 
@@ -42,7 +39,7 @@ public sealed class SensitivityAnalysis : Analysis<SensitivityRequest, Sensitivi
     public override IReadOnlyList<Setting> Settings => OwnSettings;
 
     // After the settings: static fields are initialised in order.
-    static readonly Setting[] OwnSettings = { Value, RunSettings.PerClass };
+    static readonly Setting[] OwnSettings = { Value };
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Extensions => SensitivityFiles.Extensions;
@@ -72,7 +69,7 @@ public sealed class SensitivityAnalysis : Analysis<SensitivityRequest, Sensitivi
             problems.Add($"--model: {evaluation.Model.Name} gives no gradient with respect to its input ({why}); sensitivity needs one: a native model or a TorchScript archive.");
             return null;
         }
-        return new SensitivityRequest(evaluation, ParseValue(given.TextOrDefault(Value), "--value"), evaluation.PerClass);
+        return new SensitivityRequest(evaluation, ParseValue(given.TextOrDefault(Value), "--value"));
     }
 
     /// <inheritdoc/>

@@ -112,6 +112,9 @@ public static class SensitivityFiles
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        json.WriteStartArray("class_names");
+        foreach (string name in r.Metadata.ClassNames) json.WriteStringValue(name);
+        json.WriteEndArray();
         json.WriteStartArray("per_class");
         foreach (var c in PerClass(r))
         {
@@ -125,8 +128,8 @@ public static class SensitivityFiles
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteString("layout", "map rows v + floor(N/2), columns u + floor(N/2), u and v in cycles per image; map_mean = map_sums / images; " +
-            "map_sums exact, M p E = M * 2^E; per_image [index, label, low, middle, high] band sums of each image's map");
+        json.WriteString("layout", "map[row][column]: row = v plus floor(N/2), column = u plus floor(N/2), u and v in cycles per image; " +
+            "map_mean = map_sums / images; map_sums exact, MpE = M * 2^E; per_image [index, label, low, middle, high]: band sums of each image map");
         json.WriteStartArray("map_mean");
         for (int v = -r.Size / 2; v < r.Size - r.Size / 2; v++)
         {
@@ -209,7 +212,8 @@ public static class SensitivityFiles
                 }
                 images.Add(new ImageSensitivity(index, label, low, middle, high));
             }
-            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), Array.Empty<string>()) with { Parameters = SensitivityAnalysis.Recorded(value) };
+            string[] classNames = root.GetProperty("class_names").EnumerateArray().Select(e => e.GetString() ?? throw new InputException(Bad("class_names holds a non-string."))).ToArray();
+            RunMetadata metadata = JsonResultReader.ReadRun(root.GetProperty("run"), classNames) with { Parameters = SensitivityAnalysis.Recorded(value) };
             if (metadata.Evaluated != images.Count)
             {
                 throw new InputException(Bad($"its run says {metadata.Evaluated} images were evaluated, and per_image holds {images.Count}."));
