@@ -96,4 +96,27 @@ public sealed class SensitivityCommandTests : IDisposable
         }
         Assert.False(File.Exists(dir.File("m.json")));
     }
+
+    [Fact]
+    [Trait("Speed", "slow")]
+    public void TorchScript_archives_give_gradients_through_their_verified_path_and_one_without_a_derivative_is_refused()
+    {
+        foreach (string model in new[] { "tiny-vit-scripted", "tiny-convnext-selfnorm", "tiny-mobilenetv3-traced" })
+        {
+            string output = dir.File(model + ".json");
+            CliRun run = CliRun.Invoke("sensitivity", "--weights", TorchScriptFixtures.Archive(model), "--dataset", "synthetic", "--limit", "4", "--quiet", "--out", output);
+            Assert.True(run.ExitCode == 0, $"{model}: {run.Error}");
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(output));
+            Assert.EndsWith("; input gradients", doc.RootElement.GetProperty("run").GetProperty("execution_path").GetString(), StringComparison.Ordinal);
+            Assert.All(doc.RootElement.GetProperty("per_image").EnumerateArray(), image => Assert.True(image[2].GetDouble() + image[3].GetDouble() + image[4].GetDouble() > 0));
+        }
+        // Traced in eval mode, torchvision's ViT records nn.MultiheadAttention's fast path, which has no derivative.
+        string traced = TorchScriptFixtures.Archive("tiny-vit-traced");
+        CliRun refused = CliRun.Invoke("sensitivity", "--weights", traced, "--dataset", "synthetic", "--limit", "4", "--quiet", "--out", dir.File("vit.json"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"--weights: '{Path.GetFullPath(traced)}' cannot be differentiated with respect to its input: derivative for aten::_native_multi_head_attention is not implemented",
+            refused.Error, StringComparison.Ordinal);
+        Assert.Contains("torch.jit.script", refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("vit.json")));
+    }
 }

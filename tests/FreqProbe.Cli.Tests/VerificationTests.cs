@@ -83,6 +83,32 @@ public sealed class VerificationTests : IDisposable
         Assert.Contains("CRASHED  conv n18 c64 o128 k1x1 s2", doctor.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("Speed", "slow")]
+    public void A_kernel_whose_backward_pass_is_wrong_serves_forward_passes_but_never_a_gradient()
+    {
+        string[] sensitivity = { "sensitivity", "--model", "cifar-resnet18", "--weights", "random", "--dataset", "synthetic", "--limit", "6", "--quiet" };
+        CliRun refused = Process("wrong-gradient", sensitivity.Concat(new[] { "--layout", "nhwc", "--out", dir.File("refused.json") }).ToArray());
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--layout: 'nhwc' at fp32 cannot be used on this machine: layer conv1", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("channels-last (nhwc), in its gradient with respect to the input, computes wrong numbers", refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("refused.json")));
+
+        // By default the run takes channels-first, whose gradient verifies, and gives the channels-first numbers.
+        CliRun avoided = Process("wrong-gradient", sensitivity.Concat(new[] { "--out", dir.File("auto.json") }).ToArray());
+        Assert.True(avoided.ExitCode == 0, avoided.Error);
+        Assert.Equal("cpu fp32 nchw; input gradients", Run(dir.File("auto.json")).GetProperty("execution_path").GetString());
+        CliRun reference = Process(null, sensitivity.Concat(new[] { "--layout", "nchw", "--out", dir.File("nchw.json") }).ToArray());
+        Assert.True(reference.ExitCode == 0, reference.Error);
+        string Sums(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("map_sums").GetRawText();
+        Assert.Equal(Sums(dir.File("nchw.json")), Sums(dir.File("auto.json")));
+
+        // The forward pass of the same kernel is right, and filter runs keep using it.
+        CliRun forward = Process("wrong-gradient", With("--out", dir.File("lowpass.json")));
+        Assert.True(forward.ExitCode == 0, forward.Error);
+        Assert.StartsWith("cpu fp32 nhwc", Run(dir.File("lowpass.json")).GetProperty("execution_path").GetString(), StringComparison.Ordinal);
+    }
+
     // The acceptance check at default settings: against a PyTorch 1.13 loop (scripts/make_execution_fixtures.py),
     // cifar-resnet18 on the first 64 CIFAR-10 test images, clean and low/high-passed at 4, 8 and 16.
     [Cifar10Fact]

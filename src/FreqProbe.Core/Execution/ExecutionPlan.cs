@@ -197,7 +197,8 @@ public sealed class ExecutionPlan
         if (unverified.Count > 0)
         {
             (string layer, ConvolutionShape shape) = unverified[0];
-            string tried = string.Join("; ", failures[shape].Select(f => $"{VerificationCheck.KernelName(f.Item1.Kernel)} {f.Item2.Explain()}"));
+            string tried = string.Join("; ", failures[shape].Select(f =>
+                $"{VerificationCheck.KernelName(f.Item1.Kernel)}{(f.Item1.Gradient ? ", in its gradient with respect to the input," : "")} {f.Item2.Explain()}"));
             string more = unverified.Select(u => u.Shape).Distinct().Count() > 1
                 ? string.Create(CultureInfo.InvariantCulture, $" ({unverified.Select(u => u.Shape).Distinct().Count() - 1} more configuration(s) fail too)") : "";
             string way = layout == "nchw" ? "expected a path that verifies: --layout auto, another --precision or --device (see `freqprobe doctor`)"
@@ -312,12 +313,18 @@ public sealed class ExecutionPlan
         {
             var check = new VerificationCheck { Model = archive, Layout = candidate, Precision = precision };
             Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
-            tried.Add((candidate, verdict));
             if (verdict.Ok && gradients)
             {
                 // The backward pass runs other kernels: the layout serves only if its input gradient is right too.
                 var backward = check with { Gradient = true };
                 Verdict gradient = PathVerifier.Verify(new[] { backward }, store, workerDevice, notice)[backward.Key];
+                if (gradient.Threw)
+                {
+                    // No layout changes an operation without a derivative: the archive cannot be differentiated at all.
+                    throw new InputException("weights", $"'{archive.WeightsPath}' cannot be differentiated with respect to its input: " +
+                        $"{gradient.Detail["error: ".Length..]}; expected a model whose backward pass runs, e.g. one exported with torch.jit.script " +
+                        "(a traced model can record inference-only fast paths, such as nn.MultiheadAttention's in eval mode).");
+                }
                 if (!gradient.Ok)
                 {
                     tried.Add(($"{candidate} (gradient with respect to the input)", gradient));
@@ -325,6 +332,7 @@ public sealed class ExecutionPlan
                 }
                 used.Add((backward, gradient));
             }
+            tried.Add((candidate, verdict));
             if (verdict.Ok || verdict.Threw)
             {
                 // An error is the archive refusing the input (its size, say): no crash, and the model's output check

@@ -14,8 +14,9 @@ public static partial class ConvolutionKernels
     /// <summary>
     /// The environment variable that simulates a faulty backend, for tests of the verification: <c>wrong</c> makes
     /// the channels-last kernel add 1 to channel 0 of every convolution's output; <c>crash-1x1</c> makes it die of
-    /// SIGFPE on 1×1 convolutions, as oneDNN 3.7.1 does on AMD Zen 5. It is part of the verdict key, so it never
-    /// reaches the verdicts of a normal run.
+    /// SIGFPE on 1×1 convolutions, as oneDNN 3.7.1 does on AMD Zen 5; <c>wrong-gradient</c> leaves its output right and
+    /// doubles the gradient its backward pass gives. It is part of the verdict key, so it never reaches the verdicts
+    /// of a normal run.
     /// </summary>
     public const string FaultVariable = "FREQPROBE_SIMULATE_FAULT";
 
@@ -41,6 +42,7 @@ public static partial class ConvolutionKernels
                 Tensor y = nn.functional.conv2d(MemoryLayout.ChannelsLast(x), MemoryLayout.ChannelsLast(weight), bias,
                     strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: groups);
                 if (SimulatedFault == "wrong" || (SimulatedFault == "crash-1x1" && weight.shape[2] == 1 && weight.shape[3] == 1)) y = Fault(y);
+                if (SimulatedFault == "wrong-gradient") y = y.add(y.sub(y.detach())); // the same values; twice the gradient
                 return channelsLastOut ? y : y.contiguous();
             }
             case ConvolutionKernel.MatrixProduct:
