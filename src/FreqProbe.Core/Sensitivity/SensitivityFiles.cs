@@ -239,7 +239,7 @@ public static class SensitivityFiles
 
     /// <summary>Draws the radial profiles of <paramref name="results"/> in one chart.</summary>
     public static void SaveProfiles(IReadOnlyList<SensitivityResult> results, string path, string? title = null, int width = 900, int height = 560) =>
-        ProfileChart.Save(results.Select(Series).ToArray(), path, "sensitivity per coefficient / mean over the grid (log scale)",
+        ProfileChart.Save(results.Select(Series).ToArray(), path, "sensitivity per coefficient / grid mean (log)",
             title ?? "Fourier sensitivity, radial profile (Krishnamachari et al. 2023)", width, height);
 
     // The map on the heat map's axes and colour map: log10 of each frequency's mean over the mean of the grid.
