@@ -137,16 +137,20 @@ public static class SensitivityRunner
                     PowerMaps(session, pixels.narrow(0, first, count), batch, first, request.Value, device).CopyTo(power, (long)first * size * size);
                 }
             }
+            // Cells are independent sums, so threads may share them out; each image's band sums run in cell order.
+            int cells = size * size, chunk = Math.Max(1, cells / (4 * Math.Max(1, e.Threads)));
+            Parallel.For(0, (cells + chunk - 1) / chunk, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, e.Threads) }, part =>
+            {
+                for (int cell = part * chunk; cell < Math.Min(cells, (part + 1) * chunk); cell++)
+                {
+                    for (int i = 0; i < b; i++) map.Add(cell, power[(long)i * cells + cell]);
+                }
+            });
             for (int i = 0; i < b; i++)
             {
                 var sums = new double[3];
-                int offset = i * size * size;
-                for (int cell = 0; cell < size * size; cell++)
-                {
-                    double p = power[offset + cell];
-                    map.Add(cell, p);
-                    sums[band[cell]] += p;
-                }
+                long offset = (long)i * cells;
+                for (int cell = 0; cell < cells; cell++) sums[band[cell]] += power[offset + cell];
                 images.Add(new ImageSensitivity(batch.Indices[i], batch.Labels[i], sums[0], sums[1], sums[2]));
             }
             skipped.AddRange(batch.Skipped);
