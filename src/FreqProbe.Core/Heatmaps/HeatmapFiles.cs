@@ -22,29 +22,11 @@ public enum HeatmapMetric
 public static class HeatmapFiles
 {
     /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
-    public static void Write(HeatmapResult result, HeatmapMetric metric, string path)
-    {
-        string extension = Path.GetExtension(path).ToLowerInvariant();
-        switch (extension)
-        {
-            case ".csv":
-                AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Csv(result, metric))));
-                break;
-            case ".json":
-                AtomicFile.Write(path, stream => Json(result, metric, stream));
-                break;
-            case ".png" or ".svg":
-                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
-                Picture(result, metric, temp);
-                AtomicFile.Replace(temp, path);
-                break;
-            default:
-                throw new InputException("out", OutputFiles.ExtensionProblem(path, Extensions)!);
-        }
-    }
+    public static void Write(HeatmapResult result, HeatmapMetric metric, string path) =>
+        OutputFiles.WriteAnalysis(path, () => Csv(result, metric), stream => Json(result, metric, stream), temp => Picture(result, metric, temp));
 
     /// <summary>The extensions <see cref="Write"/> accepts.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };
+    public static IReadOnlyList<string> Extensions => OutputFiles.AnalysisExtensions;
 
     static double Value(HeatmapResult r, HeatmapMetric metric, int u, int v)
     {

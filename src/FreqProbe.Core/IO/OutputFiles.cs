@@ -20,4 +20,34 @@ public static class OutputFiles
 
     /// <summary>The extensions of pictures.</summary>
     public static IReadOnlyList<string> Pictures { get; } = new[] { ".png", ".svg" };
+
+    /// <summary>The extensions of an analysis result: a CSV table, the JSON document, or a picture.</summary>
+    public static IReadOnlyList<string> AnalysisExtensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };
+
+    /// <summary>
+    /// Writes an analysis result to <paramref name="path"/> by its extension (<see cref="AnalysisExtensions"/>), each
+    /// atomically: <paramref name="csv"/> gives the table's text, <paramref name="json"/> writes the document to a
+    /// stream and <paramref name="picture"/> draws to a path (ScottPlot writes to paths; it draws beside the target,
+    /// which is then replaced, so a good file is never replaced by half of one).
+    /// </summary>
+    public static void WriteAnalysis(string path, Func<string> csv, Action<Stream> json, Action<string> picture)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        switch (extension)
+        {
+            case ".csv":
+                AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(csv())));
+                break;
+            case ".json":
+                AtomicFile.Write(path, json);
+                break;
+            case ".png" or ".svg":
+                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
+                picture(temp);
+                AtomicFile.Replace(temp, path);
+                break;
+            default:
+                throw new InputException("out", ExtensionProblem(path, AnalysisExtensions)!);
+        }
+    }
 }

@@ -18,7 +18,7 @@ public static class InteractionFiles
     public const string Format = FormatTags.Interactions;
 
     /// <summary>The extensions <see cref="Write"/> accepts.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };
+    public static IReadOnlyList<string> Extensions => OutputFiles.AnalysisExtensions;
 
     /// <summary>The CSV columns.</summary>
     public static IReadOnlyList<string> Columns { get; } = new[]
@@ -28,26 +28,8 @@ public static class InteractionFiles
     };
 
     /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
-    public static void Write(InteractionResult result, string path)
-    {
-        string extension = Path.GetExtension(path).ToLowerInvariant();
-        switch (extension)
-        {
-            case ".csv":
-                AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Csv(result))));
-                break;
-            case ".json":
-                AtomicFile.Write(path, stream => Json(result, stream));
-                break;
-            case ".png" or ".svg":
-                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
-                InteractionChart.Save(new[] { Series(result) }, temp);
-                AtomicFile.Replace(temp, path);
-                break;
-            default:
-                throw new InputException("out", OutputFiles.ExtensionProblem(path, Extensions)!);
-        }
-    }
+    public static void Write(InteractionResult result, string path) =>
+        OutputFiles.WriteAnalysis(path, () => Csv(result), stream => Json(result, stream), temp => InteractionChart.Save(new[] { Series(result) }, temp));
 
     /// <summary>The chart curve of <paramref name="result"/>: J against m/n with its intervals, labelled by model, weights and players.</summary>
     public static InteractionSeries Series(InteractionResult result)

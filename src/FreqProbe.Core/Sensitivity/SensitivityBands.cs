@@ -81,23 +81,8 @@ public static class SensitivityBands
     public static IReadOnlyList<BandShare> Shares(IReadOnlyList<ImageSensitivity> images, int size, ulong seed)
     {
         IReadOnlyList<string> ranges = Ranges(size);
-        double[] Point(IEnumerable<ImageSensitivity> sample)
-        {
-            var exact = new ExactSums(4);
-            foreach (ImageSensitivity image in sample)
-            {
-                exact.Add(0, image.Low);
-                exact.Add(1, image.Middle);
-                exact.Add(2, image.High);
-                exact.Add(3, image.Low);
-                exact.Add(3, image.Middle);
-                exact.Add(3, image.High);
-            }
-            double total = exact.Value(3);
-            return new[] { exact.Value(0) / total, exact.Value(1) / total, exact.Value(2) / total };
-        }
         if (images.Count == 0) return Names.Select((name, k) => new BandShare(name, ranges[k], double.NaN, double.NaN, double.NaN)).ToArray();
-        double[] point = Point(images);
+        double[] point = ShareOf(images);
         // Resampling needs no exactness, only a fixed order: a generator seeded by the run's seed and the images.
         var random = new Random(unchecked((int)(seed ^ (seed >> 32)) ^ images.Count));
         var draws = new double[3][];
@@ -122,6 +107,20 @@ public static class SensitivityBands
             Array.Sort(draws[k]);
             return new BandShare(name, ranges[k], point[k], Percentile(draws[k], 0.025), Percentile(draws[k], 0.975));
         }).ToArray();
+    }
+
+    /// <summary>The three bands' shares of <paramref name="images"/>' summed maps (exact sums, so any order gives the same shares).</summary>
+    public static double[] ShareOf(IEnumerable<ImageSensitivity> images)
+    {
+        var exact = new ExactSums(3);
+        foreach (ImageSensitivity image in images)
+        {
+            exact.Add(0, image.Low);
+            exact.Add(1, image.Middle);
+            exact.Add(2, image.High);
+        }
+        double total = exact.Total(new[] { 0, 1, 2 }).Value(0);
+        return new[] { exact.Value(0) / total, exact.Value(1) / total, exact.Value(2) / total };
     }
 
     static double Percentile(double[] sorted, double q)

@@ -21,29 +21,11 @@ public static class SensitivityFiles
     public const string Format = FormatTags.Sensitivity;
 
     /// <summary>The extensions <see cref="Write"/> accepts.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = new[] { ".csv", ".json", ".png", ".svg" };
+    public static IReadOnlyList<string> Extensions => OutputFiles.AnalysisExtensions;
 
     /// <summary>Writes by extension: .csv, .json, .png or .svg.</summary>
-    public static void Write(SensitivityResult result, string path)
-    {
-        string extension = Path.GetExtension(path).ToLowerInvariant();
-        switch (extension)
-        {
-            case ".csv":
-                AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Csv(result))));
-                break;
-            case ".json":
-                AtomicFile.Write(path, stream => Json(result, stream));
-                break;
-            case ".png" or ".svg":
-                string temp = AtomicFile.TempPathFor(AtomicFile.Target(path)) + extension;
-                Picture(result, temp);
-                AtomicFile.Replace(temp, path);
-                break;
-            default:
-                throw new InputException("out", OutputFiles.ExtensionProblem(path, Extensions)!);
-        }
-    }
+    public static void Write(SensitivityResult result, string path) =>
+        OutputFiles.WriteAnalysis(path, () => Csv(result), stream => Json(result, stream), temp => Picture(result, temp));
 
     static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
 
@@ -67,15 +49,8 @@ public static class SensitivityFiles
     public static IReadOnlyList<(int Class, int Images, double Low, double Middle, double High)> PerClass(SensitivityResult r) =>
         r.Images.GroupBy(i => i.Label).OrderBy(g => g.Key).Select(g =>
         {
-            var exact = new ExactSums(4);
-            foreach (ImageSensitivity image in g)
-            {
-                exact.Add(0, image.Low);
-                exact.Add(1, image.Middle);
-                exact.Add(2, image.High);
-            }
-            double total = exact.Total(new[] { 0, 1, 2 }).Value(0);
-            return (g.Key, g.Count(), exact.Value(0) / total, exact.Value(1) / total, exact.Value(2) / total);
+            double[] shares = SensitivityBands.ShareOf(g);
+            return (g.Key, g.Count(), shares[0], shares[1], shares[2]);
         }).ToArray();
 
     static void Json(SensitivityResult r, Stream stream)
