@@ -112,8 +112,8 @@ public static class KernelCheck
         }
         double error = (got - reference).abs().max().item<double>();
         bool ok = error <= tolerance; // NaN fails
-        string what = gradient ? "input gradient" : "output";
-        return new Verdict(ok, error, tolerance, ok ? $"{what} matches the float64 reference" : $"{what} differs from the float64 reference");
+        string what = gradient ? "input gradient " : "";
+        return new Verdict(ok, error, tolerance, ok ? $"{what}matches the float64 reference" : $"{what}differs from the float64 reference");
     }
 
     // A gradient check differentiates Σ r·logits for a seeded random r and compares the input gradients by their norms:
