@@ -17,7 +17,7 @@ internal static class SensitivityCommand
             "from one forward and one backward pass per image (a heat map costs N*N/2 forward passes). Reports the radial profile\n" +
             "in whole cycles per image and the shares of the paper's bands, d < N/6, N/6 <= d < N/3 and d >= N/3, with 95%\n" +
             "bootstrap intervals over images, overall and per class (printed for datasets of up to 20 classes). The map is summed\n" +
-            "exactly, so shards merge to the bit (freqprobe merge). Models without input gradients (ONNX) are refused.\n\n" +
+            "exactly, so shards merge to the bit (freqprobe merge).\n\n" +
             "Examples:\n  freqprobe sensitivity --limit 200 --out sens.png --out sens.json       (built-in model and data)\n" +
             "  freqprobe sensitivity --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data ../shared/data/cifar10 \\\n" +
             "      --limit 1000 --out sens.json --out sens.csv --out sens.png\n" +

@@ -46,7 +46,4 @@ public interface IModelFileKind
 
     /// <summary>The line of an engine error message that says what went wrong, for messages that quote it.</summary>
     string ErrorLine(string message);
-
-    /// <summary>Why its engine gives no gradient with respect to the input (sensitivity needs one); null when it does, as libtorch does.</summary>
-    string? NoGradients => null;
 }

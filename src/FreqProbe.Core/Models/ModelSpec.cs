@@ -35,9 +35,6 @@ public sealed record ModelSpec(
     public IEnumerable<(string Name, Tensor Value)> NamedWeights(nn.Module<Tensor, Tensor> network) =>
         FileKind?.NamedWeights(network) ?? network.state_dict().Select(p => (p.Key, p.Value));
 
-    /// <summary>Why the model gives no gradient with respect to its input (its kind's engine has none); null when it does.</summary>
-    public string? NoGradients => FileKind?.NoGradients;
-
     /// <summary>The line of an engine error that says what went wrong, as this model's kind reads its engine's messages.</summary>
     public string ErrorLine(string message) => FileKind?.ErrorLine(message) ?? Native.LibTorchErrors.Line(message);
 

@@ -64,11 +64,6 @@ public sealed class SensitivityAnalysis : Analysis<SensitivityRequest, Sensitivi
     public override SensitivityRequest? Plan(GivenSettings given, RunRequest? evaluation, List<string> problems)
     {
         if (evaluation is null) return null;
-        if (evaluation.Model.NoGradients is { } why)
-        {
-            problems.Add($"--model: {evaluation.Model.Name} gives no gradient with respect to its input ({why}); sensitivity needs one: a native model or a TorchScript archive.");
-            return null;
-        }
         return new SensitivityRequest(evaluation, ParseValue(given.TextOrDefault(Value), "--value"));
     }
 

@@ -221,15 +221,15 @@ public static class SensitivityFiles
     static void Picture(SensitivityResult r, string path)
     {
         int n = r.Size, low = -n / 2, high = n - n / 2 - 1;
-        double mean = 0;
-        for (int v = low; v <= high; v++) for (int u = low; u <= high; u++) mean += r.Mean(u, v);
-        mean /= (double)n * n;
+        // Cell (v + ⌊N/2⌋)·N + u + ⌊N/2⌋ of the map, each rounded from its exact sum once.
+        double[] means = Enumerable.Range(0, n * n).Select(cell => r.Mean(cell % n + low, cell / n + low)).ToArray();
+        double mean = means.Average();
         var data = new double[n, n];
         for (int row = 0; row < n; row++)
         {
             for (int column = 0; column < n; column++)
             {
-                double cell = r.Mean(low + column, high - row);
+                double cell = means[(n - 1 - row) * n + column];
                 data[row, column] = cell > 0 && mean > 0 ? Math.Log10(cell / mean) : double.NaN;
             }
         }

@@ -134,7 +134,7 @@ public static class SensitivityRunner
                 for (int first = 0; first < b; first += pass)
                 {
                     int count = Math.Min(pass, b - first);
-                    PowerMaps(session, pixels.narrow(0, first, count), batch, first, request.Value, device).CopyTo(power, (long)first * size * size);
+                    PowerMaps(session, pixels.narrow(0, first, count), batch, first, request.Value, device, power);
                 }
             }
             // Cells are independent sums, so threads may share them out; each image's band sums run in cell order.
@@ -162,9 +162,9 @@ public static class SensitivityRunner
         return Result();
     }
 
-    // The channel-mean power spectra of the input gradients of <images>, images first.. of the batch, [count, N, N] in
-    // row-major order, float64.
-    static double[] PowerMaps(EvaluationSession session, Tensor images, ImageBatch batch, int first, SensitivityValue value, Device device)
+    // The channel-mean power spectra of the input gradients of <images>, images first.. of the batch, written into
+    // <power> from image first on, [N, N] per image in row-major order.
+    static void PowerMaps(EvaluationSession session, Tensor images, ImageBatch batch, int first, SensitivityValue value, Device device, double[] power)
     {
         using var scope = NewDisposeScope();
         int count = (int)images.shape[0];
@@ -185,8 +185,8 @@ public static class SensitivityRunner
                 "overflows on it. Expected finite gradients: try --precision fp32.");
         }
         Tensor spectrum = fft.fftshift(fft.fft2(gradient.detach().to(ScalarType.Float64).cpu(), norm: FFTNormType.Ortho), new long[] { -2, -1 });
-        Tensor powerMap = spectrum.abs().square().mean(new long[] { 1 });
-        return powerMap.contiguous().data<double>().ToArray();
+        Tensor powerMap = spectrum.abs().square().mean(new long[] { 1 }).contiguous();
+        powerMap.data<double>().CopyTo(power, (int)(first * powerMap.shape[1] * powerMap.shape[2]));
     }
 
     /// <summary>Each row's <paramref name="value"/> for its label, [B] in the logits' type.</summary>
