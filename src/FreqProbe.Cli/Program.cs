@@ -15,6 +15,21 @@ internal static class Program
         {
             return FreqProbe.Core.Execution.VerificationWorker.Run(args[1], Console.Out);
         }
+        // scripts/export_model.py's check of a file it exported: FreqProbe's logits for its batch. Not a user command.
+        if (args.Length == 7 && args[0] == FreqProbe.Core.Models.ExportCheck.Command)
+        {
+            try
+            {
+                FreqProbe.Core.Models.ExportCheck.Run(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), args[6]);
+                return 0;
+            }
+            catch (FreqProbe.Core.InputException e)
+            {
+                Console.Error.WriteLine($"freqprobe check-export: {e.Message}");
+                return ExitCodes.InputError;
+            }
+        }
         CtrlC.HardExit = code =>
         {
             OutputLock.ReleaseHeld();

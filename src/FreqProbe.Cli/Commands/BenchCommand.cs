@@ -15,7 +15,7 @@ internal static class BenchCommand
     {
         var options = new SettingOptions(new[] { RunSettings.Model, RunSettings.Weights, RunSettings.Dataset, RunSettings.Data, RunSettings.Split, RunSettings.Classes, RunSettings.MaxImagePixels, RunSettings.DecodedCache,
             RunSettings.NumClasses, RunSettings.Mean, RunSettings.Std, RunSettings.InputSize, RunSettings.CropPct, RunSettings.Interpolation, RunSettings.Radii, RunSettings.BatchSize, RunSettings.Threads, RunSettings.Device, RunSettings.Precision,
-            RunSettings.Layout, RunSettings.Seed, RunSettings.Offline });
+            RunSettings.Layout, RunSettings.Engine, RunSettings.Seed, RunSettings.Offline });
         var images = new Option<int>("--images") { Description = "Images per measurement.", DefaultValueFactory = _ => 512 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per stage (after one warm-up); the median is reported.", DefaultValueFactory = _ => 3 };
         var output = new Option<string?>("--out") { Description = "Also write the numbers as JSON." };

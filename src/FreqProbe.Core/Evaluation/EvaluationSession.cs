@@ -138,6 +138,7 @@ public sealed class EvaluationSession : IDisposable
         IImageDataset? dataset = parts.HasFlag(SessionParts.Data) ? DatasetRegistry.Open(request.Dataset) : null;
         nn.Module<Tensor, Tensor>? model = null;
         Tensor? mean = null, std = null;
+        Onnx.OnnxNetwork? onnxNetwork = null;
         try
         {
             int classes = request.NumClasses ?? dataset?.ClassNames.Count ?? request.Model.DefaultClasses
@@ -179,10 +180,19 @@ public sealed class EvaluationSession : IDisposable
             ExecutionPlan? plan = null;
             if (inference && model is not null)
             {
-                model.to(device);
-                model.eval();
                 // Every pass runs at one verified batch: the data batch (no larger than the run), times the settings
                 // that share a pass.
+                int size = request.Preprocess.InputSize;
+                int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
+                int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
+                long batch = passImages ?? (long)dataBatch * Math.Max(1, perPass);
+                (plan, onnxNetwork) = OnnxRuntimePlan(request, model, device, classes, batch, request.CacheRoot ?? Assets.AssetCache.DefaultRoot, weightsSha,
+                    parts.HasFlag(SessionParts.InputGradients), notice);
+            }
+            if (inference && model is not null && plan is null)
+            {
+                model.to(device);
+                model.eval();
                 int size = request.Preprocess.InputSize;
                 int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
                 int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
@@ -192,11 +202,14 @@ public sealed class EvaluationSession : IDisposable
                     : null;
                 plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, passImages ?? (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
                     request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice, gradients: parts.HasFlag(SessionParts.InputGradients));
+            }
+            if (inference && model is not null)
+            {
                 if (parts.HasFlag(SessionParts.InputGradients))
                 {
                     foreach (TorchSharp.Modules.Parameter parameter in model.parameters()) parameter.requires_grad = false;
                 }
-                forward = plan.Forward;
+                forward = plan!.Forward;
                 if (request.Model.IsArchive) OutputCheck(forward, model, request, classes, device);
                 if (request.Mean.Count > 0)
                 {
@@ -204,11 +217,11 @@ public sealed class EvaluationSession : IDisposable
                     std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
                 }
             }
-            return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std) { Plan = plan };
+            return new EvaluationSession(request, device, dataset, classes, requested, indices, model, forward, weightsSha, mean, std) { Plan = plan, engineNetwork = onnxNetwork };
         }
         catch
         {
-            Release(dataset, model, mean, std);
+            Release(dataset, model, mean, std, onnxNetwork);
             throw;
         }
     }
@@ -290,6 +303,73 @@ public sealed class EvaluationSession : IDisposable
         RunMetadata.For(Request, Dataset, WeightsSha256, Classes, Requested, evaluated, skipped, convention, clip, TorchBackend.Describe(Device), started)
             with { Layout = Plan?.Layout ?? Request.Layout, ExecutionPath = Plan?.Path, Verification = Plan?.VerificationKey };
 
+    // The ONNX Runtime network that runs a native model's graph (--engine), owned by the session.
+    Onnx.OnnxNetwork? engineNetwork;
+
+    /// <summary>
+    /// The plan that runs the model in ONNX Runtime, or (null, null) for libtorch: an ONNX model always (never with
+    /// --engine torch); a native ResNet with --engine onnxruntime (an error naming why where it cannot), or with auto
+    /// on the CPU at fp32, --layout auto and no gradients, where its graph verifies. The second item is the ONNX Runtime
+    /// network made for a native model, for the session to dispose.
+    /// </summary>
+    static (ExecutionPlan? Plan, Onnx.OnnxNetwork? Network) OnnxRuntimePlan(RunRequest request, nn.Module<Tensor, Tensor> model, Device device, int classes,
+        long batch, string cacheRoot, string? weightsSha, bool gradients, Action<string>? notice)
+    {
+        int size = request.Preprocess.InputSize;
+        string engine = request.Engine;
+        if (!Engines.Names.Contains(engine)) throw new InputException("engine", $"'{engine}' is not one of {string.Join(", ", Engines.Names)}.");
+        string label = request.WeightsPath ?? request.Model.Name;
+        if (model is Onnx.OnnxNetwork onnx)
+        {
+            if (engine == Engines.Torch)
+            {
+                throw new InputException("engine", $"'torch': '{label}' is an ONNX model, which ONNX Runtime runs; expected --engine auto or onnxruntime " +
+                    "(or a TorchScript export of the model for libtorch).");
+            }
+            if (gradients)
+            {
+                throw new InputException("weights", $"'{label}' is an ONNX model, which ONNX Runtime runs for inference only: it has no gradient with respect to " +
+                    "its input; expected a TorchScript archive (scripts/export_model.py --format torchscript) or a native model.");
+            }
+            if (device.type != DeviceType.CPU)
+            {
+                throw new InputException("device", $"'{TorchBackend.Describe(device)}': this build runs ONNX models on the CPU only; expected --device cpu " +
+                    "(or a build with -p:OnnxRuntimeBackend=cuda, see docs/gpu.md).");
+            }
+            onnx.CheckRun(size, classes, request.NumClasses is null ? "the dataset's class count" : request.NumClassesFromCard ? "num_classes in its card" : "--num-classes");
+            var file = new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, batch);
+            return (ExecutionPlan.PrepareOnnx(onnx, request.Precision, file, request.Threads, device, cacheRoot, notice, required: true), null);
+        }
+        if (engine == Engines.Torch) return (null, null);
+        string? why = request.Model.IsArchive ? $"'{label}' is {request.Model.FileKind!.ModelDescription}, which libtorch runs (export it with scripts/export_model.py --format onnx)"
+            : NativeOnnxGraph.WhyNot(model) is { } cannot ? $"{request.Model.Name}: {cannot}"
+            : gradients ? "this analysis differentiates the model, and ONNX Runtime runs it for inference only"
+            : request.Precision != InferencePrecision.Default ? $"ONNX Runtime runs it at fp32 only, not {request.Precision}"
+            : device.type != DeviceType.CPU ? $"this build runs ONNX Runtime on the CPU, and the run is on {TorchBackend.Describe(device)}"
+            : null;
+        if (engine == Engines.Auto && (why is not null || request.Layout != ExecutionPlan.AutoLayout)) return (null, null);
+        if (why is not null) throw new InputException("engine", $"'onnxruntime' cannot run this: {why}; expected --engine torch (or auto).");
+        string graph = NativeOnnxGraph.Cached(model, request.Model.Name, size, cacheRoot, notice);
+        Onnx.OnnxNetwork network = Onnx.OnnxNetwork.Open(graph, request.Threads);
+        try
+        {
+            var under = new ModelUnderTest(request.Model.Name, graph, Path.GetFileNameWithoutExtension(graph), classes, size, batch);
+            ExecutionPlan? plan = ExecutionPlan.PrepareOnnx(network, request.Precision, under, request.Threads, device, cacheRoot, notice, required: engine == Engines.OnnxRuntime);
+            if (plan is null)
+            {
+                notice?.Invoke($"ONNX Runtime's graph of {request.Model.Name} does not verify on this machine; running it in libtorch (see `freqprobe doctor`)");
+                network.Dispose();
+                return (null, null);
+            }
+            return (plan, network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc />
-    public void Dispose() => Release(dataset, model, mean, std);
+    public void Dispose() => Release(dataset, model, mean, std, engineNetwork);
 }

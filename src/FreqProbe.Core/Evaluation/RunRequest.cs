@@ -120,6 +120,9 @@ public sealed record RunRequest
     /// </summary>
     public string Layout { get; init; } = Execution.ExecutionPlan.AutoLayout;
 
+    /// <summary>What runs the forward pass: auto, torch or onnxruntime (<see cref="Execution.Engines"/>).</summary>
+    public string Engine { get; init; } = Execution.Engines.Auto;
+
     /// <summary>The command line as typed, for provenance.</summary>
     public string CommandLine { get; init; } = "";
 }

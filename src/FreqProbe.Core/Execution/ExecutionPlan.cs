@@ -368,6 +368,42 @@ public sealed class ExecutionPlan
             Array.Empty<LayerChoice>(), ChecksAt, store, workerDevice, notice);
     }
 
+    /// <summary>
+    /// Prepares <paramref name="network"/> (an ONNX graph in ONNX Runtime: an ONNX model, or the graph of a native
+    /// ResNet) with <paramref name="model"/>.Batch images per pass, verified on this machine (<see cref="KernelCheck"/>:
+    /// against libtorch in float64 for a native graph, the agreement of the two engines). A graph that does not verify is
+    /// an <see cref="InputException"/> when <paramref name="required"/>, else null (auto then takes libtorch).
+    /// </summary>
+    public static ExecutionPlan? PrepareOnnx(Onnx.OnnxNetwork network, string precision, ModelUnderTest model, int threads, Device device, string cacheRoot,
+        Action<string>? notice, bool required)
+    {
+        InferencePrecision.Parse(precision);
+        if (precision != InferencePrecision.Default)
+        {
+            throw new InputException("precision", $"{precision}: '{model.WeightsPath}' runs in ONNX Runtime at fp32 only (its CPU kernels have no bf16, and fp16 is " +
+                "slower on CPUs without AVX512-FP16); expected --precision fp32" + (model.ModelName == Onnx.OnnxKind.KindName ? "." : ", or --engine torch."));
+        }
+        string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
+        VerdictStore store = VerdictStore.Open(cacheRoot, MachineIdentity.Current(deviceName, threads));
+        string workerDevice = device.type == DeviceType.CUDA ? "cuda" : "cpu";
+        var check = new VerificationCheck { Model = model, Precision = precision, Engine = Engines.OnnxRuntime };
+        Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
+        if (!verdict.Ok)
+        {
+            if (!required) return null;
+            throw new InputException("engine", $"onnxruntime cannot be used on this machine for '{model.WeightsPath}': {check.Describe()} {verdict.Explain()}; " +
+                (model.ModelName == Onnx.OnnxKind.KindName ? "expected a model ONNX Runtime runs right here (see `freqprobe doctor`)." : "expected --engine torch (or auto)."));
+        }
+        Func<Tensor, Tensor> run = input =>
+        {
+            using (ForwardWatchdog.Enter()) return network.forward(input);
+        };
+        IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { check with { Model = model with { Batch = n } } };
+        string path = string.Create(CultureInfo.InvariantCulture, $"cpu fp32 onnxruntime {Onnx.OnnxRuntimeHost.Version}");
+        return new ExecutionPlan(run, model.Batch, "nchw", path, Key(store.Identity, new[] { (check, verdict) }), Array.Empty<LayerChoice>(), ChecksAt, store,
+            workerDevice, notice);
+    }
+
     static string Key(MachineIdentity identity, IEnumerable<(VerificationCheck Check, Verdict Verdict)> used)
     {
         string checks = string.Join('\n', used.Select(u => u.Check.Key).Distinct().Order(StringComparer.Ordinal));

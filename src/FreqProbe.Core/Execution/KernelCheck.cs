@@ -52,6 +52,7 @@ public static class KernelCheck
         {
             return check.Shape is { } shape
                 ? Convolution(shape, check.Kernel, check.Precision, device, check.Gradient)
+                : check.Engine == Engines.OnnxRuntime ? OnnxModel(check.Model!, check.Precision)
                 : Model(check.Model!, check.Layout, check.Precision, device, check.Gradient);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -181,6 +182,46 @@ public static class KernelCheck
         double error = (got - reference).abs().max().item<double>() / scale;
         bool ok = error <= tolerance;
         return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} the {against} reference (relative to the largest |logit|)");
+    }
+
+    // An ONNX graph in ONNX Runtime (level ALL: fused, channel-blocked kernels), on a seeded random batch, against the
+    // other engine in float64 where there is one (FreqProbe's own ResNet with the graph's weights, in libtorch), else
+    // against ONNX Runtime running the graph as written (no graph optimisation; an ONNX file cannot run in float64).
+    static Verdict OnnxModel(ModelUnderTest m, string precision)
+    {
+        double tolerance = ModelTolerance(precision);
+        using var generator = new Generator(unchecked((ulong)StableHash(m.WeightsSha256)));
+        Tensor input = randn(new[] { m.Batch, 3, (long)m.InputSize, m.InputSize }, generator: generator);
+        int threads = get_num_threads();
+        Tensor got;
+        using (var network = Onnx.OnnxNetwork.Open(m.WeightsPath, threads))
+        {
+            got = network.forward(input).to(float64);
+        }
+        ModelSpec spec = ModelRegistry.Get(m.ModelName);
+        Tensor reference;
+        string against;
+        if (spec.IsArchive)
+        {
+            using var plain = Onnx.OnnxNetwork.Open(m.WeightsPath, threads, optimise: false);
+            reference = plain.forward(input).to(float64);
+            against = "ONNX Runtime without graph optimisation (an ONNX file cannot run in float64)";
+        }
+        else
+        {
+            using nn.Module<Tensor, Tensor> native = NativeOnnxGraph.LoadBack(spec, m.Classes, m.WeightsPath);
+            native.to(float64);
+            reference = native.forward(input.to(float64));
+            against = "libtorch float64 (FreqProbe's own model with the graph's weights)";
+        }
+        if (!got.shape.SequenceEqual(reference.shape))
+        {
+            return new Verdict(false, double.NaN, tolerance, $"output shape [{string.Join(", ", got.shape)}] differs from the reference's");
+        }
+        double scale = Math.Max(1.0, reference.abs().max().item<double>());
+        double error = (got - reference).abs().max().item<double>() / scale;
+        bool ok = error <= tolerance;
+        return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} {against} (relative to the largest |logit|)");
     }
 
     // FNV-1a: a seed that depends only on the text, on every run and machine.

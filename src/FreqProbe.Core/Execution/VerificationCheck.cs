@@ -28,6 +28,9 @@ public sealed record VerificationCheck
     /// </summary>
     public bool Gradient { get; init; }
 
+    /// <summary>The engine under test (model checks): torch, or onnxruntime for an ONNX graph (<see cref="Engines"/>).</summary>
+    public string Engine { get; init; } = Engines.Torch;
+
     /// <summary>fp32, fp16 or bf16.</summary>
     public string Precision { get; init; } = InferencePrecision.Default;
 
@@ -35,12 +38,12 @@ public sealed record VerificationCheck
     public string Key => (Shape is { } shape
         ? $"conv {shape.Key} {Kernel} {Precision}"
         : string.Create(CultureInfo.InvariantCulture, $"model {Model!.WeightsSha256} n{Model.Batch} s{Model.InputSize} c{Model.Classes} {Layout} {Precision}"))
-        + (Gradient ? " input-gradient" : "");
+        + (Gradient ? " input-gradient" : "") + (Engine == Engines.OnnxRuntime ? " onnxruntime" : "");
 
     /// <summary>For people: the convolution or model and the path.</summary>
     public string Describe() => (Shape is { } shape
         ? $"{shape} by {KernelName(Kernel)} at {Precision}"
-        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {Layout} at {Precision}"))
+        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {(Engine == Engines.OnnxRuntime ? "ONNX Runtime" : Layout)} at {Precision}"))
         + (Gradient ? ", gradient with respect to the input" : "");
 
     /// <summary>How messages name a kernel.</summary>

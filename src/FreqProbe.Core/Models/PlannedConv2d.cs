@@ -41,6 +41,15 @@ public sealed class PlannedConv2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The stride (both axes).</summary>
+    public long Stride => stride;
+
+    /// <summary>The zero padding (every side).</summary>
+    public long Padding => padding;
+
+    /// <summary>The channel groups.</summary>
+    public long Groups => groups;
+
     /// <summary>The weight, [out, in / groups, k, k].</summary>
     public Parameter Weight => weight;
 

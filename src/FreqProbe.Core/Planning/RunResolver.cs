@@ -330,6 +330,7 @@ public static class RunResolver
             Device = given.Text(RunSettings.Device) ?? "auto",
             Precision = given.Text(RunSettings.Precision) ?? RunSettings.Precision.Default!,
             Layout = given.Text(RunSettings.Layout) ?? RunSettings.Layout.Default!,
+            Engine = given.Text(RunSettings.Engine) ?? RunSettings.Engine.Default!,
             Limit = limit,
             Shard = shard,
             Seed = given.Seed(RunSettings.Seed) ?? 0,

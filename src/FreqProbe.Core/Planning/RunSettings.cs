@@ -245,6 +245,17 @@ public static class RunSettings
         Identity = m => m.ExecutionPath ?? m.Layout,
     };
 
+    /// <summary>--engine.</summary>
+    public static readonly Setting Engine = new("engine", SettingKind.Choice, SettingGroup.Execution,
+        "What runs the forward pass: auto (the default: ONNX Runtime for native ResNets on the CPU at fp32 with --layout auto, where its graph " +
+        "verifies against libtorch on this machine, else libtorch), torch (libtorch, with --layout and --precision) or onnxruntime (ONNX " +
+        "Runtime; an error where it cannot run the model). ONNX models always run in ONNX Runtime. Recorded in the execution path.")
+    {
+        Choices = Execution.Engines.Names,
+        Default = Execution.Engines.Auto,
+        Example = "torch",
+    };
+
     /// <summary>--limit.</summary>
     public static readonly Setting Limit = new("limit", SettingKind.Count, SettingGroup.Execution, "Evaluate only the first N images in dataset order.")
     {
@@ -351,7 +362,7 @@ public static class RunSettings
     public static IReadOnlyList<Setting> All { get; } = new[]
     {
         Model, Weights, AllowNonfinite, Dataset, Data, Split, Classes, MaxImagePixels, DecodedCache, NumClasses, Mean, Std, InputSize, CropPct, Interpolation, Shape, Profile, Radii, Bands, Clip,
-        BatchSize, Threads, Device, Precision, Layout, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, ForwardTimeout, Out, Predictions, Resume, Offline, Quiet,
+        BatchSize, Threads, Device, Precision, Layout, Engine, Limit, Shard, Seed, OnBadImage, PerClass, CheckpointEvery, ForwardTimeout, Out, Predictions, Resume, Offline, Quiet,
     };
 
     /// <summary>

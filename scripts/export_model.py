@@ -1,24 +1,30 @@
 #!/usr/bin/python3
-"""Exports a PyTorch classifier as a TorchScript archive with the FreqProbe model card beside it.
+"""Exports a PyTorch classifier as an ONNX model or a TorchScript archive, with the FreqProbe model card beside it.
 
-FreqProbe evaluates any classifier saved with torch.jit (traced or scripted). The card (NAME.card.json, beside
-NAME.pt) is the model's data config, as timm's pretrained_cfg: input size, resize (crop_pct or resize_shorter),
+FreqProbe evaluates any classifier exported to ONNX (run by ONNX Runtime) or saved with torch.jit (traced or scripted;
+deprecated upstream from PyTorch 2.11). The card (NAME.card.json, beside NAME.onnx or NAME.pt) is the model's data config, as timm's pretrained_cfg: input size, resize (crop_pct or resize_shorter),
 interpolation, mean/std or "none" (the model normalises inside forward), number of classes and label space.
 
 Needs PyTorch (Debian: apt-get install python3-torch python3-torchvision; timm optional). Not run in CI.
 
-    # a torchvision classifier by name, with its weights enum (or none for random weights)
-    export_torchscript.py torchvision:resnet50 --weights IMAGENET1K_V2 --out resnet50-v2.pt
+    # a torchvision classifier by name, with its weights enum (or none for random weights), as ONNX
+    export_model.py torchvision:resnet50 --weights IMAGENET1K_V2 --format onnx --out resnet50-v2.onnx
+    # the same as a TorchScript archive (the default format, for the archives made before ONNX)
+    export_model.py torchvision:resnet50 --weights IMAGENET1K_V2 --out resnet50-v2.pt
     # a timm model by name (timm installed); the card comes from its pretrained_cfg
-    export_torchscript.py timm:convnext_tiny --pretrained --out convnext_tiny.pt
+    export_model.py timm:convnext_tiny --pretrained --out convnext_tiny.pt
     # your own nn.Module: FILE.py:CLASS, its state dict, and the card fields it cannot know
-    export_torchscript.py my_net.py:Net --state-dict net.pth --input-size 32 --mean 0.4914,0.4822,0.4465 \
+    export_model.py my_net.py:Net --state-dict net.pth --input-size 32 --mean 0.4914,0.4822,0.4465 \
         --std 0.2470,0.2435,0.2616 --num-classes 10 --label-space cifar10 --out net.pt
     # RobustBench: models take [0,1] images and normalise themselves
-    export_torchscript.py robustbench:Carmon2019Unlabeled --dataset cifar10 --threat-model Linf --out carmon.pt
+    export_model.py robustbench:Carmon2019Unlabeled --dataset cifar10 --threat-model Linf --out carmon.pt
 
-It traces by default (--script scripts; --freeze freezes, for a faster fp32-only archive), checks the archive against eager PyTorch on a random batch before
-writing, and writes both files atomically. Exit status 2 on bad arguments or a failed check.
+TorchScript: it traces by default (--script scripts; --freeze freezes, for a faster fp32-only archive). ONNX: torch.onnx.export
+at opset 17 with a symbolic batch (input "images" [N, 3, H, W], output "logits" [N, classes]), constants folded
+(BatchNorm into convolutions). Either way it checks the exported file against eager PyTorch on a random batch before
+writing: TorchScript in PyTorch itself, ONNX in the ONNX Runtime that FreqProbe runs it with (scripts/freqprobe
+check-export; Debian has no onnxruntime for Python). It writes both files atomically. Exit status 2 on bad arguments or
+a failed check.
 """
 import argparse
 import datetime
@@ -27,9 +33,12 @@ import importlib.util
 import json
 import os
 import sys
+import subprocess
 import tempfile
 
 import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
@@ -140,8 +149,35 @@ def current_umask():
     return mask
 
 
-def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name=None, allow_constant=False, freeze=False):
-    """Exports `model` (eval mode) to `out` with its card; raises ExportError when the archive disagrees with eager PyTorch."""
+def onnx_export(model, example, path, opset):
+    """torch.onnx.export with a symbolic batch; the graph is checked by onnx.checker when onnx is installed."""
+    torch.onnx.export(model, example[:1], path, opset_version=opset, input_names=["images"], output_names=["logits"],
+                      dynamic_axes={"images": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=True)
+    try:
+        import onnx
+    except ImportError:
+        return
+    onnx.checker.check_model(path)
+
+
+def onnx_runtime_logits(path, example, classes):
+    """The logits ONNX Runtime gives for `example`, computed by FreqProbe (scripts/freqprobe check-export)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        images = os.path.join(scratch, "images.f32")
+        logits = os.path.join(scratch, "logits.f32")
+        example.contiguous().numpy().astype("<f4").tofile(images)
+        command = [os.path.join(ROOT, "scripts", "freqprobe"), "check-export", path, images, str(example.shape[0]), str(example.shape[2]),
+                   str(classes), logits]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ExportError(f"ONNX Runtime cannot run the exported file: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+        import numpy
+        values = numpy.fromfile(logits, dtype="<f4").reshape(example.shape[0], classes)
+        return torch.from_numpy(values.copy())
+
+
+def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name=None, allow_constant=False, freeze=False, fmt="torchscript", opset=17):
+    """Exports `model` (eval mode) to `out` with its card; raises ExportError when the exported file disagrees with eager PyTorch."""
     missing = [f for f in ("input_size", "mean", "std", "num_classes") if card.get(f) is None]
     if missing:
         raise ExportError(f"the card needs {', '.join(missing)}; pass --{' --'.join(m.replace('_', '-') for m in missing)}")
@@ -158,15 +194,18 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
     torch.backends.cudnn.allow_tf32 = False
     with torch.no_grad():
         eager = model(example)
+        if not isinstance(eager, torch.Tensor) or eager.dim() != 2 or eager.shape[1] != card["num_classes"]:
+            shape = list(eager.shape) if isinstance(eager, torch.Tensor) else type(eager).__name__
+            raise ExportError(f"the model returns {shape}; expected logits [N, {card['num_classes']}]")
+    if fmt == "onnx":
+        return export_onnx(model, card, out, example, eager, tolerance, name, allow_constant, opset, batch)
+    with torch.no_grad():
         exported = torch.jit.script(model) if script else torch.jit.trace(model, example[:1], check_trace=False)
         exported = exported.eval()
         if freeze:
             # Inlines the weights as constants (and folds BatchNorm into convolutions): faster in fp32, but FreqProbe can then
             # neither cast it to bf16/fp16 nor read its kernels. Never optimize_for_inference: its MKLDNN constants do not load.
             exported = torch.jit.freeze(exported)
-        if not isinstance(eager, torch.Tensor) or eager.dim() != 2 or eager.shape[1] != card["num_classes"]:
-            shape = list(eager.shape) if isinstance(eager, torch.Tensor) else type(eager).__name__
-            raise ExportError(f"the model returns {shape}; expected logits [N, {card['num_classes']}]")
         again = exported(example)
     difference = (again - eager).abs().max().item()
     scale = max(1.0, eager.abs().max().item())
@@ -187,12 +226,19 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
             digest = hashlib.sha256(f.read()).hexdigest()
         os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, out)
+    method = ("torch.jit.script" if script else "torch.jit.trace") + (" + torch.jit.freeze" if freeze else "")
+    card_path = write_card(card, out, folder, stem, name, digest, "torchscript", method, difference, batch)
+    return difference, card_path
+
+
+def write_card(card, out, folder, stem, name, digest, kind, method, difference, batch):
+    """Writes NAME.card.json beside `out`, atomically; returns its path."""
     full = {
         "format": "freqprobe-model-card/1",
         "name": name or stem,
-        "model": "torchscript",
+        "model": kind,
         "num_classes": card["num_classes"],
-        "input_size": size,
+        "input_size": card["input_size"],
     }
     for field in ("resize_shorter", "crop_pct"):
         if card.get(field) is not None:
@@ -205,7 +251,7 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
     full.update({
         "weights_file": os.path.basename(out),
         "weights_sha256": digest,
-        "export": {"method": ("torch.jit.script" if script else "torch.jit.trace") + (" + torch.jit.freeze" if freeze else ""), "source": card.get("source", ""),
+        "export": {"method": method, "source": card.get("source", ""),
                    "check_max_abs_diff": difference, "check_batch": batch},
         "versions": {"torch": torch.__version__},
         "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -216,6 +262,32 @@ def export(model, card, out, script=False, batch=4, seed=0, tolerance=1e-4, name
         handle.write("\n")
     os.chmod(handle.name, 0o666 & ~current_umask())
     os.replace(handle.name, card_path)
+    return card_path
+
+
+def export_onnx(model, card, out, example, eager, tolerance, name, allow_constant, opset, batch):
+    """torch.onnx.export to `out`, checked in ONNX Runtime against `eager` before it replaces anything."""
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(out))[0]
+    with tempfile.TemporaryDirectory(dir=folder, prefix=f".{stem}.") as scratch:
+        temporary = os.path.join(scratch, os.path.basename(out))
+        with torch.no_grad():
+            onnx_export(model, example, temporary, opset)
+        if os.listdir(scratch) != [os.path.basename(out)]:
+            raise ExportError("the model's weights went to external data files (over 2 GiB); export it by hand with onnx.save(..., save_as_external_data=True)")
+        again = onnx_runtime_logits(temporary, example, card["num_classes"])
+        difference = (again - eager).abs().max().item()
+        scale = max(1.0, eager.abs().max().item())
+        if not difference <= tolerance * scale:
+            raise ExportError(f"the ONNX model differs from eager PyTorch by {difference:.3g} in ONNX Runtime (tolerance {tolerance * scale:.3g})")
+        if not allow_constant and (again.max(1).values - again.min(1).values).max().item() == 0:
+            raise ExportError("the ONNX model gives the same logits for every class and input (a zero-initialised head?)")
+        with open(temporary, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, out)
+    card_path = write_card(card, out, folder, stem, name, digest, "onnx", f"torch.onnx.export opset {opset}", difference, batch)
     return difference, card_path
 
 
@@ -223,7 +295,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("model", help="torchvision:NAME, timm:NAME, robustbench:NAME or FILE.py:CLASS")
-    parser.add_argument("--out", required=True, help="the archive to write (NAME.pt); the card goes to NAME.card.json beside it")
+    parser.add_argument("--out", required=True, help="the file to write (NAME.onnx or NAME.pt); the card goes to NAME.card.json beside it")
+    parser.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript", help="onnx (run by ONNX Runtime) or torchscript (default)")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     parser.add_argument("--script", action="store_true", help="torch.jit.script instead of torch.jit.trace")
     parser.add_argument("--weights", help="torchvision weights enum name, e.g. IMAGENET1K_V1, or none for random weights (default DEFAULT)", default="DEFAULT")
     parser.add_argument("--pretrained", action="store_true", help="timm: load the pretrained weights")
@@ -264,11 +338,13 @@ def main(argv=None):
         if (card.get("mean") == "none") != (card.get("std") == "none"):
             raise ExportError("--mean and --std must both be none or both be numbers")
         difference, card_path = export(model, card, args.out, script=args.script, batch=args.check_batch, seed=args.seed,
-                                     tolerance=args.tolerance, allow_constant=args.allow_constant, freeze=args.freeze)
+                                     tolerance=args.tolerance, allow_constant=args.allow_constant, freeze=args.freeze,
+                                     fmt=args.format, opset=args.opset)
     except ExportError as e:
-        print(f"export_torchscript: error: {e}", file=sys.stderr)
+        print(f"export_model: error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out} and {card_path} ({'scripted' if args.script else 'traced'}; max |archive - eager| = {difference:.3g})")
+    how = "ONNX, checked in ONNX Runtime" if args.format == "onnx" else "scripted" if args.script else "traced"
+    print(f"wrote {args.out} and {card_path} ({how}; max |exported - eager| = {difference:.3g})")
     return 0
 
 
