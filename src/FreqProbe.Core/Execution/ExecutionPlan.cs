@@ -381,7 +381,7 @@ public sealed class ExecutionPlan
         if (precision != InferencePrecision.Default)
         {
             throw new InputException("precision", $"{precision}: '{model.WeightsPath}' runs in ONNX Runtime at fp32 only (its CPU kernels have no bf16, and fp16 is " +
-                "slower on CPUs without AVX512-FP16); expected --precision fp32" + (model.ModelName == Onnx.OnnxKind.KindName ? "." : ", or --engine torch."));
+                "slower on CPUs without AVX512-FP16); expected --precision fp32" + (model.ModelName == OnnxKind.KindName ? "." : ", or --engine torch."));
         }
         string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
         VerdictStore store = VerdictStore.Open(cacheRoot, MachineIdentity.Current(deviceName, threads));
@@ -392,7 +392,7 @@ public sealed class ExecutionPlan
         {
             if (!required) return null;
             throw new InputException("engine", $"onnxruntime cannot be used on this machine for '{model.WeightsPath}': {check.Describe()} {verdict.Explain()}; " +
-                (model.ModelName == Onnx.OnnxKind.KindName ? "expected a model ONNX Runtime runs right here (see `freqprobe doctor`)." : "expected --engine torch (or auto)."));
+                (model.ModelName == OnnxKind.KindName ? "expected a model ONNX Runtime runs right here (see `freqprobe doctor`)." : "expected --engine torch (or auto)."));
         }
         Func<Tensor, Tensor> run = input =>
         {

@@ -7,7 +7,7 @@ public static class ModelFileKinds
     public static IReadOnlyList<IModelFileKind> All { get; } = new IModelFileKind[]
     {
         new TorchScriptKind(),
-        new Onnx.OnnxKind(),
+        new OnnxKind(),
     };
 
     /// <summary>The kind of the file at <paramref name="path"/>, or null when it is none of them (a state dict, say).</summary>

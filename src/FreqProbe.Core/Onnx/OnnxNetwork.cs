@@ -11,7 +11,7 @@ namespace FreqProbe.Core.Onnx;
 /// The input tensor's memory is handed to ONNX Runtime as it is, and ONNX Runtime writes the logits into a tensor
 /// allocated here (<see cref="OrtValue.CreateTensorValueWithData"/>, measured at 7-10 µs per batch against 29-39 ms
 /// for copying a batch of 16 at 224): no copy on the way in or out. It runs for inference only (no gradients) and in
-/// fp32 only; the graph's weights are not parameters, <see cref="OnnxKind.NamedWeights"/> reads them from the file.
+/// fp32 only; the graph's weights are not parameters, OnnxKind.NamedWeights (in Models) reads them from the file.
 /// </summary>
 public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
 {

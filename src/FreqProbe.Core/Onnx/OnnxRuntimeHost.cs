@@ -27,7 +27,7 @@ public static class OnnxRuntimeHost
         lock (Gate)
         {
             if (environment is not null) return environment;
-            if (Models.ConvolutionKernels.SimulatedFault != TelemetryFault && Native.LibC.SetEnv(TelemetryVariable, "1", 1) != 0)
+            if (Environment.GetEnvironmentVariable("FREQPROBE_SIMULATE_FAULT") != TelemetryFault && Native.LibC.SetEnv(TelemetryVariable, "1", 1) != 0)
             {
                 throw new InvalidOperationException($"setenv({TelemetryVariable}) failed; ONNX Runtime is not started with its telemetry on.");
             }

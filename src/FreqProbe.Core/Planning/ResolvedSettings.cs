@@ -51,6 +51,7 @@ public static class ResolvedSettings
                 "device" => r.Device,
                 "precision" => r.Precision,
                 "layout" => r.Layout,
+                "engine" => r.Engine,
                 "limit" => r.Limit?.ToString(c) ?? "none",
                 "shard" => r.Shard?.ToString() ?? "none",
                 "seed" => r.Seed.ToString(c),

@@ -1,7 +1,9 @@
 using FreqProbe.Core.Models;
 using static TorchSharp.torch;
 
-namespace FreqProbe.Core.Onnx;
+using FreqProbe.Core.Onnx;
+
+namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// ONNX models (torch.onnx.export, Hugging Face Optimum, tf2onnx, JAX and PaddlePaddle converters) as a model kind:
