@@ -272,7 +272,9 @@ def export_onnx(model, card, out, example, eager, tolerance, name, allow_constan
     stem = os.path.splitext(os.path.basename(out))[0]
     with tempfile.TemporaryDirectory(dir=folder, prefix=f".{stem}.") as scratch:
         temporary = os.path.join(scratch, os.path.basename(out))
-        with torch.no_grad():
+        # With gradients enabled: nn.MultiheadAttention's inference fast path (aten::_native_multi_head_attention, which
+        # has no ONNX form) is taken only without them.
+        with torch.enable_grad():
             onnx_export(model, example, temporary, opset)
         if os.listdir(scratch) != [os.path.basename(out)]:
             raise ExportError("the model's weights went to external data files (over 2 GiB); export it by hand with onnx.save(..., save_as_external_data=True)")

@@ -52,7 +52,7 @@ step() {
   return $rc
 }
 
-stages=" ${STAGES:-doctor tests sweeps bench torchscript fp16} "
+stages=" ${STAGES:-doctor tests sweeps bench onnxruntime torchscript fp16} "
 want() { [[ "$stages" == *" $1 "* ]]; }
 want doctor && step doctor 60 "$base/fp" doctor
 
@@ -105,12 +105,18 @@ want bench && for precision in fp32 bf16; do
 done
 # The same ResNet-50 as a traced TorchScript archive (exported with the machine's PyTorch), to compare with the native model.
 archive="$work/resnet50-traced.pt"
-if want torchscript && [ -f scripts/export_torchscript.py ] && step "export torchscript" 60 "$python" scripts/export_torchscript.py torchvision:resnet50 --weights none --out "$archive"; then
+if want torchscript && [ -f scripts/export_model.py ] && step "export torchscript" 60 "$python" scripts/export_model.py torchvision:resnet50 --weights none --out "$archive"; then
   for precision in fp32 bf16; do
     step "bench torchscript resnet50 $precision" 75 "$base/fp" bench --weights "$archive" --dataset synthetic --images "${IMAGES:-512}" --batch-size 64 \
       --device "$device" --precision "$precision" --out "$work/bench-torchscript-resnet50-$precision.json"
   done
 fi
+# ONNX Runtime's CPU engine on that machine's cores (the bundle carries the CPU libonnxruntime.so; its CUDA provider,
+# 289 MB, does not fit the carry limit), beside the GPU numbers above; and an ONNX export of the same ResNet-50.
+want onnxruntime && step "bench resnet50 onnxruntime cpu" 90 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 \
+  --num-classes 1000 --images 64 --device cpu --engine onnxruntime --out "$work/bench-resnet50-onnxruntime-cpu.json"
+want onnxruntime && step "bench resnet50 torch cpu" 90 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 \
+  --num-classes 1000 --images 64 --device cpu --engine torch --out "$work/bench-resnet50-torch-cpu.json"
 want fp16 && step "bench resnet50 fp16" 75 "$base/fp" bench --model resnet50 --weights "${weights:-random}" --dataset synthetic --input-size 224 --num-classes 1000 \
   --images "${IMAGES:-512}" --batch-size 64 --device "$device" --precision fp16 --out "$work/bench-resnet50-fp16.json"
 nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv 2>/dev/null

@@ -27,7 +27,7 @@ import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
 from make_fixtures import CIFAR_MEAN, CIFAR_STD, fill_hashed, hfc_filter, run, smooth_images  # noqa: E402
-from export_torchscript import export  # noqa: E402
+from export_model import export  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "FreqProbe.Core.Tests", "Fixtures")
 CIFAR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "cifar10", "test_batch.bin")

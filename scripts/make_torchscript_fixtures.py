@@ -5,7 +5,7 @@ Run with Debian's PyTorch (apt-get install python3-torch python3-torchvision):
     /usr/bin/python3 scripts/make_torchscript_fixtures.py [../shared/data/cifar10]
 
 Three non-ResNet architectures in small CIFAR-sized configurations, each traced and scripted through
-scripts/export_torchscript.py (which writes the card and checks the archive against eager PyTorch):
+scripts/export_model.py (which writes the card and checks the archive against eager PyTorch):
   - tiny-vit: torchvision's VisionTransformer, 2 layers, patch 8, width 32 (its zero-initialised head re-drawn);
   - tiny-convnext: torchvision's ConvNeXt with two stages of 16/32 channels, layer scale 1;
   - tiny-mobilenetv3: torchvision's MobileNetV3 with three inverted-residual blocks (SE, hardswish).
@@ -31,7 +31,7 @@ from torchvision.models.mobilenetv3 import InvertedResidualConfig, MobileNetV3
 from torchvision.models.vision_transformer import VisionTransformer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from export_torchscript import export  # noqa: E402
+from export_model import export  # noqa: E402
 from make_fixtures import hfc_filter  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "FreqProbe.Core.Tests", "Fixtures", "torchscript")

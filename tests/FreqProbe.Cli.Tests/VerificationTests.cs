@@ -28,7 +28,7 @@ public sealed class VerificationTests : IDisposable
         return new CliRun(process.ExitCode, output, error.GetAwaiter().GetResult());
     }
 
-    static readonly string[] Small = { "lowpass", "--model", "cifar-resnet18", "--weights", "random", "--dataset", "synthetic", "--limit", "6", "--radii", "4,8", "--quiet" };
+    static readonly string[] Small = { "lowpass", "--model", "cifar-resnet18", "--weights", "random", "--dataset", "synthetic", "--limit", "6", "--radii", "4,8", "--engine", "torch", "--quiet" };
 
     static string[] With(params string[] extra) => Small.Concat(extra).ToArray();
 

@@ -69,6 +69,18 @@ internal static class DoctorCommand
         {
             o.WriteLine($"self-test      sum(ones(2,3)) = {x.sum().item<float>()}");
         }
+        try
+        {
+            string version = FreqProbe.Core.Onnx.OnnxRuntimeHost.Version;
+            o.WriteLine($"onnxruntime    {version}, providers {string.Join(", ", FreqProbe.Core.Onnx.OnnxRuntimeHost.Providers)}; telemetry " +
+                (FreqProbe.Core.Onnx.OnnxRuntimeHost.TelemetryOff
+                    ? $"off ({FreqProbe.Core.Onnx.OnnxRuntimeHost.TelemetryVariable}=1 set in the process before ONNX Runtime started)"
+                    : "ON (FREQPROBE_SIMULATE_FAULT=onnxruntime-telemetry)"));
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            o.WriteLine($"onnxruntime    FAILED to load: {e.Message.Split('\n')[0]}");
+        }
         string cacheRoot = context.Resolver.CacheRoot;
         if (verify) Verify(context, cacheRoot);
         Verdicts(o, cacheRoot);

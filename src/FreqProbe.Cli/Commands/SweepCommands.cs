@@ -51,7 +51,7 @@ internal static class SweepCommands
               $"  freqprobe {name} --model resnet50 --radii 4..32      (torchvision ResNet-50 on ImageNet)\n" +
               $"  freqprobe {name} --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --data DIR --out r.csv --predictions p.csv\n" +
               $"  freqprobe {name} --weights vit.pt --data DIR     (a TorchScript archive; its data config from vit.card.json beside it,\n" +
-              "                                                    written by scripts/export_torchscript.py)";
+              "                                                    written by scripts/export_model.py)";
         var command = new Command(name, $"{summary}\n\n{Convention}\n\n{examples}\n\n{ExitCodes.Help}");
         options.AddTo(command);
         var filter = new FilterCommand(command, options, kind);

@@ -95,7 +95,7 @@ internal static class TrainCommand
             ModelSpec? spec = InputProblems.Collect<ModelSpec?>(problems, () => ModelRegistry.Get(parsed.GetValue(model)!), null);
             if (spec is { IsArchive: true })
             {
-                problems.Add($"--model: {spec.Name} models are evaluated, not trained: train in PyTorch and export with scripts/export_torchscript.py. " +
+                problems.Add($"--model: {spec.Name} models are evaluated, not trained: train in PyTorch and export with scripts/export_model.py. " +
                     $"`freqprobe train` trains the architectures FreqProbe implements: {string.Join(", ", ModelRegistry.Architectures)}.");
                 spec = null;
             }

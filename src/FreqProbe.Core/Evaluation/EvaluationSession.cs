@@ -134,7 +134,10 @@ public sealed class EvaluationSession : IDisposable
         torch.set_num_threads(request.Threads);
         torch.manual_seed(unchecked((long)request.Seed));
         bool inference = parts.HasFlag(SessionParts.Model);
-        Device device = inference ? TorchBackend.SelectDevice(request.Device) : CPU;
+        // A build whose libtorch has no CUDA but whose ONNX Runtime has (-p:OnnxRuntimeBackend=cuda): --device cuda runs
+        // the forward pass in ONNX Runtime on the GPU and everything else (decoding, the FFT filter) on the CPU.
+        bool onnxCuda = inference && request.Device == "cuda" && request.Engine != Engines.Torch && !torch.cuda.is_available() && Onnx.OnnxRuntimeHost.HasCuda;
+        Device device = inference && !onnxCuda ? TorchBackend.SelectDevice(request.Device) : CPU;
         IImageDataset? dataset = parts.HasFlag(SessionParts.Data) ? DatasetRegistry.Open(request.Dataset) : null;
         nn.Module<Tensor, Tensor>? model = null;
         Tensor? mean = null, std = null;
@@ -186,8 +189,8 @@ public sealed class EvaluationSession : IDisposable
                 int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
                 int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
                 long batch = passImages ?? (long)dataBatch * Math.Max(1, perPass);
-                (plan, onnxNetwork) = OnnxRuntimePlan(request, model, device, classes, batch, request.CacheRoot ?? Assets.AssetCache.DefaultRoot, weightsSha,
-                    parts.HasFlag(SessionParts.InputGradients), notice);
+                (plan, onnxNetwork) = OnnxRuntimePlan(request, model, device, onnxCuda, classes, batch, request.CacheRoot ?? Assets.AssetCache.DefaultRoot,
+                    weightsSha, parts.HasFlag(SessionParts.InputGradients), notice);
             }
             if (inference && model is not null && plan is null)
             {
@@ -312,8 +315,8 @@ public sealed class EvaluationSession : IDisposable
     /// on the CPU at fp32, --layout auto and no gradients, where its graph verifies. The second item is the ONNX Runtime
     /// network made for a native model, for the session to dispose.
     /// </summary>
-    static (ExecutionPlan? Plan, Onnx.OnnxNetwork? Network) OnnxRuntimePlan(RunRequest request, nn.Module<Tensor, Tensor> model, Device device, int classes,
-        long batch, string cacheRoot, string? weightsSha, bool gradients, Action<string>? notice)
+    static (ExecutionPlan? Plan, Onnx.OnnxNetwork? Network) OnnxRuntimePlan(RunRequest request, nn.Module<Tensor, Tensor> model, Device device, bool cuda,
+        int classes, long batch, string cacheRoot, string? weightsSha, bool gradients, Action<string>? notice)
     {
         int size = request.Preprocess.InputSize;
         string engine = request.Engine;
@@ -338,19 +341,29 @@ public sealed class EvaluationSession : IDisposable
             }
             onnx.CheckRun(size, classes, request.NumClasses is null ? "the dataset's class count" : request.NumClassesFromCard ? "num_classes in its card" : "--num-classes");
             var file = new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, batch);
-            return (ExecutionPlan.PrepareOnnx(onnx, request.Precision, file, request.Threads, device, cacheRoot, notice, required: true), null);
+            if (!cuda) return (ExecutionPlan.PrepareOnnx(onnx, request.Precision, file, request.Threads, device, cacheRoot, notice, required: true), null);
+            Onnx.OnnxNetwork onGpu = Onnx.OnnxNetwork.Open(file.WeightsPath, request.Threads, optimise: true, cuda: true);
+            try
+            {
+                return (ExecutionPlan.PrepareOnnx(onGpu, request.Precision, file, request.Threads, device, cacheRoot, notice, required: true), onGpu);
+            }
+            catch
+            {
+                onGpu.Dispose();
+                throw;
+            }
         }
         if (engine == Engines.Torch) return (null, null);
         string? why = request.Model.IsArchive ? $"'{label}' is {request.Model.FileKind!.ModelDescription}, which libtorch runs (export it with scripts/export_model.py --format onnx)"
             : NativeOnnxGraph.WhyNot(model) is { } cannot ? $"{request.Model.Name}: {cannot}"
             : gradients ? "this analysis differentiates the model, and ONNX Runtime runs it for inference only"
             : request.Precision != InferencePrecision.Default ? $"ONNX Runtime runs it at fp32 only, not {request.Precision}"
-            : device.type != DeviceType.CPU ? $"this build runs ONNX Runtime on the CPU, and the run is on {TorchBackend.Describe(device)}"
+            : device.type != DeviceType.CPU ? $"this build runs ONNX Runtime on the CPU (build with -p:OnnxRuntimeBackend=cuda for its CUDA provider), and the run is on {TorchBackend.Describe(device)}"
             : null;
         if (engine == Engines.Auto && (why is not null || request.Layout != ExecutionPlan.AutoLayout)) return (null, null);
         if (why is not null) throw new InputException("engine", $"'onnxruntime' cannot run this: {why}; expected --engine torch (or auto).");
         string graph = NativeOnnxGraph.Cached(model, request.Model.Name, size, cacheRoot, notice);
-        Onnx.OnnxNetwork network = Onnx.OnnxNetwork.Open(graph, request.Threads);
+        Onnx.OnnxNetwork network = Onnx.OnnxNetwork.Open(graph, request.Threads, optimise: true, cuda);
         try
         {
             var under = new ModelUnderTest(request.Model.Name, graph, Path.GetFileNameWithoutExtension(graph), classes, size, batch);

@@ -12,6 +12,9 @@ public static class Engines
     /// <summary>ONNX Runtime.</summary>
     public const string OnnxRuntime = "onnxruntime";
 
+    /// <summary>ONNX Runtime on its CUDA execution provider (verification checks only; --engine onnxruntime with --device cuda).</summary>
+    public const string OnnxRuntimeCuda = "onnxruntime-cuda";
+
     /// <summary>The accepted --engine values.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { Auto, Torch, OnnxRuntime };
 }

@@ -361,7 +361,7 @@ public sealed class ExecutionPlan
             // archives scripted (1e-5); the verification's 1e-3 still holds. Said, not silently called fp32.
             path += $"; traced convolutions in TF32: {tf32}";
             notice?.Invoke($"'{archive.WeightsPath}' records allow_tf32=True in {tf32} traced convolution(s), so cuDNN runs them in TF32 (about 1e-3 " +
-                "relative) although --precision is fp32; trace with torch.backends.cudnn.allow_tf32 = False (scripts/export_torchscript.py does) or " +
+                "relative) although --precision is fp32; trace with torch.backends.cudnn.allow_tf32 = False (scripts/export_model.py does) or " +
                 "script the model for fp32 throughout.");
         }
         return new ExecutionPlan(run, archive.Batch, chosen, path, Key(store.Identity, used),
@@ -386,7 +386,7 @@ public sealed class ExecutionPlan
         string deviceName = FreqProbe.Core.Native.TorchBackend.Describe(device);
         VerdictStore store = VerdictStore.Open(cacheRoot, MachineIdentity.Current(deviceName, threads));
         string workerDevice = device.type == DeviceType.CUDA ? "cuda" : "cpu";
-        var check = new VerificationCheck { Model = model, Precision = precision, Engine = Engines.OnnxRuntime };
+        var check = new VerificationCheck { Model = model, Precision = precision, Engine = network.OnCuda ? Engines.OnnxRuntimeCuda : Engines.OnnxRuntime };
         Verdict verdict = PathVerifier.Verify(new[] { check }, store, workerDevice, notice)[check.Key];
         if (!verdict.Ok)
         {
@@ -399,7 +399,7 @@ public sealed class ExecutionPlan
             using (ForwardWatchdog.Enter()) return network.forward(input);
         };
         IReadOnlyList<VerificationCheck> ChecksAt(long n) => new[] { check with { Model = model with { Batch = n } } };
-        string path = string.Create(CultureInfo.InvariantCulture, $"cpu fp32 onnxruntime {Onnx.OnnxRuntimeHost.Version}");
+        string path = network.OnCuda ? $"cuda fp32 onnxruntime {Onnx.OnnxRuntimeHost.Version}; filter on the cpu" : $"cpu fp32 onnxruntime {Onnx.OnnxRuntimeHost.Version}";
         return new ExecutionPlan(run, model.Batch, "nchw", path, Key(store.Identity, new[] { (check, verdict) }), Array.Empty<LayerChoice>(), ChecksAt, store,
             workerDevice, notice);
     }

@@ -52,7 +52,7 @@ public static class KernelCheck
         {
             return check.Shape is { } shape
                 ? Convolution(shape, check.Kernel, check.Precision, device, check.Gradient)
-                : check.Engine == Engines.OnnxRuntime ? OnnxModel(check.Model!, check.Precision)
+                : check.Engine is Engines.OnnxRuntime or Engines.OnnxRuntimeCuda ? OnnxModel(check.Model!, check.Precision, check.Engine == Engines.OnnxRuntimeCuda)
                 : Model(check.Model!, check.Layout, check.Precision, device, check.Gradient);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -187,14 +187,14 @@ public static class KernelCheck
     // An ONNX graph in ONNX Runtime (level ALL: fused, channel-blocked kernels), on a seeded random batch, against the
     // other engine in float64 where there is one (FreqProbe's own ResNet with the graph's weights, in libtorch), else
     // against ONNX Runtime running the graph as written (no graph optimisation; an ONNX file cannot run in float64).
-    static Verdict OnnxModel(ModelUnderTest m, string precision)
+    static Verdict OnnxModel(ModelUnderTest m, string precision, bool cuda)
     {
         double tolerance = ModelTolerance(precision);
         using var generator = new Generator(unchecked((ulong)StableHash(m.WeightsSha256)));
         Tensor input = randn(new[] { m.Batch, 3, (long)m.InputSize, m.InputSize }, generator: generator);
         int threads = get_num_threads();
         Tensor got;
-        using (var network = Onnx.OnnxNetwork.Open(m.WeightsPath, threads))
+        using (var network = Onnx.OnnxNetwork.Open(m.WeightsPath, threads, optimise: true, cuda))
         {
             got = network.forward(input).to(float64);
         }

@@ -38,12 +38,12 @@ public sealed record VerificationCheck
     public string Key => (Shape is { } shape
         ? $"conv {shape.Key} {Kernel} {Precision}"
         : string.Create(CultureInfo.InvariantCulture, $"model {Model!.WeightsSha256} n{Model.Batch} s{Model.InputSize} c{Model.Classes} {Layout} {Precision}"))
-        + (Gradient ? " input-gradient" : "") + (Engine == Engines.OnnxRuntime ? " onnxruntime" : "");
+        + (Gradient ? " input-gradient" : "") + (Engine == Engines.Torch ? "" : " " + Engine);
 
     /// <summary>For people: the convolution or model and the path.</summary>
     public string Describe() => (Shape is { } shape
         ? $"{shape} by {KernelName(Kernel)} at {Precision}"
-        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {(Engine == Engines.OnnxRuntime ? "ONNX Runtime" : Layout)} at {Precision}"))
+        : string.Create(CultureInfo.InvariantCulture, $"'{Model!.WeightsPath}' on {Model.Batch}×3×{Model.InputSize}×{Model.InputSize} in {(Engine == Engines.OnnxRuntime ? "ONNX Runtime" : Engine == Engines.OnnxRuntimeCuda ? "ONNX Runtime on CUDA" : Layout)} at {Precision}"))
         + (Gradient ? ", gradient with respect to the input" : "");
 
     /// <summary>How messages name a kernel.</summary>

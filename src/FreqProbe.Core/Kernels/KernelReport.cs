@@ -32,8 +32,12 @@ public sealed record KernelReport(string Model, string WeightsName, IReadOnlyLis
     public static KernelReport OfNetwork(string model, string weightsName, nn.Module network, IEnumerable<(string Name, Tensor Value)> namedWeights, string? layers,
         int size, IReadOnlyList<double> edges, Action<string> warn, Action<string> unread)
     {
-        IReadOnlyList<LayerSpectrum> result = KernelSpectra.Analyse(network, size, edges, layers, warn);
-        IReadOnlyList<BankReport> banks = FindBanks(namedWeights.ToDictionary(w => w.Name, w => w.Value), layers, size, unread);
+        // A network whose weights are not module parameters (an ONNX graph's initializers) is read through its kind's names.
+        var weights = namedWeights.ToList();
+        IReadOnlyList<LayerSpectrum> result = !network.named_parameters().Any() && weights.Count > 0
+            ? KernelSpectra.Analyse(KernelSpectra.ConvolutionWeights(weights), size, edges, layers, warn)
+            : KernelSpectra.Analyse(network, size, edges, layers, warn);
+        IReadOnlyList<BankReport> banks = FindBanks(weights.ToDictionary(w => w.Name, w => w.Value), layers, size, unread);
         if (result.Count == 0 && banks.Count == 0) throw new InputException($"--layers: '{layers}' matches no convolution of {model}.");
         return new KernelReport(model, weightsName, result, banks);
     }

@@ -26,7 +26,7 @@ public interface IModelFileKind
     /// <summary>What writes such files, for messages: "torch.jit.save".</summary>
     string Producer { get; }
 
-    /// <summary>The script in this repository that exports a model to this kind with its card: "scripts/export_torchscript.py".</summary>
+    /// <summary>The script in this repository that exports a model to this kind with its card: "scripts/export_model.py".</summary>
     string Exporter { get; }
 
     /// <summary>Whether <paramref name="path"/> is a file of this kind, judged by its contents, never its extension; false for anything unreadable.</summary>

@@ -7,7 +7,7 @@ namespace FreqProbe.Core.Models;
 
 /// <summary>
 /// What a weights file is: written beside it as <c>NAME.card.json</c> (by <c>freqprobe train</c>, or by
-/// scripts/export_torchscript.py for a TorchScript archive). Evaluation commands read it to pick up the
+/// scripts/export_model.py for a TorchScript archive). Evaluation commands read it to pick up the
 /// architecture and the data config (input size, resize or crop_pct, interpolation, mean/std or "none", class count
 /// and label space) without extra flags; every field can be overridden on the command line.
 /// </summary>
@@ -123,7 +123,7 @@ public sealed record ModelCard
         {
             string stem = Path.GetFileName(origin).Replace(".card.json", "", StringComparison.Ordinal);
             throw new InputException($"{origin}: {(root["name"] is null ? "the card has no name" : $"name is {root["name"]!.ToJsonString()}")}; " +
-                $"expected the model's name as a string (usually its weights file's stem, e.g. \"name\": \"{stem}\"), as freqprobe train and scripts/export_torchscript.py write it.");
+                $"expected the model's name as a string (usually its weights file's stem, e.g. \"name\": \"{stem}\"), as freqprobe train and scripts/export_model.py write it.");
         }
         try
         {

@@ -52,7 +52,7 @@ public static class TorchScriptArchive
                 if (!HasCode(zip))
                 {
                     throw new InputException("weights", $"'{path}' is a zip archive without TorchScript code (no code/ folder); expected an archive written by " +
-                        "torch.jit.save (scripts/export_torchscript.py writes one).");
+                        "torch.jit.save (scripts/export_model.py writes one).");
                 }
                 if (zip.Entries.FirstOrDefault(e => e.Length > MaxInflation * e.CompressedLength + InflationSlack) is { } bomb)
                 {
@@ -72,7 +72,7 @@ public static class TorchScriptArchive
                 {
                     // libtorch 2.10 aborts the whole process (an uncaught C++ exception) when it reads these graphs.
                     throw new InputException("weights", $"'{path}' was saved after torch.jit.optimize_for_inference, whose MKLDNN constants this libtorch " +
-                        "cannot load (it would abort); expected an archive exported without it (scripts/export_torchscript.py; torch.jit.freeze alone is fine).");
+                        "cannot load (it would abort); expected an archive exported without it (scripts/export_model.py; torch.jit.freeze alone is fine).");
                 }
                 tf32 = code.Values.Sum(Tf32Convolutions);
             }

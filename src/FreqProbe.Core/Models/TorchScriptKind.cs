@@ -24,7 +24,7 @@ public sealed class TorchScriptKind : IModelFileKind
     public string Producer => "torch.jit.save";
 
     /// <inheritdoc />
-    public string Exporter => "scripts/export_torchscript.py";
+    public string Exporter => "scripts/export_model.py";
 
     /// <inheritdoc />
     public bool Recognises(string path) => TorchScriptArchive.Is(path);

@@ -37,6 +37,9 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Whether ONNX Runtime rewrites the graph (level ALL: fused, channel-blocked kernels) or runs it as written (the reference).</summary>
     public bool Optimised { get; }
 
+    /// <summary>Whether ONNX Runtime runs the graph on its CUDA execution provider.</summary>
+    public bool OnCuda { get; private init; }
+
     /// <summary>Threads ONNX Runtime computes with (libtorch's count when the model was opened).</summary>
     public int Threads { get; private init; }
 
@@ -52,7 +55,14 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     /// threads; <paramref name="optimise"/> false runs the graph as written. Checks it has one float input of rank 4
     /// with 3 channels and a symbolic batch, and one output of rank 2.
     /// </summary>
-    public static OnnxNetwork Open(string path, int threads, bool optimise = true)
+    public static OnnxNetwork Open(string path, int threads, bool optimise = true) => Open(path, threads, optimise, cuda: false);
+
+    /// <summary>
+    /// As <see cref="Open(string, int, bool)"/>, on ONNX Runtime's CUDA execution provider (device 0) when
+    /// <paramref name="cuda"/>: the build made with -p:OnnxRuntimeBackend=cuda. Images and logits stay in CPU memory
+    /// (the filter runs in a CPU TorchSharp); ONNX Runtime copies them to and from the GPU.
+    /// </summary>
+    public static OnnxNetwork Open(string path, int threads, bool optimise, bool cuda)
     {
         OnnxModelFile.Read(path); // structure and external data, with FreqProbe's messages
         OnnxRuntimeHost.Start();
@@ -64,6 +74,19 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (cuda)
+        {
+            try
+            {
+                options.AppendExecutionProvider_CUDA(0);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                options.Dispose();
+                throw new InputException("device", $"cuda: ONNX Runtime cannot start its CUDA execution provider ({ErrorLine(e.Message)}); expected a GPU with " +
+                    "CUDA 12 and cuDNN 9 libraries, or --device cpu.", e);
+            }
+        }
         // Spinning worker threads take the cores libtorch's FFT filtering needs between passes.
         if (Environment.GetEnvironmentVariable(SpinningVariable) != "1") options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
@@ -83,7 +106,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         try
         {
             CheckSignature(session, path);
-            return new OnnxNetwork(path, session, optimise) { Threads = Math.Max(1, threads) };
+            return new OnnxNetwork(path, session, optimise) { Threads = Math.Max(1, threads), OnCuda = cuda };
         }
         catch
         {
@@ -91,6 +114,10 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             throw;
         }
     }
+
+    // FREQPROBE_SIMULATE_FAULT=onnxruntime-wrong: the optimised graph's logits 1 % off (the graph as written stays
+    // right), so that tests can show the verification refusing a wrong engine.
+    static readonly bool WrongFault = Environment.GetEnvironmentVariable("FREQPROBE_SIMULATE_FAULT") == "onnxruntime-wrong";
 
     /// <summary>FREQPROBE_ORT_SPINNING=1 lets ONNX Runtime's threads spin between passes (off by default; for benchmarks).</summary>
     public const string SpinningVariable = "FREQPROBE_ORT_SPINNING";
@@ -167,6 +194,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
                 Run(inValue, outValue);
             }
         }
+        if (Optimised && WrongFault) logits.mul_(1.01f);
         return input.device_type == DeviceType.CPU ? logits : logits.to(input.device);
     }
 

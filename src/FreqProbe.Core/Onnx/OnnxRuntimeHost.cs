@@ -47,6 +47,9 @@ public static class OnnxRuntimeHost
     /// <summary>ONNX Runtime's version, starting it (telemetry off) if it has not started.</summary>
     public static string Version => Start().GetVersionString();
 
+    /// <summary>Whether this build of ONNX Runtime has the CUDA execution provider (-p:OnnxRuntimeBackend=cuda).</summary>
+    public static bool HasCuda => Providers.Contains("CUDAExecutionProvider");
+
     /// <summary>The execution providers this build of ONNX Runtime has (CPUExecutionProvider; CUDAExecutionProvider in the CUDA build).</summary>
     public static IReadOnlyList<string> Providers => Start().GetAvailableProviders();
 }

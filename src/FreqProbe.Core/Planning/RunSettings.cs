@@ -28,8 +28,8 @@ public static class RunSettings
     public static readonly Setting Model = new("model", SettingKind.Text, SettingGroup.Model,
         $"Model from the registry: {string.Join(", ", ModelRegistry.Names)}. Alone it means the model's standard pretrained weights and its own " +
         "data (resnet18-152: torchvision IMAGENET1K_V1 on ImageNet, downloaded into the cache on first use). Optional when a model card " +
-        "(NAME.card.json, written by `freqprobe train` or scripts/export_torchscript.py) sits beside --weights, and for a TorchScript archive, " +
-        "which is recognised by its contents.")
+        "(NAME.card.json, written by `freqprobe train` or scripts/export_model.py) sits beside --weights, and for a TorchScript archive or an ONNX " +
+        "model, which are recognised by their contents.")
     {
         Example = "cifar-resnet20",
         Identity = m => m.Model,
@@ -38,7 +38,8 @@ public static class RunSettings
     /// <summary>--weights.</summary>
     public static readonly Setting Weights = new("weights", SettingKind.Weights, SettingGroup.Model,
         "State dict: PyTorch .pth/.pt (also checkpoints with 'state_dict'/'model', 'module.' prefixes), .safetensors, or TorchSharp .dat; loading is strict. " +
-        "A TorchScript archive (torch.jit.save, traced or scripted; told apart by its zip layout, not its extension) is the whole model: its data config " +
+        "A TorchScript archive (torch.jit.save, traced or scripted; told apart by its zip layout, not its extension) or an ONNX model (torch.onnx.export, " +
+        "tf2onnx, Optimum; run by ONNX Runtime) is the whole model: its data config " +
         "comes from NAME.card.json beside it and the options below. " +
         "builtin:synthetic names the shipped model; torchvision (the default for resnet18-152) or torchvision-v2 the torchvision ImageNet weights for --model, " +
         "taken from the cache and downloaded into it when missing (not with --offline); random runs on random weights (a smoke test only; the results say so).")

@@ -25,7 +25,7 @@ public sealed class ProductionParityTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     // A session as a user's run opens it, on hashed weights saved as a state dict.
-    EvaluationSession Session(string model, ParityFixture fixture, string device = "cpu")
+    EvaluationSession Session(string model, ParityFixture fixture, string device = "cpu", string engine = "auto")
     {
         string weights = dir.File($"{model}.safetensors");
         using (var network = ModelRegistry.Get(model).Create(fixture.NumClasses))
@@ -47,6 +47,7 @@ public sealed class ProductionParityTests : IDisposable
             Threads = 2,
             Device = device,
             CacheRoot = IsolatedHome.Root,
+            Engine = engine,
         };
         Assert.Equal("auto", request.Layout);
         Assert.Equal("fp32", request.Precision);
@@ -71,13 +72,18 @@ public sealed class ProductionParityTests : IDisposable
         AssertClose(expected.Probabilities, probs.gather(1, pred.unsqueeze(1)).squeeze(1).data<float>().ToArray(), $"{what} prob");
     }
 
+    // At default settings on the CPU the native ResNets run in ONNX Runtime (--engine auto); --engine torch runs libtorch
+    // with its verified layouts. Both through the session a user's run opens.
     [Theory]
-    [InlineData("cifar-resnet20", "cifar_resnet20_parity.json")]
-    [InlineData("resnet18", "resnet18_parity.json")]
-    [InlineData("resnet50", "resnet50_parity.json")]
+    [InlineData("cifar-resnet20", "cifar_resnet20_parity.json", "auto")]
+    [InlineData("resnet18", "resnet18_parity.json", "auto")]
+    [InlineData("resnet50", "resnet50_parity.json", "auto")]
+    [InlineData("cifar-resnet20", "cifar_resnet20_parity.json", "torch")]
+    [InlineData("resnet18", "resnet18_parity.json", "torch")]
+    [InlineData("resnet50", "resnet50_parity.json", "torch")]
     [Trait("Speed", "slow")]
-    public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName) =>
-        AssertParity(model, fixtureName, "cpu");
+    public void The_session_at_default_settings_matches_PyTorch_clean_and_filtered(string model, string fixtureName, string engine) =>
+        AssertParity(model, fixtureName, "cpu", engine);
 
     // The same on a GPU: cuDNN's kernels, verified there, in true fp32 (TF32 is off), against PyTorch's CPU logits.
     [CudaTheory]
@@ -91,13 +97,20 @@ public sealed class ProductionParityTests : IDisposable
         Assert.False(backends.cuda.matmul.allow_tf32);
     }
 
-    void AssertParity(string model, string fixtureName, string device)
+    void AssertParity(string model, string fixtureName, string device, string engine = "auto")
     {
         ParityFixture fixture = ParityFixture.Load(fixtureName);
-        using EvaluationSession session = Session(model, fixture, device);
+        using EvaluationSession session = Session(model, fixture, device, engine);
         Assert.Equal(device, session.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         ExecutionPlan plan = session.Plan!;
-        Assert.NotEmpty(plan.Layers);
+        if (device == "cpu" && engine == "auto")
+        {
+            Assert.StartsWith("cpu fp32 onnxruntime", plan.Path, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.NotEmpty(plan.Layers);
+        }
         Assert.Contains(plan.Layout, new[] { "nhwc", "nchw" });
         using Tensor images = tensor(fixture.Images, fixture.ImageShape);
         int size = (int)fixture.ImageShape[2];
@@ -176,7 +189,7 @@ public sealed class ProductionParityTests : IDisposable
     public void Every_layer_of_resnet50_runs_a_kernel_verified_at_the_runs_batch()
     {
         ParityFixture fixture = ParityFixture.Load("resnet50_parity.json");
-        using EvaluationSession session = Session("resnet50", fixture);
+        using EvaluationSession session = Session("resnet50", fixture, engine: "torch");
         ExecutionPlan plan = session.Plan!;
         Assert.Equal(53, plan.Layers.Count); // stem, 16 blocks x 3, 4 shortcuts
         Assert.All(plan.Layers, l => Assert.Equal(plan.Batch, l.Shape.Batch));
