@@ -17,7 +17,6 @@ sample (PIL: shorter side to 256, bilinear, antialiased; centre crop 224, as scr
 after an ideal circular low-pass at r = 4 and 8 (32 px) or r = 8 and 16 (224 px), with the smallest top-2 margin.
 Never regenerate these to make a failing test pass.
 """
-import json
 import os
 import sys
 
@@ -30,7 +29,7 @@ from torchvision.models.resnet import Bottleneck
 sys.path.insert(0, os.path.dirname(__file__))
 from export_model import export  # noqa: E402
 from make_fixtures import hfc_filter  # noqa: E402
-from make_torchscript_fixtures import CIFAR_MEAN, CIFAR_STD, cifar_images, fixed_input, redraw_norm_statistics, tiny_convnext, tiny_vit  # noqa: E402
+from make_torchscript_fixtures import CIFAR_MEAN, CIFAR_STD, cifar_images, redraw_norm_statistics, tiny_convnext, tiny_vit, write_expected  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "FreqProbe.Core.Tests", "Fixtures", "onnx")
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -123,11 +122,7 @@ def main():
             entry["smallest_top2_margin"] = min(margins)
         expected["models"][name] = entry
         print(f"{name}: {os.path.getsize(out)} bytes, export check {difference:.2g}, smallest top-2 margin {entry.get('smallest_top2_margin', float('nan')):.3g}")
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
-    print(f"fixtures in {os.path.abspath(OUT)}: {total} bytes in all")
+    write_expected(OUT, expected)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,15 @@ def predictions(model, images01, normalise):
     return logits.argmax(1).tolist(), float((top2[:, 0] - top2[:, 1]).min())
 
 
+def write_expected(folder, expected):
+    """Writes expected.json in `folder` and prints the fixtures' total size."""
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+    total = sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder))
+    print(f"fixtures in {os.path.abspath(folder)}: {total} bytes in all")
+
+
 def main():
     cifar = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "cifar10")
     os.makedirs(OUT, exist_ok=True)
@@ -172,11 +181,7 @@ def main():
         out = torch.nn.functional.interpolate(torch.from_numpy(src)[None], size=(h, w), mode="bicubic", align_corners=False, antialias=True)[0]
         resized[f"{h}x{w}"] = [round(float(v), 7) for v in out.numpy().ravel()]
     expected["bicubic"] = {"source": [round(float(v), 7) for v in src.ravel()], "shape": [3, 23, 31], "outputs": resized}
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
-    print(f"fixtures in {os.path.abspath(OUT)}: {total} bytes in all")
+    write_expected(OUT, expected)
 
 
 if __name__ == "__main__":
