@@ -362,7 +362,7 @@ public sealed class EvaluationSession : IDisposable
             : null;
         if (engine == Engines.Auto && (why is not null || request.Layout != ExecutionPlan.AutoLayout)) return (null, null);
         if (why is not null) throw new InputException("engine", $"'onnxruntime' cannot run this: {why}; expected --engine torch (or auto).");
-        string graph = NativeOnnxGraph.Cached(model, request.Model.Name, size, cacheRoot, notice);
+        string graph = NativeOnnxGraph.Cached(model, request.Model.Name, size, cacheRoot, message => notice?.Invoke(PathVerifier.InformationPrefix + message));
         Onnx.OnnxNetwork network = Onnx.OnnxNetwork.Open(graph, request.Threads, optimise: true, cuda);
         try
         {

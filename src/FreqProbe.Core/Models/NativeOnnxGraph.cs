@@ -44,7 +44,7 @@ public static class NativeOnnxGraph
         Directory.CreateDirectory(folder);
         byte[] graph = Write(model, weights, name, inputSize);
         IO.AtomicFile.Write(path, stream => stream.Write(graph));
-        notice?.Invoke(string.Create(CultureInfo.InvariantCulture, $"{Execution.PathVerifier.InformationPrefix}wrote the ONNX graph of {name} ({graph.Length / 1e6:0.0} MB, BatchNorm folded) to {path}"));
+        notice?.Invoke(string.Create(CultureInfo.InvariantCulture, $"wrote the ONNX graph of {name} ({graph.Length / 1e6:0.0} MB, BatchNorm folded) to {path}"));
         return path;
     }
 
