@@ -189,30 +189,24 @@ public sealed class EvaluationSession : IDisposable
                 int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
                 int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
                 long batch = passImages ?? (long)dataBatch * Math.Max(1, perPass);
-                (plan, onnxNetwork) = OnnxRuntimePlan(request, model, device, onnxCuda, classes, batch, request.CacheRoot ?? Assets.AssetCache.DefaultRoot,
-                    weightsSha, parts.HasFlag(SessionParts.InputGradients), notice);
-            }
-            if (inference && model is not null && plan is null)
-            {
-                model.to(device);
-                model.eval();
-                int size = request.Preprocess.InputSize;
-                int dataBatch = Math.Max(1, Math.Min(request.BatchSize, dataset is null ? request.BatchSize : Math.Max(1, indices.Length)));
-                int perPass = Math.Min(settingsPerPass ?? int.MaxValue, ForwardBatching.SettingsPerForward(dataBatch, size, device));
-                // An archive always comes from a weights file, hashed above.
-                ModelUnderTest? archive = request.Model.IsArchive
-                    ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, 0)
-                    : null;
-                plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, passImages ?? (long)dataBatch * Math.Max(1, perPass), size, request.Threads, device,
-                    request.CacheRoot ?? Assets.AssetCache.DefaultRoot, archive, notice, gradients: parts.HasFlag(SessionParts.InputGradients));
-            }
-            if (inference && model is not null)
-            {
+                string verdictRoot = request.CacheRoot ?? Assets.AssetCache.DefaultRoot;
+                bool gradients = parts.HasFlag(SessionParts.InputGradients);
+                (plan, onnxNetwork) = OnnxRuntimePlan(request, model, device, onnxCuda, classes, batch, verdictRoot, weightsSha, gradients, notice);
+                if (plan is null)
+                {
+                    model.to(device);
+                    model.eval();
+                    // An archive always comes from a weights file, hashed above.
+                    ModelUnderTest? archive = request.Model.IsArchive
+                        ? new ModelUnderTest(request.Model.Name, Path.GetFullPath(request.WeightsPath!), weightsSha!, classes, size, 0)
+                        : null;
+                    plan = ExecutionPlan.Prepare(model, request.Precision, request.Layout, batch, size, request.Threads, device, verdictRoot, archive, notice, gradients);
+                }
                 if (parts.HasFlag(SessionParts.InputGradients))
                 {
                     foreach (TorchSharp.Modules.Parameter parameter in model.parameters()) parameter.requires_grad = false;
                 }
-                forward = plan!.Forward;
+                forward = plan.Forward;
                 if (request.Model.IsArchive) OutputCheck(forward, model, request, classes, device);
                 if (request.Mean.Count > 0)
                 {

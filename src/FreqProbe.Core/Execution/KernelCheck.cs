@@ -178,10 +178,16 @@ public static class KernelCheck
             bool fine = relative <= tolerance;
             return new Verdict(fine, relative, tolerance, $"input gradient {(fine ? "matches" : "differs from")} the {against} reference (relative L2 error)");
         }
+        return LogitVerdict(got, reference, tolerance, $"the {against} reference");
+    }
+
+    // Logits against a reference: the largest error relative to the largest |logit| (at least 1).
+    static Verdict LogitVerdict(Tensor got, Tensor reference, double tolerance, string against)
+    {
         double scale = Math.Max(1.0, reference.abs().max().item<double>());
         double error = (got - reference).abs().max().item<double>() / scale;
         bool ok = error <= tolerance;
-        return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} the {against} reference (relative to the largest |logit|)");
+        return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} {against} (relative to the largest |logit|)");
     }
 
     // An ONNX graph in ONNX Runtime (level ALL: fused, channel-blocked kernels), on a seeded random batch, against the
@@ -218,10 +224,7 @@ public static class KernelCheck
         {
             return new Verdict(false, double.NaN, tolerance, $"output shape [{string.Join(", ", got.shape)}] differs from the reference's");
         }
-        double scale = Math.Max(1.0, reference.abs().max().item<double>());
-        double error = (got - reference).abs().max().item<double>() / scale;
-        bool ok = error <= tolerance;
-        return new Verdict(ok, error, tolerance, $"{(ok ? "matches" : "differs from")} {against} (relative to the largest |logit|)");
+        return LogitVerdict(got, reference, tolerance, against);
     }
 
     // FNV-1a: a seed that depends only on the text, on every run and machine.

@@ -51,12 +51,12 @@ public static class NativeOnnxGraph
     // The convolutions' and the classifier's weights and biases: all a folded ResNet computes with (the folded
     // BatchNorms' own parameters are not used any more).
     static List<(string Name, Tensor Value)> Weights(nn.Module<Tensor, Tensor> model) =>
-        model.named_parameters().Where(p => Computes(model, p.name)).Select(p => (p.name, (Tensor)p.parameter)).ToList();
+        ComputingParameters(model).Select(p => (p.Name, (Tensor)p.Parameter)).ToList();
 
-    static bool Computes(nn.Module<Tensor, Tensor> model, string parameter)
+    static IEnumerable<(string Name, Parameter Parameter)> ComputingParameters(nn.Module<Tensor, Tensor> model)
     {
-        string owner = parameter[..Math.Max(0, parameter.LastIndexOf('.'))];
-        return model.named_modules().Any(m => m.name == owner && m.module is PlannedConv2d or Linear);
+        var owners = model.named_modules().Where(m => m.module is PlannedConv2d or Linear).Select(m => m.name).ToHashSet(StringComparer.Ordinal);
+        return model.named_parameters().Where(p => owners.Contains(p.name[..Math.Max(0, p.name.LastIndexOf('.'))])).Select(p => (p.name, p.parameter));
     }
 
     static string Digest(List<(string Name, Tensor Value)> weights, string name, int inputSize)
@@ -181,7 +181,7 @@ public static class NativeOnnxGraph
         BatchNormFolding.Fold(model);
         Dictionary<string, OnnxModelFile.Initializer> initializers = OnnxModelFile.Read(graphPath).Initializers.ToDictionary(i => i.Name, StringComparer.Ordinal);
         using var noGrad = no_grad();
-        foreach ((string key, Parameter parameter) in model.named_parameters().Where(p => Computes(model, p.name)))
+        foreach ((string key, Parameter parameter) in ComputingParameters(model))
         {
             if (!initializers.TryGetValue(key, out OnnxModelFile.Initializer? init)) throw new InvalidDataException($"'{graphPath}' has no initializer {key}");
             using Tensor value = tensor(init.ReadFloats(), init.Dims.ToArray());
