@@ -161,9 +161,9 @@ public sealed class ExecutionPlan
                     conv.LayerName = name;
                     layers[name] = conv;
                     break;
-                case OmniDimensionalConv2d bank:
+                case IDynamicConvolution bank:
                     bank.LayerName = name;
-                    layers[name] = bank;
+                    layers[name] = (nn.Module)bank;
                     break;
             }
         }
@@ -222,7 +222,7 @@ public sealed class ExecutionPlan
                             conv.Weight.set_(relaid);
                         }
                         break;
-                    case OmniDimensionalConv2d bank:
+                    case IDynamicConvolution bank:
                         bank.Kernel = choice.Kernel;
                         bank.ChannelsLastNetwork = channelsLast;
                         break;

@@ -6,8 +6,8 @@ namespace FreqProbe.Core.Models;
 /// <summary>
 /// Folds every BatchNorm of a ResNet into the convolution that feeds it, for inference. The pairs are found by
 /// torchvision's key names, which every built-in model keeps: <c>bnK</c> follows <c>convK</c> in the same module, and
-/// <c>downsample.1</c> follows <c>downsample.0</c>, and in ODConv's attention head <c>bn</c> follows <c>fc</c>. A BatchNorm
-/// after an ODConv bank stays as it is (unfolded): the bank's kernels differ per sample.
+/// <c>downsample.1</c> follows <c>downsample.0</c>, and in ODConv's attention head and FDConv's <c>KSM_Global</c> <c>bn</c> follows <c>fc</c>. A BatchNorm
+/// after a dynamic convolution stays as it is (unfolded): the bank's kernels differ per sample.
 /// </summary>
 public static class BatchNormFolding
 {
@@ -21,7 +21,7 @@ public static class BatchNormFolding
             if (module is not TrainingSafeBatchNorm2d norm || norm.Folded) continue;
             string convName = FeedingConvolution(name);
             modules.TryGetValue(convName, out nn.Module? feeder);
-            if (feeder is OmniDimensionalConv2d) continue; // per-sample kernels: nothing fixed to fold into
+            if (feeder is IDynamicConvolution) continue; // per-sample kernels: nothing fixed to fold into
             if (feeder is not PlannedConv2d conv)
             {
                 throw new InvalidOperationException($"BatchNorm '{name}' has no convolution '{convName}' to fold into");
@@ -38,7 +38,7 @@ public static class BatchNormFolding
         int dot = norm.LastIndexOf('.');
         string parent = dot < 0 ? "" : norm[..(dot + 1)];
         string last = norm[(dot + 1)..];
-        if (last == "bn" && parent.EndsWith(".attention.", StringComparison.Ordinal)) return parent + "fc";
+        if (last == "bn" && (parent.EndsWith(".attention.", StringComparison.Ordinal) || parent.EndsWith(".KSM_Global.", StringComparison.Ordinal))) return parent + "fc";
         if (last.StartsWith("bn", StringComparison.Ordinal)) return parent + "conv" + last[2..];
         if (parent.EndsWith("downsample.", StringComparison.Ordinal) && int.TryParse(last, out int index)) return parent + (index - 1);
         return "";

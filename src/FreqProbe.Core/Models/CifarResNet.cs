@@ -8,9 +8,9 @@ namespace FreqProbe.Core.Models;
 /// <summary>
 /// The CIFAR ResNets of He et al. (2016), depth 6n + 2: a 3×3 stem of 16 channels, three stages of 16/32/64
 /// channels with n basic blocks each, global average pooling and <c>fc</c>. Shortcuts are 1×1 convolution plus
-/// BatchNorm when the shape changes; key names follow torchvision. With <c>dynamicKernels</c> K the blocks' 3×3
-/// convolutions are ODConv banks of K kernels (<see cref="OmniDimensionalConv2d"/>), as in the official
-/// <c>od_resnet</c>: the stem and the shortcuts stay ordinary convolutions.
+/// BatchNorm when the shape changes; key names follow torchvision. With a <c>blockConvolution</c> the blocks' 3×3
+/// convolutions are dynamic ones (ODConv banks, <see cref="OmniDimensionalConv2d"/>, as in the official <c>od_resnet</c>;
+/// or FDConv layers, <see cref="FourierDisjointConv2d"/>): the stem and the shortcuts stay ordinary convolutions.
 /// </summary>
 internal sealed class CifarResNet : Module<Tensor, Tensor>
 {
@@ -21,15 +21,25 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
     readonly Sequential layer3;
     readonly Linear fc;
 
-    public CifarResNet(int depth, int numClasses, int dynamicKernels = 0) : base(nameof(CifarResNet))
+    /// <summary>ODConv banks of K independently drawn kernels, as the official code draws them.</summary>
+    public static Func<long, long, long, Module<Tensor, Tensor>> OdConv(int kernels) =>
+        (input, output, stride) => new OmniDimensionalConv2d(input, output, 3, stride, 1, kernels);
+
+    /// <summary>ODConv banks whose K kernels start as copies of one kernel plus small noise.</summary>
+    public static Func<long, long, long, Module<Tensor, Tensor>> OdConvFromCopies(int kernels) =>
+        (input, output, stride) => new OmniDimensionalConv2d(input, output, 3, stride, 1, kernels, fromCopies: true);
+
+    /// <summary>FDConv layers of K Fourier-disjoint groups.</summary>
+    public static Func<long, long, long, Module<Tensor, Tensor>> FdConv(int groups) =>
+        (input, output, stride) => new FourierDisjointConv2d(input, output, 3, stride, 1, groups);
+
+    public CifarResNet(int depth, int numClasses, Func<long, long, long, Module<Tensor, Tensor>>? blockConvolution = null) : base(nameof(CifarResNet))
     {
         if ((depth - 2) % 6 != 0) throw new ArgumentException($"depth {depth} is not 6n + 2", nameof(depth));
         int n = (depth - 2) / 6;
         conv1 = new PlannedConv2d(3, 16, kernelSize: 3, stride: 1, padding: 1, bias: false);
         bn1 = new TrainingSafeBatchNorm2d(16);
-        Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = dynamicKernels > 0
-            ? (input, output, stride) => new OmniDimensionalConv2d(input, output, 3, stride, 1, dynamicKernels)
-            : null;
+        Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = blockConvolution;
         layer1 = Stage(16, 16, n, 1, conv3x3);
         layer2 = Stage(16, 32, n, 2, conv3x3);
         layer3 = Stage(32, 64, n, 2, conv3x3);

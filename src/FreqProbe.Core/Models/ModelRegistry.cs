@@ -58,7 +58,13 @@ public static class ModelRegistry
         }
         Add(specs, new ModelSpec("cifar-odresnet20", "CIFAR ResNet-20 whose 3x3 block convolutions are ODConv banks of 4 kernels (Li et al. 2022; 32x32)",
             PreprocessPolicy.Native(32), CifarMean, CifarStd,
-            classes => new CifarResNet(20, classes, dynamicKernels: 4)) { DefaultDataset = "cifar10" });
+            classes => new CifarResNet(20, classes, CifarResNet.OdConv(4))) { DefaultDataset = "cifar10" });
+        Add(specs, new ModelSpec("cifar-odresnet20-copies", "cifar-odresnet20 whose 4 kernels per bank start as copies of one kernel plus 10% noise (32x32)",
+            PreprocessPolicy.Native(32), CifarMean, CifarStd,
+            classes => new CifarResNet(20, classes, CifarResNet.OdConvFromCopies(4))) { DefaultDataset = "cifar10" });
+        Add(specs, new ModelSpec("cifar-fdresnet20", "CIFAR ResNet-20 whose 3x3 block convolutions are FDConv layers of 4 Fourier-disjoint groups (Chen et al. 2025; 32x32)",
+            PreprocessPolicy.Native(32), CifarMean, CifarStd,
+            classes => new CifarResNet(20, classes, CifarResNet.FdConv(4))) { DefaultDataset = "cifar10" });
         foreach (IModelFileKind kind in ModelFileKinds.All)
         {
             Add(specs, new ModelSpec(kind.Name, kind.Description, null, null, null, null) { DefaultDataset = null, FileKind = kind });

@@ -23,7 +23,7 @@ public static class NativeOnnxGraph
     /// <summary>Why <paramref name="model"/> has no ONNX graph (an ODConv bank, or an architecture the writer does not know), or null when it has one.</summary>
     public static string? WhyNot(nn.Module<Tensor, Tensor> model) => model switch
     {
-        _ when model.modules().Any(m => m is OmniDimensionalConv2d) => "its dynamic convolutions (ODConv banks) compute per-image kernels, which the ONNX graph writer does not express",
+        _ when model.modules().Any(m => m is IDynamicConvolution) => "its dynamic convolutions (ODConv, FDConv) compute per-image kernels, which the ONNX graph writer does not express",
         ResNet or CifarResNet => null,
         _ => $"FreqProbe writes ONNX graphs of its ResNets only, not of {model.GetType().Name}",
     };

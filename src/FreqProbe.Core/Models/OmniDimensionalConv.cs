@@ -15,7 +15,7 @@ namespace FreqProbe.Core.Models;
 /// <c>attention.spatial_fc</c>, <c>attention.kernel_fc</c>), so <c>freqprobe kernels</c> reads its banks. No bias;
 /// groups 1.
 /// </summary>
-public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
+public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>, IDynamicConvolution
 {
     readonly long stride;
     readonly long padding;
@@ -23,8 +23,19 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
     readonly Parameter weight;
     readonly OmniAttention attention;
 
-    /// <summary>A bank of <paramref name="kernels"/> kernels from <paramref name="input"/> to <paramref name="output"/> channels.</summary>
-    public OmniDimensionalConv2d(long input, long output, long kernelSize, long stride, long padding, int kernels)
+    /// <summary>
+    /// The noise added to each copy when a bank starts from copies, as a fraction of the Kaiming standard deviation:
+    /// the copies then start at a weight cosine of about 1 / (1 + 0.1²) = 0.99 with each other.
+    /// </summary>
+    public const double CopyNoise = 0.1;
+
+    /// <summary>
+    /// A bank of <paramref name="kernels"/> kernels from <paramref name="input"/> to <paramref name="output"/> channels.
+    /// With <paramref name="fromCopies"/> the kernels start as copies of one Kaiming-drawn kernel plus independent
+    /// Gaussian noise of <see cref="CopyNoise"/> times its standard deviation, as when a bank is initialised from one
+    /// (pretrained) static kernel; otherwise each is drawn independently.
+    /// </summary>
+    public OmniDimensionalConv2d(long input, long output, long kernelSize, long stride, long padding, int kernels, bool fromCopies = false)
         : base(nameof(OmniDimensionalConv2d))
     {
         if (kernels < 1) throw new ArgumentOutOfRangeException(nameof(kernels), kernels, "at least one kernel");
@@ -36,18 +47,25 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
         using (no_grad())
         {
             for (int k = 0; k < kernels; k++) init.kaiming_normal_(weight[k], mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+            if (fromCopies)
+            {
+                // Kaiming normal with fan_out and the ReLU gain: std = √(2 / (out · k · k)).
+                double std = Math.Sqrt(2.0 / (output * kernelSize * kernelSize));
+                Tensor first = weight[0].clone();
+                for (int k = 0; k < kernels; k++) weight[k].copy_(first + randn_like(first) * (CopyNoise * std));
+            }
         }
         attention = new OmniAttention(input, output, kernelSize, kernels);
         RegisterComponents();
     }
 
-    /// <summary>The backend kernel of the bank's grouped convolution, chosen by the execution plan.</summary>
+    /// <inheritdoc />
     public ConvolutionKernel Kernel { get; set; } = ConvolutionKernel.ChannelsFirst;
 
-    /// <summary>Whether the network around this layer runs channels-last.</summary>
+    /// <inheritdoc />
     public bool ChannelsLastNetwork { get; set; }
 
-    /// <summary>The layer's module path, set by the plan for records and messages.</summary>
+    /// <inheritdoc />
     public string LayerName { get; set; } = "";
 
     /// <summary>The bank, [K, out, in, k, k].</summary>
@@ -63,23 +81,7 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>
         // Σ_k kernel_bk · W_k as one matrix product, then the spatial attention (the same for every kernel).
         Tensor mixed = kernel.mm(weight.view(kernels, -1)).view(batch, output, input, kernelSize, kernelSize);
         mixed = mixed.mul(spatial.view(batch, 1, 1, kernelSize, kernelSize));
-        // One grouped convolution with a group per sample: [1, B·in, H, W] against [B·out, in, k, k].
-        Tensor scaled = x.mul(channel.view(batch, input, 1, 1)).reshape(1, batch * input, x.shape[2], x.shape[3]);
-        Tensor kernels2d = mixed.reshape(batch * output, input, kernelSize, kernelSize);
-        Tensor y;
-        if (ConvolutionRecorder.Active is { } recorder)
-        {
-            var shape = new ConvolutionShape(1, input, output, kernelSize, kernelSize, stride, padding, 1, false, x.shape[2], x.shape[3]) { GroupsPerSample = true };
-            recorder.Add(LayerName, shape);
-            (long h, long w) = shape.Output;
-            y = zeros(new[] { 1, batch * output, h, w }, dtype: x.dtype, device: x.device);
-        }
-        else
-        {
-            y = ConvolutionKernels.Run(Kernel, scaled, kernels2d, null, stride, padding, batch, ChannelsLastNetwork);
-        }
-        y = y.view(batch, output, y.shape[2], y.shape[3]).mul_(filter.view(batch, output, 1, 1));
-        return y.MoveToOuterDisposeScope();
+        return DynamicConvolution.PerSample(this, x, channel, mixed, filter, stride, padding).MoveToOuterDisposeScope();
     }
 }
 
