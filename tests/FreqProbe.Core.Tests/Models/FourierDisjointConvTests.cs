@@ -84,16 +84,12 @@ public sealed class FourierDisjointConvTests
     public void Each_sample_gets_the_inverse_fft_of_its_attention_weighted_spectrum()
     {
         using var scope = NewDisposeScope();
-        manual_seed(3);
         using var conv = new FourierDisjointConv2d(16, 16, 3, stride: 1, padding: 1, groups: 4);
-        HashedWeights.Fill(conv);
-        conv.eval();
-        Tensor x = randn(3, 16, 8, 8).mul(2);
+        (Tensor x, Tensor batched) = LayerProbe.Hashed(conv, new long[] { 3, 16, 8, 8 }, scale: 2, seed: 3);
         using var guard = no_grad();
-        Tensor batched = conv.forward(x);
-        var global = (FdGlobalModulation)conv.named_modules().Single(m => m.name == "KSM_Global").module;
-        var local = (FdLocalModulation)conv.named_modules().Single(m => m.name == "KSM_Local").module;
-        var bands = (nn.Module<Tensor, Tensor>)conv.named_modules().Single(m => m.name == "FBM").module;
+        var global = LayerProbe.Child<FdGlobalModulation>(conv, "KSM_Global");
+        var local = LayerProbe.Child<FdLocalModulation>(conv, "KSM_Local");
+        var bands = LayerProbe.Child<FrequencyBandModulation>(conv, "FBM");
         int[] order = KernelBankLayouts.FrequencyOrder(48, 48);
         Tensor dft = State(conv, "dft_weight")[0].reshape(-1, 2);
         double scale = batched.abs().max().item<float>();
@@ -125,7 +121,7 @@ public sealed class FourierDisjointConvTests
         manual_seed(4);
         using var conv = new FourierDisjointConv2d(16, 16, 3, stride: 1, padding: 1, groups: 4);
         Uniform(conv);
-        var bands = (nn.Module<Tensor, Tensor>)conv.named_modules().Single(m => m.name == "FBM").module;
+        var bands = LayerProbe.Child<FrequencyBandModulation>(conv, "FBM");
         using var guard = no_grad();
         Tensor x = randn(2, 16, 16, 16);
         Assert.True(bands.forward(x).allclose(x, rtol: 1e-5, atol: 1e-5));

@@ -46,14 +46,10 @@ public sealed class OmniDimensionalConvTests
     public void Each_sample_is_convolved_with_its_own_mixture_of_the_bank()
     {
         using var scope = NewDisposeScope();
-        manual_seed(2);
         using var conv = new OmniDimensionalConv2d(4, 3, 3, stride: 1, padding: 1, kernels: 3);
-        HashedWeights.Fill(conv);
-        conv.eval();
-        Tensor x = randn(4, 4, 7, 7).mul(3);
+        (Tensor x, Tensor batched) = LayerProbe.Hashed(conv, new long[] { 4, 4, 7, 7 }, scale: 3, seed: 2);
         using var guard = no_grad();
-        Tensor batched = conv.forward(x);
-        var attention = (OmniAttention)conv.named_modules().Single(m => m.name == "attention").module;
+        var attention = LayerProbe.Child<OmniAttention>(conv, "attention");
         double scale = batched.abs().max().item<float>();
         for (int b = 0; b < 4; b++)
         {
@@ -99,7 +95,7 @@ public sealed class OmniDimensionalConvTests
     {
         using var scope = NewDisposeScope();
         using var conv = new OmniDimensionalConv2d(8, 8, 3, stride: 1, padding: 1, kernels: 4);
-        var attention = (OmniAttention)conv.named_modules().Single(m => m.name == "attention").module;
+        var attention = LayerProbe.Child<OmniAttention>(conv, "attention");
         using var guard = no_grad();
         (Tensor channel, Tensor filter, Tensor spatial, Tensor kernel) = attention.Weights(randn(5, 8, 6, 6));
         foreach (Tensor half in new[] { channel, filter, spatial }) Assert.True(half.allclose(full_like(half, 0.5)));
