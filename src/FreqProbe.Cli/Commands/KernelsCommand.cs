@@ -29,12 +29,13 @@ internal static class KernelsCommand
             "Without --model and --weights: the built-in model; --model resnet50 alone: torchvision's ImageNet weights.\n" +
             "--weights FILE alone (no card beside it, not TorchScript) reads the state dict as it is: every 4-D *.weight.\n" +
             "In either case the kernel banks of dynamic convolutions (ODConv/DyConv [K, out, in, k, k] with X.attention.*, as in\n" +
-            "cifar-odresnet20; timm CondConv; FDConv's dft_weight) are reported too, each with the mean pairwise cosine of its\n" +
-            "groups' spectra, the overlap of their radial profiles and the cosine of their weights (1, 1, 1 for identical\n" +
-            "groups); a layout that would need a guess is named and left out.\n\n" +
+            "cifar-odresnet20; timm CondConv; FDConv's dft_weight, as in cifar-fdresnet20) are reported too, each with the mean\n" +
+            "pairwise cosine of its groups' spectra, the overlap of their radial profiles and the cosine of their weights\n" +
+            "(1, 1, 1 for identical groups); a layout that would need a guess is named and left out.\n\n" +
             "Examples:\n  freqprobe kernels                                   (the built-in model)\n  freqprobe kernels --model resnet50 --layers '^conv1$'\n" +
             "  freqprobe kernels --weights models/cifar-resnet20-natural/cifar-resnet20-natural.safetensors --out k.csv --pictures kernels/\n" +
-            "  freqprobe kernels --weights models/cifar-odresnet20/cifar-odresnet20.safetensors --layers '^layer3' --pictures banks/");
+            "  freqprobe kernels --weights models/cifar-odresnet20/cifar-odresnet20.safetensors --layers '^layer3' --pictures banks/\n" +
+            "  freqprobe kernels --weights models/cifar-fdresnet20/cifar-fdresnet20.safetensors --layers '^layer1' --out fd.json");
         options.AddTo(command);
         command.Options.Add(output);
         command.SetAction(parsed =>

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using FreqProbe.Core.Spectral;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,7 +41,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
     readonly long input;
     readonly long output;
     readonly int groups;
-    readonly double alpha;
+    readonly Scalar alpha; // hot-path constants as Scalars that live with the layer (see PinnedScalars)
     readonly float[] groupMasks; // [K, rows, columns], 1 where a half-spectrum cell belongs to the group
     readonly Parameter dft_weight;
     readonly FdGlobalModulation KSM_Global;
@@ -62,7 +63,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
         this.output = output;
         this.groups = groups;
         long half = Math.Min(input, output) / 2;
-        alpha = half * groups;
+        alpha = ((double)half * groups).ToScalar();
         groupMasks = GroupMasks(rows, width, groups);
         using (no_grad())
         {
@@ -98,7 +99,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
         int rows = (int)(output * kernelSize), width = (int)(input * kernelSize), columns = width / 2 + 1;
         Tensor masks = tensor(groupMasks, new long[] { groups, rows, columns }, dtype: dft_weight.dtype, device: dft_weight.device);
         Tensor spectrum = view_as_complex(dft_weight[0]);
-        Tensor spatial = fft.irfft2(spectrum.unsqueeze(0).mul(masks), s: new long[] { rows, width }).mul(alpha);   // [K, out·k, in·k]
+        Tensor spatial = fft.irfft2(spectrum.unsqueeze(0).mul(masks), s: new long[] { rows, width }).mul(alpha);  // [K, out·k, in·k]
         return spatial.view(groups, output, kernelSize, input, kernelSize).permute(0, 1, 3, 2, 4).contiguous().MoveToOuterDisposeScope();
     }
 
@@ -138,7 +139,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
 /// </summary>
 internal sealed class FdGlobalModulation : Module<Tensor, Tensor>
 {
-    readonly int groups;
+    readonly Scalar kernelScale; // 2 / K
     readonly PlannedConv2d fc;
     readonly TrainingSafeBatchNorm2d bn;
     readonly StarReLU relu;
@@ -149,7 +150,7 @@ internal sealed class FdGlobalModulation : Module<Tensor, Tensor>
 
     public FdGlobalModulation(long input, long output, long kernelSize, int groups) : base("KernelSpatialModulation_Global")
     {
-        this.groups = groups;
+        kernelScale = (2.0 / groups).ToScalar();
         long hidden = Math.Max(input / 16, 16);
         fc = new PlannedConv2d(input, hidden, 1, bias: false);
         bn = new TrainingSafeBatchNorm2d(hidden);
@@ -179,10 +180,10 @@ internal sealed class FdGlobalModulation : Module<Tensor, Tensor>
     public (Tensor Channel, Tensor Filter, Tensor Spatial, Tensor Kernel) Weights(Tensor pooled)
     {
         Tensor hidden = relu.forward(bn.forward(fc.forward(pooled)));
-        return (channel_fc.forward(hidden).flatten(1).sigmoid().mul(2),
-                filter_fc.forward(hidden).flatten(1).sigmoid().mul(2),
-                spatial_fc.forward(hidden).flatten(1).sigmoid().mul(2),
-                kernel_fc.forward(hidden).flatten(1).sigmoid().mul(2.0 / groups));
+        return (channel_fc.forward(hidden).flatten(1).sigmoid().mul(PinnedScalars.Two),
+                filter_fc.forward(hidden).flatten(1).sigmoid().mul(PinnedScalars.Two),
+                spatial_fc.forward(hidden).flatten(1).sigmoid().mul(PinnedScalars.Two),
+                kernel_fc.forward(hidden).flatten(1).sigmoid().mul(kernelScale));
     }
 
     /// <summary>The kernel attention alone, [B, K].</summary>
@@ -202,7 +203,13 @@ internal sealed class StarReLU : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => functional.relu(x).square().mul(scale).add(bias);
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        // relu·relu rather than square(), which passes a temporary Scalar (see PinnedScalars); the values are the same.
+        Tensor positive = functional.relu(x);
+        return positive.mul(positive).mul(scale).add(bias, PinnedScalars.One).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>
@@ -230,7 +237,7 @@ internal sealed class FdLocalModulation : Module<Tensor, Tensor>
     {
         long batch = pooled.shape[0], input = pooled.shape[1];
         Tensor logits = forward(pooled);                                                                       // [B, out·k·k, in]
-        return logits.view(batch, output, kernelSize, kernelSize, input).permute(0, 1, 4, 2, 3).sigmoid().mul(2);
+        return logits.view(batch, output, kernelSize, kernelSize, input).permute(0, 1, 4, 2, 3).sigmoid().mul(PinnedScalars.Two);
     }
 
     /// <summary>The logits [B, out·k·k, in].</summary>
@@ -275,11 +282,11 @@ internal sealed class FrequencyBandModulation : Module<Tensor, Tensor>
         for (int i = 0; i < divisors.Length; i++)
         {
             Tensor low = fft.irfft2(spectrum.mul(LowMask(height, width, divisors[i], x.dtype, x.device)), s: new[] { height, width }, norm: FFTNormType.Ortho);
-            Tensor weight = freq_weight_conv_list[i].forward(x).sigmoid().mul(2);                             // [B, 1, H, W]
-            result = result.add(rest.sub(low).mul(weight));
+            Tensor weight = freq_weight_conv_list[i].forward(x).sigmoid().mul(PinnedScalars.Two);             // [B, 1, H, W]
+            result = result.add(rest.sub(low).mul(weight), PinnedScalars.One);
             rest = low;
         }
-        return result.add(rest).MoveToOuterDisposeScope();
+        return result.add(rest, PinnedScalars.One).MoveToOuterDisposeScope();
     }
 
     // 1 where max(|f_y|, |f_x|) < 1/(2k) + 1e-8 on the half spectrum [H, W/2+1] (fftfreq rows, rfftfreq columns).

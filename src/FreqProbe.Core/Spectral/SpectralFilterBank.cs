@@ -97,7 +97,7 @@ public sealed class SpectralFilterBank : IDisposable
         using Tensor total = power.matmul(totalWeights).unsqueeze(1);                              // [B, 1]
         using Tensor safeTotal = total.clamp_min(PinnedScalars.Tiny);
         using Tensor ratio = kept / safeTotal;
-        using Tensor empty = total.le(0);
+        using Tensor empty = total.le(PinnedScalars.Zero); // a bare 0 would be a temporary Scalar (see PinnedScalars)
         return ratio.masked_fill(empty, PinnedScalars.One);
     }
 
