@@ -32,10 +32,25 @@ internal static class Interrupted
     /// </summary>
     public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        // A test run started under nohup passes SIGHUP on as ignored, and freqprobe rightly keeps it ignored; the runs
+        // here stand for a user's shell, so they start with SIGHUP at its default (coreutils env --default-signal).
+        bool hangupIgnored = HangupIgnored() && File.Exists("/usr/bin/env");
+        var start = new ProcessStartInfo(hangupIgnored ? "/usr/bin/env" : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        if (hangupIgnored)
+        {
+            start.ArgumentList.Add("--default-signal=HUP");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "freqprobe.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>()) start.Environment[name] = value;
         return Process.Start(start)!;
+    }
+
+    // Whether this process ignores SIGHUP (bit 0 of SigIgn in /proc/self/status).
+    static bool HangupIgnored()
+    {
+        string? line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out ulong mask) && (mask & 1) != 0;
     }
 }
