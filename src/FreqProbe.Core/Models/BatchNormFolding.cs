@@ -6,8 +6,8 @@ namespace FreqProbe.Core.Models;
 /// <summary>
 /// Folds every BatchNorm of a ResNet into the convolution that feeds it, for inference. The pairs are found by
 /// torchvision's key names, which every built-in model keeps: <c>bnK</c> follows <c>convK</c> in the same module, and
-/// <c>downsample.1</c> follows <c>downsample.0</c>, and in ODConv's attention head and FDConv's <c>KSM_Global</c> <c>bn</c> follows <c>fc</c>. A BatchNorm
-/// after a dynamic convolution stays as it is (unfolded): the bank's kernels differ per sample.
+/// <c>downsample.1</c> follows <c>downsample.0</c>, and a plain <c>bn</c> follows <c>fc</c> (the attention heads of ODConv and
+/// FDConv). A BatchNorm after a dynamic convolution stays as it is (unfolded): the bank's kernels differ per sample.
 /// </summary>
 public static class BatchNormFolding
 {
@@ -38,7 +38,7 @@ public static class BatchNormFolding
         int dot = norm.LastIndexOf('.');
         string parent = dot < 0 ? "" : norm[..(dot + 1)];
         string last = norm[(dot + 1)..];
-        if (last == "bn" && (parent.EndsWith(".attention.", StringComparison.Ordinal) || parent.EndsWith(".KSM_Global.", StringComparison.Ordinal))) return parent + "fc";
+        if (last == "bn") return parent + "fc"; // the attention heads of ODConv (attention) and FDConv (KSM_Global)
         if (last.StartsWith("bn", StringComparison.Ordinal)) return parent + "conv" + last[2..];
         if (parent.EndsWith("downsample.", StringComparison.Ordinal) && int.TryParse(last, out int index)) return parent + (index - 1);
         return "";

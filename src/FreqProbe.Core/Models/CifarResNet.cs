@@ -39,10 +39,9 @@ internal sealed class CifarResNet : Module<Tensor, Tensor>
         int n = (depth - 2) / 6;
         conv1 = new PlannedConv2d(3, 16, kernelSize: 3, stride: 1, padding: 1, bias: false);
         bn1 = new TrainingSafeBatchNorm2d(16);
-        Func<long, long, long, Module<Tensor, Tensor>>? conv3x3 = blockConvolution;
-        layer1 = Stage(16, 16, n, 1, conv3x3);
-        layer2 = Stage(16, 32, n, 2, conv3x3);
-        layer3 = Stage(32, 64, n, 2, conv3x3);
+        layer1 = Stage(16, 16, n, 1, blockConvolution);
+        layer2 = Stage(16, 32, n, 2, blockConvolution);
+        layer3 = Stage(32, 64, n, 2, blockConvolution);
         fc = Linear(64, numClasses);
         RegisterComponents();
     }

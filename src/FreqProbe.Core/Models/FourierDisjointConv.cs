@@ -42,7 +42,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
     readonly long output;
     readonly int groups;
     readonly Scalar alpha; // hot-path constants as Scalars that live with the layer (see PinnedScalars)
-    readonly float[] groupMasks; // [K, rows, columns], 1 where a half-spectrum cell belongs to the group
+    readonly HostConstants constants = new(); // the group masks [K, rows, columns] per element type and device
     readonly Parameter dft_weight;
     readonly FdGlobalModulation KSM_Global;
     readonly FdLocalModulation KSM_Local;
@@ -64,7 +64,6 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
         this.groups = groups;
         long half = Math.Min(input, output) / 2;
         alpha = ((double)half * groups).ToScalar();
-        groupMasks = GroupMasks(rows, width, groups);
         using (no_grad())
         {
             // The official code converts the kernel of the torch.nn.Conv2d it replaces: drawn as PyTorch draws it, read as
@@ -97,7 +96,7 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
     {
         using var scope = NewDisposeScope();
         int rows = (int)(output * kernelSize), width = (int)(input * kernelSize), columns = width / 2 + 1;
-        Tensor masks = tensor(groupMasks, new long[] { groups, rows, columns }, dtype: dft_weight.dtype, device: dft_weight.device);
+        Tensor masks = constants.Get("groups", dft_weight.dtype, dft_weight.device, () => GroupMasks(rows, width, groups), new long[] { groups, rows, columns });
         Tensor spectrum = view_as_complex(dft_weight[0]);
         Tensor spatial = fft.irfft2(spectrum.unsqueeze(0).mul(masks), s: new long[] { rows, width }).mul(alpha);  // [K, out·k, in·k]
         return spatial.view(groups, output, kernelSize, input, kernelSize).permute(0, 1, 3, 2, 4).contiguous().MoveToOuterDisposeScope();
@@ -255,6 +254,7 @@ internal sealed class FrequencyBandModulation : Module<Tensor, Tensor>
 {
     readonly int[] divisors;
     readonly ModuleList<PlannedConv2d> freq_weight_conv_list;
+    readonly HostConstants masks = new();
 
     public FrequencyBandModulation(long channels, int[] divisors) : base(nameof(FrequencyBandModulation))
     {
@@ -281,7 +281,9 @@ internal sealed class FrequencyBandModulation : Module<Tensor, Tensor>
         Tensor rest = x, result = zeros_like(x);
         for (int i = 0; i < divisors.Length; i++)
         {
-            Tensor low = fft.irfft2(spectrum.mul(LowMask(height, width, divisors[i], x.dtype, x.device)), s: new[] { height, width }, norm: FFTNormType.Ortho);
+            int divisor = divisors[i];
+            Tensor mask = masks.Get($"below 1/{2 * divisor} at {height}x{width}", x.dtype, x.device, () => LowMask(height, width, divisor), new[] { height, width / 2 + 1 });
+            Tensor low = fft.irfft2(spectrum.mul(mask), s: new[] { height, width }, norm: FFTNormType.Ortho);
             Tensor weight = freq_weight_conv_list[i].forward(x).sigmoid().mul(PinnedScalars.Two);             // [B, 1, H, W]
             result = result.add(rest.sub(low).mul(weight), PinnedScalars.One);
             rest = low;
@@ -290,7 +292,7 @@ internal sealed class FrequencyBandModulation : Module<Tensor, Tensor>
     }
 
     // 1 where max(|f_y|, |f_x|) < 1/(2k) + 1e-8 on the half spectrum [H, W/2+1] (fftfreq rows, rfftfreq columns).
-    internal static Tensor LowMask(long height, long width, int divisor, ScalarType type, Device device)
+    static float[] LowMask(long height, long width, int divisor)
     {
         long columns = width / 2 + 1;
         var mask = new float[height * columns];
@@ -303,6 +305,30 @@ internal sealed class FrequencyBandModulation : Module<Tensor, Tensor>
                 if (Math.Max(fy, b / (double)width) < cut) mask[a * columns + b] = 1;
             }
         }
-        return tensor(mask, new[] { height, columns }, dtype: type, device: device);
+        return mask;
+    }
+}
+
+/// <summary>
+/// Constant tensors a layer computes on the host (its masks), made once per key, element type and device instead of
+/// once per batch; held outside every dispose scope and outside the state dict.
+/// </summary>
+internal sealed class HostConstants
+{
+    readonly Dictionary<(string Key, ScalarType Type, string Device), Tensor> made = new();
+
+    /// <summary>The tensor <paramref name="key"/> of <paramref name="shape"/> from <paramref name="values"/>, made on first use.</summary>
+    public Tensor Get(string key, ScalarType type, Device device, Func<float[]> values, long[] shape)
+    {
+        lock (made)
+        {
+            var id = (key, type, device.ToString());
+            if (!made.TryGetValue(id, out Tensor? constant))
+            {
+                constant = tensor(values(), shape, dtype: type, device: device).DetachFromDisposeScope();
+                made[id] = constant;
+            }
+            return constant;
+        }
     }
 }

@@ -56,6 +56,7 @@ public sealed class BatchNormFoldingTests
     [InlineData("layer3.0.downsample.1", "layer3.0.downsample.0")]
     [InlineData("layer3.0.other.1", "")]
     [InlineData("layer1.0.conv1.attention.bn", "layer1.0.conv1.attention.fc")]
+    [InlineData("layer1.0.conv1.KSM_Global.bn", "layer1.0.conv1.KSM_Global.fc")]
     public void The_feeding_convolution_is_found_by_torchvision_key_names(string norm, string conv) =>
         Assert.Equal(conv, BatchNormFolding.FeedingConvolution(norm));
 
