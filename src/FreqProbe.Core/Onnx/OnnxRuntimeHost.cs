@@ -9,6 +9,8 @@ namespace FreqProbe.Core.Onnx;
 /// <c>~/.cache/Microsoft/DeveloperTools/.onnxruntime/</c>, then a name lookup of its collector). .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach native code, so <see cref="Start"/>
 /// sets it with libc <c>setenv</c> before the first call into ONNX Runtime; every use of ONNX Runtime goes through here.
+/// ONNX Runtime also keeps telemetry off by itself where it sees a CI runner (<c>CI</c>, <c>GITHUB_ACTIONS</c>,
+/// <c>JENKINS_URL</c> and others), so a CI job does not show what a researcher's workstation would send.
 /// </summary>
 public static class OnnxRuntimeHost
 {
