@@ -69,10 +69,10 @@ public static class KernelCheck
     {
         ScalarType type = InferencePrecision.Parse(precision);
         using var generator = new Generator(unchecked((ulong)StableHash(s.Key)));
+        using Scalar fanIn = Math.Sqrt(s.InChannels / s.Groups * s.KernelHeight * s.KernelWidth).ToScalar(), biasScale = 0.1.ToScalar();
         Tensor x = randn(new[] { s.Batch, s.InChannels, s.Height, s.Width }, generator: generator);
-        Tensor w = randn(new[] { s.OutChannels, s.InChannels / s.Groups, s.KernelHeight, s.KernelWidth }, generator: generator)
-            .div_(Math.Sqrt(s.InChannels / s.Groups * s.KernelHeight * s.KernelWidth));
-        Tensor? b = s.Bias ? randn(new[] { s.OutChannels }, generator: generator).mul_(0.1) : null;
+        Tensor w = randn(new[] { s.OutChannels, s.InChannels / s.Groups, s.KernelHeight, s.KernelWidth }, generator: generator).div_(fanIn);
+        Tensor? b = s.Bias ? randn(new[] { s.OutChannels }, generator: generator).mul_(biasScale) : null;
         // Round to the precision first, so that the reference sees the same numbers.
         x = x.to(type);
         w = w.to(type);
@@ -103,7 +103,7 @@ public static class KernelCheck
             Tensor rowsIn = x.index_select(0, index).to(float64).detach().requires_grad_(true);
             Reference(rowsIn).backward(new[] { upstream.index_select(0, index).to(float64) });
             // The input gradient sums fan-out terms: compared relative to its largest magnitude (at least 1).
-            double scale = Math.Max(1.0, rowsIn.grad!.abs().max().item<double>());
+            using Scalar scale = Math.Max(1.0, rowsIn.grad!.abs().max().item<double>()).ToScalar();
             reference = rowsIn.grad!.div(scale);
             got = got.div(scale);
         }

@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +53,7 @@ public static class InteractionValues
             case InteractionValue.LogP:
                 using (Tensor all = z.logsumexp(1)) return zy - all;
             default:
-                using (Tensor others = z.index_fill(1, tensor(new long[] { label }, device: z.device), double.NegativeInfinity))
+                using (Tensor others = z.index_fill(1, tensor(new long[] { label }, device: z.device), PinnedScalars.NegativeInfinity))
                 using (Tensor rest = others.logsumexp(1))
                 {
                     return zy - rest;

@@ -42,7 +42,7 @@ public static partial class ConvolutionKernels
                 Tensor y = nn.functional.conv2d(MemoryLayout.ChannelsLast(x), MemoryLayout.ChannelsLast(weight), bias,
                     strides: new[] { stride, stride }, padding: new[] { padding, padding }, groups: groups);
                 if (SimulatedFault == "wrong" || (SimulatedFault == "crash-1x1" && weight.shape[2] == 1 && weight.shape[3] == 1)) y = Fault(y);
-                if (SimulatedFault == "wrong-gradient") y = y.add(y.sub(y.detach())); // the same values; twice the gradient
+                if (SimulatedFault == "wrong-gradient") y = y.add(y.sub(y.detach()), PinnedScalars.One); // the same values; twice the gradient
                 return channelsLastOut ? y : y.contiguous();
             }
             case ConvolutionKernel.MatrixProduct:
@@ -73,7 +73,7 @@ public static partial class ConvolutionKernels
             Environment.FailFast("simulated backend crash");
         }
         Tensor faulty = y.clone();
-        faulty[TensorIndex.Colon, 0].add_(PinnedScalars.One);
+        faulty[TensorIndex.Colon, 0].add_(PinnedScalars.One, PinnedScalars.One);
         return faulty;
     }
 

@@ -71,7 +71,8 @@ public sealed class FourierDisjointConv2d : Module<Tensor, Tensor>, IDynamicConv
             using var kernel = new PlannedConv2d(input, output, kernelSize, bias: false);
             Tensor matrix = kernel.Weight.permute(0, 2, 1, 3).reshape(rows, width);
             Tensor spectrum = fft.rfft2(matrix);
-            dft_weight = Parameter(stack(new[] { spectrum.real, spectrum.imag }, -1).div(half).unsqueeze(0).contiguous());
+            using Scalar divisor = half.ToScalar();
+            dft_weight = Parameter(stack(new[] { spectrum.real, spectrum.imag }, -1).div(divisor).unsqueeze(0).contiguous());
         }
         KSM_Global = new FdGlobalModulation(input, output, kernelSize, groups);
         KSM_Local = new FdLocalModulation(input, output * kernelSize * kernelSize);
@@ -227,7 +228,11 @@ internal sealed class FdLocalModulation : Module<Tensor, Tensor>
         long width = (long)Math.Round(Math.Log2(channels) / 2 + 0.5, MidpointRounding.ToEven) / 2 * 2 + 1;
         norm = LayerNorm(new[] { channels });
         conv = Conv1d(1, perChannel, width, padding: (width - 1) / 2, bias: false);
-        using (no_grad()) init.constant_(conv.weight, 1e-6);
+        using (no_grad())
+        {
+            using Scalar start = 1e-6.ToScalar();
+            init.constant_(conv.weight, start);
+        }
         RegisterComponents();
     }
 

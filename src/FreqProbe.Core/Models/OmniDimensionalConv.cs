@@ -1,3 +1,4 @@
+using FreqProbe.Core.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,7 +53,8 @@ public sealed class OmniDimensionalConv2d : Module<Tensor, Tensor>, IDynamicConv
                 // Kaiming normal with fan_out and the ReLU gain: std = √(2 / (out · k · k)).
                 double std = Math.Sqrt(2.0 / (output * kernelSize * kernelSize));
                 Tensor first = weight[0].clone();
-                for (int k = 0; k < kernels; k++) weight[k].copy_(first + randn_like(first) * (CopyNoise * std));
+                using Scalar noise = (CopyNoise * std).ToScalar();
+                for (int k = 0; k < kernels; k++) weight[k].copy_(first.add(randn_like(first).mul(noise), PinnedScalars.One));
             }
         }
         attention = new OmniAttention(input, output, kernelSize, kernels);

@@ -194,7 +194,11 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
                 Run(inValue, outValue);
             }
         }
-        if (Optimised && WrongFault) logits.mul_(1.01f);
+        if (Optimised && WrongFault)
+        {
+            using Scalar wrong = 1.01f.ToScalar();
+            logits.mul_(wrong);
+        }
         return input.device_type == DeviceType.CPU ? logits : logits.to(input.device);
     }
 

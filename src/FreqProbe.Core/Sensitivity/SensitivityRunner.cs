@@ -185,7 +185,7 @@ public static class SensitivityRunner
                 "overflows on it. Expected finite gradients: try --precision fp32.");
         }
         Tensor spectrum = fft.fftshift(fft.fft2(gradient.detach().to(ScalarType.Float64).cpu(), norm: FFTNormType.Ortho), new long[] { -2, -1 });
-        Tensor powerMap = spectrum.abs().square().mean(new long[] { 1 }).contiguous();
+        Tensor powerMap = spectrum.abs().pow(PinnedScalars.Two).mean(new long[] { 1 }).contiguous();
         powerMap.data<double>().CopyTo(power, (int)(first * powerMap.shape[1] * powerMap.shape[2]));
     }
 
@@ -200,7 +200,7 @@ public static class SensitivityRunner
             case SensitivityValue.Loss:
                 return logits.logsumexp(1) - zy;
             default:
-                Tensor others = logits.scatter(1, labels.unsqueeze(1), full(new long[] { logits.shape[0], 1 }, double.NegativeInfinity, dtype: logits.dtype, device: logits.device));
+                Tensor others = logits.scatter(1, labels.unsqueeze(1), full(new long[] { logits.shape[0], 1 }, PinnedScalars.NegativeInfinity, dtype: logits.dtype, device: logits.device));
                 return zy - others.logsumexp(1);
         }
     }

@@ -80,7 +80,7 @@ public static class KernelBankLayouts
             }
         }
         // A bank whose weights are all zero has no spectra to compare (every figure would be 0/0).
-        foreach (KernelBank zero in banks.Where(b => !b.Groups.ne(0).any().item<bool>()).ToArray())
+        foreach (KernelBank zero in banks.Where(b => !b.Groups.ne(Native.PinnedScalars.Zero).any().item<bool>()).ToArray())
         {
             problems.Add($"{zero.Layer}: {zero.Layout} bank not read: all its weights are zero, so its groups have no spectra to compare.");
             banks.Remove(zero);

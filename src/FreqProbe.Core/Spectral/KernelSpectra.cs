@@ -94,7 +94,7 @@ public static class KernelSpectra
             {
                 throw new InputException("weights", $"layer {name}: its weight is [{string.Join(", ", weight.shape)}], with no elements; expected [out, in, kh, kw] of at least 1 each.");
             }
-            if (!weight.detach().ne(0).any().item<bool>())
+            if (!weight.detach().ne(Native.PinnedScalars.Zero).any().item<bool>())
             {
                 notice?.Invoke($"layer {name}: all {weight.numel()} weights are zero, so it has no spectrum; left out");
                 continue;
@@ -121,7 +121,7 @@ public static class KernelSpectra
         if (o < 2) return 1.0;
         using var scope = NewDisposeScope();
         Tensor unit = rows / rows.norm(1, keepdim: true).clamp_min(Native.PinnedScalars.Tiny);
-        return (unit.matmul(unit.t()).sum().item<double>() - unit.square().sum().item<double>()) / (o * (o - 1));
+        return (unit.matmul(unit.t()).sum().item<double>() - unit.pow(Native.PinnedScalars.Two).sum().item<double>()) / (o * (o - 1));
     }
 
     /// <summary>The spectrum of one weight tensor [out, in, kh, kw].</summary>
@@ -131,7 +131,7 @@ public static class KernelSpectra
         long o = weight.shape[0], i = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3];
         if (kh > size || kw > size) throw new InputException("size", $"{size} is smaller than the {kh}x{kw} kernels of layer {name}.");
         Tensor padded = nn.functional.pad(weight.to(ScalarType.Float64), new long[] { 0, size - kw, 0, size - kh });
-        Tensor power = fft.fftshift(fft.fft2(padded).abs().square(), new long[] { -2, -1 });      // [O, I, N, N]
+        Tensor power = fft.fftshift(fft.fft2(padded).abs().pow(Native.PinnedScalars.Two), new long[] { -2, -1 });      // [O, I, N, N]
         Tensor channel = power.mean(new long[] { 1 }).sqrt();                                      // [O, N, N] RMS magnitude
         Tensor total = power.sum(new long[] { 0, 1 });                                             // [N, N]
 

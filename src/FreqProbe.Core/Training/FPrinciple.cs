@@ -28,7 +28,7 @@ public static class FPrinciple
         Tensor norms = rows.mul(rows).sum(1, keepdim: true);
         Tensor gram = rows.mm(rows.t());
         // ‖a‖² + ‖b‖² − 2a·b, clamped at 0 where rounding leaves a tiny negative, with an exact 0 diagonal.
-        Tensor squared = norms.add(norms.t()).sub_(gram.mul_(PinnedScalars.Two)).clamp_min_(PinnedScalars.Zero);
+        Tensor squared = norms.add(norms.t(), PinnedScalars.One).sub_(gram.mul_(PinnedScalars.Two)).clamp_min_(PinnedScalars.Zero);
         squared.diagonal().zero_();
         return squared.MoveToOuterDisposeScope();
     }
