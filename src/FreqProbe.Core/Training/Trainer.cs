@@ -54,7 +54,7 @@ public static class Trainer
         torch.manual_seed(unchecked((long)request.Seed));
         using nn.Module<Tensor, Tensor> model = request.Model.Create(classes);
         model.to(device);
-        using var optimizer = torch.optim.SGD(model.parameters(), request.MaxLearningRate, request.Momentum, 0, request.WeightDecay, request.Nesterov);
+        using var optimizer = new SGD(model.parameters(), request.MaxLearningRate, request.Momentum, request.WeightDecay, request.Nesterov);
         using Tensor mean = tensor(request.Mean.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using Tensor std = tensor(request.Std.ToArray(), new long[] { 1, 3, 1, 1 }).to(device);
         using var scalars = new PerturbScalars(request.Augment);

@@ -1,4 +1,6 @@
 using FreqProbe.Core.Native;
+using FreqProbe.Core.Training;
+using PinnedSGD = FreqProbe.Core.Training.SGD;
 using FreqProbe.Core.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +32,7 @@ public sealed class TemporaryScalarTests
         Assert.DoesNotContain("Tensor::sub", TemporaryScalars.TorchSharpMembers); // sub(Tensor) has no alpha in 0.107
         IReadOnlyList<string> found = TemporaryScalars.Find(typeof(Examples).Assembly, Allowed, t => t == typeof(Examples));
         string[] methods = found.Select(f => f[(f.IndexOf("::", StringComparison.Ordinal) + 2)..f.IndexOf(':', f.IndexOf("::", StringComparison.Ordinal) + 2)]).Distinct().Order().ToArray();
-        Assert.True(methods.SequenceEqual(new[] { "Added", "BareNumber", "Converted", "LeakyModule", "Squared" }), string.Join("\n", found));
+        Assert.True(methods.SequenceEqual(new[] { "Added", "BareNumber", "Converted", "LeakyModule", "LeakyOptimizer", "Squared" }), string.Join("\n", found));
     }
 
     // Never run: only their IL is read.
@@ -45,6 +47,10 @@ public sealed class TemporaryScalarTests
         public static Tensor Converted(Tensor x) => x.mul(3.0.ToScalar());
 
         public static nn.Module<Tensor, Tensor> LeakyModule() => nn.Softsign();
+
+        public static optim.Optimizer LeakyOptimizer(nn.Module model) => optim.SGD(model.parameters(), 0.1);
+
+        public static optim.Optimizer KeptOptimizer(nn.Module model) => new PinnedSGD(model.parameters(), 0.1, 0.9, 5e-4, nesterov: true);
 
         public static Tensor Pinned(Tensor x, Tensor y) => x.mul(PinnedScalars.Two).add(y, PinnedScalars.One).sub(y);
 

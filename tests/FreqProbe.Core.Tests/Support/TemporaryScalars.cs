@@ -14,7 +14,8 @@ namespace FreqProbe.Core.Tests.Support;
 /// <item>an implicit conversion to <see cref="Scalar"/>;</item>
 /// <item>an explicit <c>ToScalar()</c> whose result is not stored at once (in a field, or a local for <c>using</c>);</item>
 /// <item>a TorchSharp member that itself makes a temporary Scalar, found by following TorchSharp's own calls;</item>
-/// <item>making or getting a TorchSharp module whose <c>forward</c> does (LeakyReLU, ELU, BatchNorm in training ...).</item>
+/// <item>making or getting a TorchSharp module whose <c>forward</c> does (LeakyReLU, ELU, BatchNorm in training ...), or
+/// an optimizer whose <c>step</c> does (SGD, which the call's IL names only as its virtual base method).</item>
 /// </list>
 /// </summary>
 public static class TemporaryScalars
@@ -38,10 +39,10 @@ public static class TemporaryScalars
         {
             foreach (MethodBase method in Methods(type))
             {
-                foreach ((MethodBase callee, OpCode next) in Calls(method))
+                foreach ((MethodBase callee, OpCode op, OpCode next) in Calls(method))
                 {
                     if (allowed.Contains(Name(callee))) continue;
-                    string? why = facts.Why(callee, next, allowed);
+                    string? why = facts.Why(callee, op, next, allowed);
                     if (why is not null) found.Add($"{type.FullName}::{method.Name}: {why}");
                 }
             }
@@ -53,8 +54,8 @@ public static class TemporaryScalars
 
     static IEnumerable<MethodBase> Methods(Type type) => type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared));
 
-    // The methods a body calls (call, callvirt, newobj, ldftn), each with the opcode after the call.
-    static IEnumerable<(MethodBase Callee, OpCode Next)> Calls(MethodBase method)
+    // The methods a body calls (call, callvirt, newobj, ldftn), each with the opcode that calls it and the one after.
+    static IEnumerable<(MethodBase Callee, OpCode Op, OpCode Next)> Calls(MethodBase method)
     {
         byte[]? il;
         try { il = method.GetMethodBody()?.GetILAsByteArray(); }
@@ -63,17 +64,19 @@ public static class TemporaryScalars
         Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } d ? d.GetGenericArguments() : null;
         Type[]? methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
         MethodBase? pending = null;
+        OpCode pendingOp = OpCodes.Nop;
         for (int i = 0; i < il.Length;)
         {
             OpCode op = OpCodesByValue[il[i] == 0xFE ? (short)(0xFE00 | il[i + 1]) : il[i]];
             i += op.Size;
             if (pending is not null)
             {
-                yield return (pending, op);
+                yield return (pending, pendingOp, op);
                 pending = null;
             }
             if (op.OperandType == OperandType.InlineMethod)
             {
+                pendingOp = op;
                 try { pending = method.Module.ResolveMethod(BitConverter.ToInt32(il, i), typeArguments, methodArguments); }
                 catch (ArgumentException) { }
             }
@@ -87,17 +90,16 @@ public static class TemporaryScalars
                 _ => 4,
             };
         }
-        if (pending is not null) yield return (pending, OpCodes.Ret);
+        if (pending is not null) yield return (pending, pendingOp, OpCodes.Ret);
     }
 
     static bool Stores(OpCode op) => op == OpCodes.Stfld || op == OpCodes.Stsfld || op.Name!.StartsWith("stloc", StringComparison.Ordinal);
 
     // TorchSharp's members that make a temporary Scalar, by (module, metadata token) so that every generic
-    // instantiation of one is the same member, and its module types whose forward does.
+    // instantiation of one is the same member, and its types whose forward (modules) or step (optimizers) does.
     sealed class TorchSharpFacts
     {
         readonly HashSet<(Module, int)> makers = new();
-        readonly HashSet<Type> modules = new();
         readonly Assembly torchSharp;
 
         public HashSet<string> Names { get; } = new();
@@ -114,10 +116,6 @@ public static class TemporaryScalars
                 foreach (MethodBase m in all.Where(m => !makers.Contains(Key(m)) && callees[m].Any(c => makers.Contains(Key(c))))) more |= makers.Add(Key(m));
             }
             foreach (MethodBase m in all.Where(m => makers.Contains(Key(m)))) Names.Add(Name(m));
-            foreach (Type t in torchSharp.GetTypes().Where(t => typeof(torch.nn.Module).IsAssignableFrom(t)))
-            {
-                if (t.GetMethods(BindingFlags.Public | BindingFlags.Instance).Any(f => f.Name == "forward" && makers.Contains(Key(f)))) modules.Add(t);
-            }
         }
 
         static (Module, int) Key(MethodBase m) => (m.Module, m.MetadataToken);
@@ -125,14 +123,15 @@ public static class TemporaryScalars
         static bool IsConversion(MethodBase m) => m.DeclaringType == typeof(Scalar) && m.Name == "op_Implicit"
             || m.DeclaringType == typeof(ScalarExtensionMethods) && m.Name.StartsWith("To", StringComparison.Ordinal) && m.Name.EndsWith("Scalar", StringComparison.Ordinal);
 
-        public string? Why(MethodBase callee, OpCode next, IReadOnlySet<string> allowed)
+        public string? Why(MethodBase callee, OpCode op, OpCode next, IReadOnlySet<string> allowed)
         {
             if (callee.DeclaringType == typeof(Scalar) && callee.Name == "op_Implicit") return $"a number converted to a temporary Scalar ({callee})";
             if (IsConversion(callee)) return Stores(next) ? null : $"{callee.Name}() passed on without being kept";
-            if (callee.Module.Assembly != torchSharp) return null;
-            if (makers.Contains(Key(callee))) return $"{Name(callee)} ({callee}) makes a temporary Scalar";
-            Type? made = callee is ConstructorInfo ? callee.DeclaringType : (callee as MethodInfo)?.ReturnType;
-            if (made is not null && modules.Any(m => m.IsAssignableFrom(made)) && !allowed.Contains($"{made.Name}::forward")) return $"{made.Name}, whose forward makes a temporary Scalar, from {Name(callee)}";
+            if (callee.Module.Assembly == torchSharp && makers.Contains(Key(callee))) return $"{Name(callee)} ({callee}) makes a temporary Scalar";
+            // A constructor called with `call` is a derived class's base call, which makes nothing yet.
+            Type? made = callee is ConstructorInfo ? (op == OpCodes.Newobj ? callee.DeclaringType : null) : (callee as MethodInfo)?.ReturnType;
+            MethodInfo? leaky = made?.GetMethods(BindingFlags.Public | BindingFlags.Instance).FirstOrDefault(f => f.Name is "forward" or "step" && makers.Contains(Key(f)) && !allowed.Contains(Name(f)));
+            if (leaky is not null) return $"{made!.Name}, whose {leaky.Name} makes a temporary Scalar, from {Name(callee)}";
             return null;
         }
     }

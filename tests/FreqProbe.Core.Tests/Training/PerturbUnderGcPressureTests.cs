@@ -1,6 +1,8 @@
 using FreqProbe.Core.Models;
 using FreqProbe.Core.Training;
+using PinnedSGD = FreqProbe.Core.Training.SGD;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FreqProbe.Core.Tests.Training;
@@ -70,7 +72,7 @@ public sealed class PerturbUnderGcPressureTests
         using var scalars = new PerturbScalars(augment);
         torch.manual_seed(2);
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 10));
-        using var optimizer = torch.optim.SGD(model.parameters(), 0.01);
+        using var optimizer = new PinnedSGD(model.parameters(), 0.01, 0, 0, nesterov: false);
         using Tensor x = rand(16, 3, 8, 8);
         using Tensor y = randint(0, 10, new long[] { 16 });
         using Tensor mean = full(new long[] { 1, 3, 1, 1 }, 0.5f);
@@ -98,6 +100,19 @@ public sealed class PerturbUnderGcPressureTests
             Tensor logits = model.forward(x);
             if (i % 50 == 0) Assert.Equal(0.0, (logits - reference).abs().max().item<float>());
         }, 300);
+    }
+
+    [Fact]
+    public void The_trainers_SGD_steps_survive_constant_finalization_with_the_same_numbers()
+    {
+        using var calm = SGDTests.Model(4);
+        using var pressed = SGDTests.Model(4);
+        using var calmOptimizer = new PinnedSGD(calm.parameters(), 0.1, 0.9, 5e-4, nesterov: true);
+        using var pressedOptimizer = new PinnedSGD(pressed.parameters(), 0.1, 0.9, 5e-4, nesterov: true);
+        const int steps = 1500;
+        for (int i = 0; i < steps; i++) SGDTests.Step(calm, calmOptimizer, i);
+        UnderFinalizerPressure(i => SGDTests.Step(pressed, pressedOptimizer, i), steps);
+        foreach ((Parameter a, Parameter b) in calm.parameters().Zip(pressed.parameters())) Assert.True(a.eq(b).all().item<bool>());
     }
 
     // The crash this guards against (gaussian run, epoch 12: a temporary alpha Scalar read after it was freed) did not
