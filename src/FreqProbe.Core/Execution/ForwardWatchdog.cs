@@ -212,11 +212,13 @@ public static class ForwardWatchdog
         }
     }
 
+    // Killed and waited for (up to 10 s), so that the child is gone, not still tearing down, when the run reports and exits.
     static void Kill(Process child)
     {
         try
         {
             child.Kill(entireProcessTree: true);
+            child.WaitForExit(TimeSpan.FromSeconds(10));
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
