@@ -12,7 +12,7 @@ public sealed class TemporaryScalarTests
     {
         Assembly cli = Assembly.Load("freqprobe");
         Assert.Contains(cli.GetTypes(), t => t.Name == "Program");
-        IReadOnlyList<string> found = TemporaryScalars.Find(cli, new HashSet<string>());
-        Assert.True(found.Count == 0, $"{found.Count} calls:\n" + string.Join("\n", found));
+        IReadOnlyList<TemporaryScalars.Call> found = TemporaryScalars.Find(cli, new HashSet<string>());
+        Assert.True(found.Count == 0, TemporaryScalars.Describe(found));
     }
 }

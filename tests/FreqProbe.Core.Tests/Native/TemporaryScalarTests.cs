@@ -20,8 +20,8 @@ public sealed class TemporaryScalarTests
     [Fact]
     public void FreqProbe_Core_hands_libtorch_no_Scalar_that_nobody_keeps_alive()
     {
-        IReadOnlyList<string> found = TemporaryScalars.Find(typeof(PinnedScalars).Assembly, Allowed);
-        Assert.True(found.Count == 0, $"{found.Count} calls:\n" + string.Join("\n", found));
+        IReadOnlyList<TemporaryScalars.Call> found = TemporaryScalars.Find(typeof(PinnedScalars).Assembly, Allowed);
+        Assert.True(found.Count == 0, TemporaryScalars.Describe(found));
     }
 
     [Fact]
@@ -30,9 +30,9 @@ public sealed class TemporaryScalarTests
         Assert.Contains("Tensor::square", TemporaryScalars.TorchSharpMembers);
         Assert.Contains("Tensor::op_Addition", TemporaryScalars.TorchSharpMembers);
         Assert.DoesNotContain("Tensor::sub", TemporaryScalars.TorchSharpMembers); // sub(Tensor) has no alpha in 0.107
-        IReadOnlyList<string> found = TemporaryScalars.Find(typeof(Examples).Assembly, Allowed, t => t == typeof(Examples));
-        string[] methods = found.Select(f => f[(f.IndexOf("::", StringComparison.Ordinal) + 2)..f.IndexOf(':', f.IndexOf("::", StringComparison.Ordinal) + 2)]).Distinct().Order().ToArray();
-        Assert.True(methods.SequenceEqual(new[] { "Added", "BareNumber", "Converted", "LeakyModule", "LeakyOptimizer", "Squared" }), string.Join("\n", found));
+        IReadOnlyList<TemporaryScalars.Call> found = TemporaryScalars.Find(typeof(Examples).Assembly, Allowed, t => t == typeof(Examples));
+        string[] methods = found.Select(f => f.Method).Distinct().Order().ToArray();
+        Assert.True(methods.SequenceEqual(new[] { "Added", "BareNumber", "Converted", "LeakyModule", "LeakyOptimizer", "Squared" }), TemporaryScalars.Describe(found));
     }
 
     // Never run: only their IL is read.

@@ -30,11 +30,17 @@ public static class TemporaryScalars
     /// <summary>TorchSharp members that make a temporary Scalar (as "Type::Member"), for the tests' own sanity checks.</summary>
     public static IReadOnlyCollection<string> TorchSharpMembers => Facts.Value.Names;
 
-    /// <summary>Every such call in <paramref name="assembly"/>, as "Type::Method: what it calls", except callees in <paramref name="allowed"/> ("Type::Member").</summary>
-    public static IReadOnlyList<string> Find(Assembly assembly, IReadOnlySet<string> allowed, Func<Type, bool>? only = null)
+    /// <summary>One call that hands libtorch a Scalar nobody keeps: where it is and what it calls.</summary>
+    public sealed record Call(Type Type, string Method, string Why)
+    {
+        public override string ToString() => $"{Type.FullName}::{Method}: {Why}";
+    }
+
+    /// <summary>Every such call in <paramref name="assembly"/>, except callees in <paramref name="allowed"/> ("Type::Member").</summary>
+    public static IReadOnlyList<Call> Find(Assembly assembly, IReadOnlySet<string> allowed, Func<Type, bool>? only = null)
     {
         TorchSharpFacts facts = Facts.Value;
-        var found = new List<string>();
+        var found = new List<Call>();
         foreach (Type type in assembly.GetTypes().Where(t => only is null || only(t)))
         {
             foreach (MethodBase method in Methods(type))
@@ -43,12 +49,15 @@ public static class TemporaryScalars
                 {
                     if (allowed.Contains(Name(callee))) continue;
                     string? why = facts.Why(callee, op, next, allowed);
-                    if (why is not null) found.Add($"{type.FullName}::{method.Name}: {why}");
+                    if (why is not null) found.Add(new Call(type, method.Name, why));
                 }
             }
         }
         return found;
     }
+
+    /// <summary>The calls, counted and one per line, for a failing assertion.</summary>
+    public static string Describe(IReadOnlyList<Call> calls) => $"{calls.Count} calls:\n" + string.Join("\n", calls);
 
     static string Name(MethodBase m) => $"{m.DeclaringType?.Name}::{m.Name}";
 
